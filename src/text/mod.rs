@@ -1,0 +1,314 @@
+//! Text folding: the one normalisation that dictionary aliases (at build time)
+//! and callers' text (at query time) both go through, so that two spellings
+//! that differ only in ways a reader ignores become the same bytes.
+//!
+//! # Rules
+//!
+//! [`fold`] applies, per character, the stages of [`stages`] (NFKD, full case
+//! folding, marks/format/tatweel removal, Arabic/Persian letter folding,
+//! separator classing) and then two contextual rules:
+//!
+//! - **separators collapse**: any run of whitespace (NBSP and line breaks
+//!   included), hyphens, dashes, punctuation or symbols becomes one ASCII
+//!   space. `Al-Wadiah`, `Al Wadiah` and `Al\u{a0}–\u{a0}Wadiah` fold alike.
+//! - **apostrophes** (every variant of [`stages::is_apostrophe`]): between two
+//!   letters an apostrophe vanishes, so `Kata’ib` folds like `Kataib` and
+//!   `Sana'a` like `Sanaa`; but a possessive `'s` (apostrophe, `s`, then a
+//!   non-letter) and an elision after a single letter (`l'Iran`) split the
+//!   word, so `Hezbollah’s` folds to `hezbollah s`. Anywhere else an
+//!   apostrophe is a separator (quotation marks).
+//!
+//! # Output shape
+//!
+//! Folded text is *padded*: it always starts and ends with exactly one space,
+//! and holds only letters, digits and single spaces. So a word boundary is
+//! simply a space, and an alias folded the same way (`" kataib hezbollah "`)
+//! matches only whole words — the matcher relies on this.
+//!
+//! # Offsets
+//!
+//! Folding changes byte lengths (`İ` is 2 bytes, its fold 1; `ß` becomes
+//! `ss`; NBSP 2 bytes becomes 1), so offsets into folded text are never
+//! returned to callers: [`Folded::map`] maps them back to the original text,
+//! always onto character boundaries (see [`offsets`]).
+//!
+//! # Cost
+//!
+//! ASCII takes a table-driven path of one byte in, at most one byte out; a
+//! non-ASCII character runs the Unicode stages. Anchors are recorded only
+//! where lengths change, so clean ASCII text carries an almost empty map.
+
+pub mod offsets;
+pub mod stages;
+
+pub use offsets::{OffsetMap, Span, UnitCounter};
+pub use stages::CaseMode;
+
+use offsets::Anchor;
+use stages::{Piece, expand, is_apostrophe};
+
+/// Folded text and the map back to the text it came from.
+#[derive(Debug, Clone, Default)]
+pub struct Folded {
+    /// Padded folded text: `" word word "`.
+    pub text: String,
+    pub map: OffsetMap,
+}
+
+/// Folds `text` with case folding, keeping the offset map.
+pub fn fold(text: &str) -> Folded {
+    let mut folded = Folded::default();
+    fold_into(text, CaseMode::Fold, &mut folded);
+    folded
+}
+
+/// Folds `text` into `out`, reusing its allocations (the hot path keeps one
+/// `Folded` per worker thread).
+pub fn fold_into(text: &str, mode: CaseMode, out: &mut Folded) {
+    out.text.clear();
+    out.map.anchors.clear();
+    let mut folder = Folder { out: &mut out.text, anchors: &mut out.map.anchors, mode };
+    folder.run(text);
+}
+
+/// The padded folded form of a short string (an alias, a query), without the
+/// offset map.
+pub fn fold_key(text: &str, mode: CaseMode) -> String {
+    let mut folded = Folded::default();
+    fold_into(text, mode, &mut folded);
+    folded.text
+}
+
+/// How an ASCII byte folds.
+#[derive(Clone, Copy)]
+enum AsciiClass {
+    /// Letter or digit: emit this byte (already lowercased in fold mode).
+    Word(u8, u8),
+    Separator,
+    Apostrophe,
+}
+
+const ASCII: [AsciiClass; 128] = {
+    let mut table = [AsciiClass::Separator; 128];
+    let mut b = 0u8;
+    while b < 128 {
+        table[b as usize] = if b.is_ascii_alphanumeric() {
+            AsciiClass::Word(b.to_ascii_lowercase(), b)
+        } else if b == b'\'' || b == b'`' {
+            AsciiClass::Apostrophe
+        } else {
+            AsciiClass::Separator
+        };
+        b += 1;
+    }
+    table
+};
+
+struct Folder<'o> {
+    out: &'o mut String,
+    anchors: &'o mut Vec<Anchor>,
+    mode: CaseMode,
+}
+
+impl Folder<'_> {
+    fn run(&mut self, text: &str) {
+        // Leading pad: one synthetic space with no original extent.
+        self.out.push(' ');
+        self.anchors.push(Anchor { norm: 0, norm_len: 1, orig: 0, orig_len: 0 });
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b < 0x80 {
+                match ASCII[b as usize] {
+                    AsciiClass::Word(lower, same) => {
+                        let byte = if self.mode == CaseMode::Fold { lower } else { same };
+                        self.out.push(char::from(byte));
+                    }
+                    AsciiClass::Separator => self.separator(i, 1),
+                    AsciiClass::Apostrophe => self.apostrophe(text, i, 1),
+                }
+                i += 1;
+                continue;
+            }
+            let c = text[i..].chars().next().expect("i is a char boundary below len");
+            let len = c.len_utf8();
+            if is_apostrophe(c) {
+                self.apostrophe(text, i, len);
+            } else {
+                self.unicode_char(c, i, len);
+            }
+            i += len;
+        }
+        // Trailing pad, unless a separator already ended the text.
+        if !self.out.ends_with(' ') {
+            let norm = self.out.len() as u32;
+            self.out.push(' ');
+            self.anchors.push(Anchor { norm, norm_len: 1, orig: text.len() as u32, orig_len: 0 });
+        }
+    }
+
+    /// A separator of `len` original bytes at `orig`: one space unless the
+    /// output already ends in one.
+    fn separator(&mut self, orig: usize, len: usize) {
+        let norm = self.out.len();
+        if self.out.ends_with(' ') {
+            self.anchor(norm, 0, orig, len);
+        } else {
+            self.out.push(' ');
+            if len != 1 {
+                self.anchor(norm, 1, orig, len);
+            }
+        }
+    }
+
+    fn apostrophe(&mut self, text: &str, orig: usize, len: usize) {
+        let rest = &text[orig + len..];
+        let mut next = rest.chars();
+        let joins_letters = !self.out.ends_with(' ')
+            && next.next().is_some_and(char::is_alphanumeric)
+            && !self.is_possessive(rest)
+            && !self.follows_single_letter();
+        if joins_letters {
+            self.anchor(self.out.len(), 0, orig, len);
+        } else {
+            self.separator(orig, len);
+        }
+    }
+
+    /// `rest` (the text after an apostrophe) is `s` then a non-letter or end.
+    fn is_possessive(&self, rest: &str) -> bool {
+        let mut chars = rest.chars();
+        matches!(chars.next(), Some('s' | 'S')) && !chars.next().is_some_and(char::is_alphanumeric)
+    }
+
+    /// The word before the apostrophe is one letter (`l'`, `d'`): an elision.
+    fn follows_single_letter(&self) -> bool {
+        let mut rev = self.out.chars().rev();
+        rev.next().is_some() && rev.next() == Some(' ')
+    }
+
+    fn unicode_char(&mut self, c: char, orig: usize, len: usize) {
+        let norm = self.out.len();
+        let mut pieces = 0usize;
+        let mut only: Option<char> = None;
+        let (out, mode) = (&mut *self.out, self.mode);
+        expand(c, mode, &mut |piece| {
+            pieces += 1;
+            match piece {
+                Piece::Word(w) => {
+                    out.push(w);
+                    only = Some(w);
+                }
+                Piece::Separator => {
+                    if !out.ends_with(' ') {
+                        out.push(' ');
+                    }
+                    only = None;
+                }
+            }
+        });
+        let produced = self.out.len() - norm;
+        // One same-length letter keeps the byte-for-byte correspondence; any
+        // other shape needs an anchor.
+        let same_shape = pieces == 1 && only.is_some_and(|w| w.len_utf8() == len);
+        if !same_shape {
+            self.anchor(norm, produced, orig, len);
+        }
+    }
+
+    fn anchor(&mut self, norm: usize, norm_len: usize, orig: usize, orig_len: usize) {
+        self.anchors.push(Anchor {
+            norm: norm as u32,
+            norm_len: norm_len as u32,
+            orig: orig as u32,
+            orig_len: orig_len as u32,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (name, input, padded folded output)
+    const FOLD_ROWS: &[(&str, &str, &str)] = &[
+        ("empty", "", " "),
+        ("only separators", " \t-–— ", " "),
+        ("ascii case", "Kataib HEZBOLLAH", " kataib hezbollah "),
+        ("hyphen is space", "Al-Wadiah", " al wadiah "),
+        ("space runs collapse", "Kataib \n\t Hezbollah", " kataib hezbollah "),
+        ("nbsp and en dash", "Al\u{a0}–\u{a0}Wadiah", " al wadiah "),
+        ("accents", "Qāsem Soleimānī", " qasem soleimani "),
+        ("dot below", "Ḥizballah", " hizballah "),
+        ("curly apostrophe joins", "Kata’ib", " kataib "),
+        ("ascii apostrophe joins", "Sana'a", " sanaa "),
+        ("ayn joins", "Kataʿib", " kataib "),
+        ("modifier apostrophe joins", "Asaʼib", " asaib "),
+        ("possessive splits", "Hezbollah’s fighters", " hezbollah s fighters "),
+        ("possessive at end", "Iran's", " iran s "),
+        ("plural possessive", "Houthis’ drones", " houthis drones "),
+        ("elision splits", "l’Iran", " l iran "),
+        ("quotes are separators", "‘Axis of Resistance’", " axis of resistance "),
+        ("double quotes", "“Basij”", " basij "),
+        ("dots are separators", "U.S.", " u s "),
+        ("sharp s", "Straße", " strasse "),
+        ("dotted capital I", "İran", " iran "),
+        ("zwnj inside persian word", "خامنه\u{200C}ای", " خامنهاي "),
+        ("arabic tashkeel and alef", "أَبُو مَهْدِي", " ابو مهدي "),
+        ("persian yeh and kaf", "کتائب", " كتايب "),
+        ("ta marbuta", "سورية", " سوريه "),
+        ("tatweel", "حـــزب", " حزب "),
+        ("ligature", "ﬁghters", " fighters "),
+        ("full width", "ＩＲＧＣ", " irgc "),
+    ];
+
+    #[test]
+    fn fold_table() {
+        for (name, input, want) in FOLD_ROWS {
+            assert_eq!(fold(input).text, *want, "{name}: {input:?}");
+        }
+    }
+
+    #[test]
+    fn preserve_mode_keeps_case_only() {
+        assert_eq!(fold_key("Kata’ib KH", CaseMode::Preserve), " Kataib KH ");
+        assert_eq!(fold_key("Qāsem", CaseMode::Preserve), " Qasem ");
+    }
+
+    /// (name, input, folded substring, original text it must map back to)
+    const MAP_ROWS: &[(&str, &str, &str, &str)] = &[
+        ("ascii", "the Quds Force said", "quds force", "Quds Force"),
+        ("after accents", "Qāsem Soleimānī met", "met", "met"),
+        ("accented name", "Qāsem Soleimānī met", "qasem soleimani", "Qāsem Soleimānī"),
+        ("collapsed spaces", "Kataib  \u{a0} Hezbollah", "kataib hezbollah", "Kataib  \u{a0} Hezbollah"),
+        ("possessive excluded", "Hezbollah’s men", "hezbollah", "Hezbollah"),
+        ("joined apostrophe", "Kata’ib Hezbollah", "kataib hezbollah", "Kata’ib Hezbollah"),
+        ("dotted capital", "İran", "iran", "İran"),
+        ("expansion covered whole", "Straße", "strasse", "Straße"),
+        ("arabic", "قال حزب الله", "حزب الله", "حزب الله"),
+        ("arabic with tashkeel", "حِزْبُ اللّٰه", "حزب الله", "حِزْبُ اللّٰه"),
+        ("tatweel inside", "حـــزب الله", "حزب", "حـــزب"),
+    ];
+
+    #[test]
+    fn offsets_map_back_to_original() {
+        for (name, input, needle, want) in MAP_ROWS {
+            let folded = fold(input);
+            let at = folded.text.find(needle).unwrap_or_else(|| panic!("{name}: {needle:?} not in {:?}", folded.text));
+            let (s, e) = folded.map.original_span(at, at + needle.len());
+            assert_eq!(&input[s..e], *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn partial_expansion_grows_to_whole_char() {
+        // "ß" folds to "ss"; a span ending after the first "s" must still end
+        // on a char boundary of the original.
+        let input = "Straße";
+        let folded = fold(input);
+        let at = folded.text.find("stras").unwrap();
+        let (s, e) = folded.map.original_span(at, at + "stras".len());
+        assert_eq!(&input[s..e], "Straß");
+    }
+}

@@ -1,0 +1,142 @@
+//! Offsets: from folded text back to the caller's text, and from UTF-8 bytes
+//! to code points and UTF-16 code units.
+//!
+//! # Invariant
+//!
+//! [`OffsetMap::original_span`] returns a half-open byte range that lies on
+//! character boundaries of the original text, for *any* folded range whose
+//! ends lie on folded character boundaries. When a folded range starts or ends
+//! inside the expansion of one original character (a ligature, `ß` -> `ss`),
+//! the original span grows to cover the whole character, never splits it.
+//!
+//! # Representation and cost
+//!
+//! Sparse: an [`Anchor`] is recorded only where an original character did not
+//! become exactly one folded character of the same UTF-8 length (a dropped
+//! accent, `é` -> `e`, a collapsed space, an expansion). Between anchors the
+//! two texts advance byte for byte, so clean ASCII costs nothing but the two
+//! sentinel anchors, and a lookup is a binary search.
+
+/// One original character whose folded form is not a same-length single char.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Anchor {
+    /// Start of the character's output in the folded text.
+    pub norm: u32,
+    /// Bytes of output (0 when the character was dropped).
+    pub norm_len: u32,
+    /// Start of the character in the original text.
+    pub orig: u32,
+    /// Bytes of the character in the original text (0 for the synthetic
+    /// padding spaces, which have no original).
+    pub orig_len: u32,
+}
+
+/// Maps byte positions of folded text back to the original text.
+#[derive(Debug, Clone, Default)]
+pub struct OffsetMap {
+    pub(crate) anchors: Vec<Anchor>,
+}
+
+impl OffsetMap {
+    /// The original byte span of the folded byte span `[start, end)`.
+    ///
+    /// `start < end` and both on folded char boundaries; see the module
+    /// invariant for what comes back.
+    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        debug_assert!(start < end);
+        (self.original_start(start), self.original_end(end))
+    }
+
+    fn original_start(&self, pos: usize) -> usize {
+        let pos = pos as u32;
+        match self.last_anchor_at_or_before(pos) {
+            None => pos as usize,
+            Some(a) if pos < a.norm + a.norm_len => a.orig as usize,
+            Some(a) => (a.orig + a.orig_len + (pos - a.norm - a.norm_len)) as usize,
+        }
+    }
+
+    fn original_end(&self, end: usize) -> usize {
+        let last = end as u32 - 1;
+        match self.last_anchor_at_or_before(last) {
+            None => end,
+            Some(a) if last < a.norm + a.norm_len => (a.orig + a.orig_len) as usize,
+            Some(a) => (a.orig + a.orig_len + (end as u32 - a.norm - a.norm_len)) as usize,
+        }
+    }
+
+    fn last_anchor_at_or_before(&self, pos: u32) -> Option<&Anchor> {
+        let after = self.anchors.partition_point(|a| a.norm <= pos);
+        after.checked_sub(1).map(|i| &self.anchors[i])
+    }
+}
+
+/// A span of the caller's text in all three units the API reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub char_start: usize,
+    pub char_end: usize,
+    pub utf16_start: usize,
+    pub utf16_end: usize,
+}
+
+/// Converts ascending byte offsets of one text into code point and UTF-16
+/// offsets in a single forward pass: O(text up to the last offset) for all
+/// the spans of a document together, not per span.
+pub struct UnitCounter<'t> {
+    text: &'t str,
+    ascii: bool,
+    byte: usize,
+    chars: usize,
+    utf16: usize,
+}
+
+impl<'t> UnitCounter<'t> {
+    pub fn new(text: &'t str) -> Self {
+        Self { text, ascii: text.is_ascii(), byte: 0, chars: 0, utf16: 0 }
+    }
+
+    /// `(code points, UTF-16 units)` before byte `pos`, which must be on a
+    /// char boundary. Positions should come in ascending order; an earlier
+    /// position restarts the count from the beginning (correct, slower).
+    pub fn at(&mut self, pos: usize) -> (usize, usize) {
+        if self.ascii {
+            return (pos, pos);
+        }
+        if pos < self.byte {
+            (self.byte, self.chars, self.utf16) = (0, 0, 0);
+        }
+        for c in self.text[self.byte..pos].chars() {
+            self.chars += 1;
+            self.utf16 += c.len_utf16();
+        }
+        self.byte = pos;
+        (self.chars, self.utf16)
+    }
+
+    /// The full [`Span`] for the byte range `[start, end)`.
+    pub fn span(&mut self, start: usize, end: usize) -> Span {
+        let (char_start, utf16_start) = self.at(start);
+        let (char_end, utf16_end) = self.at(end);
+        Span { start, end, char_start, char_end, utf16_start, utf16_end }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_counter_counts_each_unit() {
+        // "é" is 2 bytes/1 char/1 unit; "😀" is 4 bytes/1 char/2 units.
+        let text = "aé😀b";
+        let mut c = UnitCounter::new(text);
+        assert_eq!(c.span(0, 1), Span { start: 0, end: 1, char_start: 0, char_end: 1, utf16_start: 0, utf16_end: 1 });
+        assert_eq!(c.span(3, 7), Span { start: 3, end: 7, char_start: 2, char_end: 3, utf16_start: 2, utf16_end: 4 });
+        assert_eq!(c.span(7, 8), Span { start: 7, end: 8, char_start: 3, char_end: 4, utf16_start: 4, utf16_end: 5 });
+        // going backwards restarts correctly
+        assert_eq!(c.at(1), (1, 1));
+    }
+}

@@ -1,0 +1,180 @@
+//! The per-character stages of folding, each small and testable alone.
+//!
+//! A character of the caller's text becomes zero or more [`Piece`]s:
+//!
+//! 1. **compatibility decomposition** (NFKD): ligatures, full-width and
+//!    presentation forms, NBSP and other compatibility spaces become their
+//!    plain equivalents; precomposed letters split into base + marks;
+//! 2. **full case folding** (Unicode `CaseFolding.txt`, C+F), then NFKD again
+//!    because a folded character may decompose (`İ` folds to `i` + U+0307);
+//! 3. **mark and format removal**: combining marks (accents, Arabic tashkeel,
+//!    hamza above and below), format characters (ZWNJ, ZWJ, soft hyphen, bidi
+//!    controls) and the Arabic tatweel are dropped;
+//! 4. **script folding**: Arabic and Persian letter variants become one letter
+//!    (alef forms, alef maqsura and Persian yeh, ta marbuta, Persian kaf) and
+//!    Arabic-Indic digits become ASCII digits;
+//! 5. **separator classing**: anything that is not a letter or digit
+//!    (whitespace of any kind, hyphens, dashes, punctuation, symbols) is a
+//!    separator; the caller collapses runs of separators into one space.
+//!
+//! Apostrophes are not handled here: whether one joins a word (`Kata'ib`) or
+//! splits it (`Hezbollah's`) depends on its neighbours, so [`super::fold`]
+//! decides with [`is_apostrophe`].
+
+use unicode_general_category::{GeneralCategory, get_general_category};
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+
+/// What one stage produces for a character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece {
+    /// A letter or digit to emit.
+    Word(char),
+    /// A word separator; runs collapse to one space.
+    Separator,
+}
+
+/// Whether folding applies case folding (matching) or keeps case (checking a
+/// case-sensitive alias against the caller's exact capitalisation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseMode {
+    Fold,
+    Preserve,
+}
+
+/// Every apostrophe and single-quote variant that real text uses in
+/// transliterated names: ASCII, typographic, modifier letters (which Unicode
+/// classes as letters, hence this explicit list), ayn/hamza half rings,
+/// acute and prime.
+pub fn is_apostrophe(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '`'
+            | '\u{2018}' // ‘
+            | '\u{2019}' // ’
+            | '\u{201B}' // ‛
+            | '\u{02BC}' // ʼ
+            | '\u{02BB}' // ʻ
+            | '\u{02BD}' // ʽ
+            | '\u{02BE}' // ʾ (hamza)
+            | '\u{02BF}' // ʿ (ayn)
+            | '\u{00B4}' // ´
+            | '\u{2032}' // ′
+            | '\u{FF07}' // full-width '
+    )
+}
+
+/// Runs stages 1–5 on one character, calling `emit` for each piece.
+pub fn expand(c: char, mode: CaseMode, emit: &mut impl FnMut(Piece)) {
+    decompose_compatible(c, |d| match mode {
+        CaseMode::Preserve => classify(d, emit),
+        CaseMode::Fold => {
+            for folded in caseless::Caseless::default_case_fold(std::iter::once(d)) {
+                decompose_compatible(folded, |e| classify(e, emit));
+            }
+        }
+    });
+}
+
+/// Stages 3–5 for one already-decomposed character.
+fn classify(c: char, emit: &mut impl FnMut(Piece)) {
+    if is_dropped(c) {
+        return;
+    }
+    if c.is_alphanumeric() {
+        emit(Piece::Word(fold_script(c)));
+    } else {
+        emit(Piece::Separator);
+    }
+}
+
+/// Stage 3: characters that carry no identity for matching.
+pub fn is_dropped(c: char) -> bool {
+    if c.is_ascii() {
+        return false;
+    }
+    c == '\u{0640}' // Arabic tatweel (kashida): pure elongation
+        || is_combining_mark(c)
+        || get_general_category(c) == GeneralCategory::Format
+}
+
+/// Stage 4: one letter for each family of Arabic/Persian spellings that
+/// writers use interchangeably, and ASCII for Arabic-Indic digits.
+pub fn fold_script(c: char) -> char {
+    match c {
+        // alef wasla and the hamza-carrying alefs NFKD does not split
+        '\u{0671}' | '\u{0672}' | '\u{0673}' | '\u{0675}' => '\u{0627}',
+        // alef maqsura, Persian yeh, Urdu yeh barree -> yeh
+        '\u{0649}' | '\u{06CC}' | '\u{06D2}' => '\u{064A}',
+        // ta marbuta, Persian heh forms -> heh
+        '\u{0629}' | '\u{06D5}' | '\u{06C1}' => '\u{0647}',
+        // Persian and swash kaf -> kaf
+        '\u{06A9}' | '\u{06AA}' => '\u{0643}',
+        // Arabic-Indic and extended (Persian) digits -> ASCII
+        '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+        '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+        _ => c,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(c: char, mode: CaseMode) -> String {
+        let mut s = String::new();
+        expand(c, mode, &mut |p| match p {
+            Piece::Word(w) => s.push(w),
+            Piece::Separator => s.push('_'),
+        });
+        s
+    }
+
+    #[test]
+    fn each_stage_alone() {
+        let rows: &[(&str, char, CaseMode, &str)] = &[
+            ("ascii upper folds", 'Q', CaseMode::Fold, "q"),
+            ("ascii upper kept", 'Q', CaseMode::Preserve, "Q"),
+            ("accent dropped", 'é', CaseMode::Fold, "e"),
+            ("dot below dropped", 'Ḥ', CaseMode::Fold, "h"),
+            ("macron dropped, case kept", 'Ā', CaseMode::Preserve, "A"),
+            ("sharp s full fold", 'ß', CaseMode::Fold, "ss"),
+            ("capital dotted I folds to i", 'İ', CaseMode::Fold, "i"),
+            ("final sigma folds to sigma", 'ς', CaseMode::Fold, "σ"),
+            ("ligature decomposes", 'ﬁ', CaseMode::Fold, "fi"),
+            ("full-width letter", 'Ｑ', CaseMode::Fold, "q"),
+            ("nbsp is separator", '\u{00A0}', CaseMode::Fold, "_"),
+            ("em dash is separator", '—', CaseMode::Fold, "_"),
+            ("non-breaking hyphen", '\u{2011}', CaseMode::Fold, "_"),
+            ("line separator", '\u{2028}', CaseMode::Fold, "_"),
+            ("zwnj dropped", '\u{200C}', CaseMode::Fold, ""),
+            ("soft hyphen dropped", '\u{00AD}', CaseMode::Fold, ""),
+            ("tatweel dropped", 'ـ', CaseMode::Fold, ""),
+            ("fatha dropped", '\u{064E}', CaseMode::Fold, ""),
+            ("alef hamza above", 'أ', CaseMode::Fold, "ا"),
+            ("alef hamza below", 'إ', CaseMode::Fold, "ا"),
+            ("alef madda", 'آ', CaseMode::Fold, "ا"),
+            ("alef wasla", 'ٱ', CaseMode::Fold, "ا"),
+            ("alef maqsura", 'ى', CaseMode::Fold, "ي"),
+            ("persian yeh", 'ی', CaseMode::Fold, "ي"),
+            ("ta marbuta", 'ة', CaseMode::Fold, "ه"),
+            ("persian kaf", 'ک', CaseMode::Fold, "ك"),
+            ("waw hamza", 'ؤ', CaseMode::Fold, "و"),
+            ("arabic-indic digit", '٣', CaseMode::Fold, "3"),
+            ("persian digit", '۷', CaseMode::Fold, "7"),
+            ("arabic presentation form", 'ﻻ', CaseMode::Fold, "لا"),
+        ];
+        for (name, c, mode, want) in rows {
+            assert_eq!(pieces(*c, *mode), *want, "{name}: {c:?}");
+        }
+    }
+
+    #[test]
+    fn apostrophe_variants() {
+        for c in ['\'', '’', '‘', '`', 'ʼ', 'ʻ', 'ʿ', 'ʾ', '´'] {
+            assert!(is_apostrophe(c), "{c:?}");
+        }
+        for c in ['"', '“', '-', 'a'] {
+            assert!(!is_apostrophe(c), "{c:?}");
+        }
+    }
+}
