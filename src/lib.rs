@@ -1,1 +1,3 @@
+pub mod dictionary;
+pub mod matcher;
 pub mod text;

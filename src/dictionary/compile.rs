@@ -1,0 +1,478 @@
+//! Compiling parsed sources into a [`Dictionary`]: cross-source validation,
+//! alias folding and grouping, and the Aho-Corasick automaton.
+//!
+//! # Validation (every problem is collected, none is resolved silently)
+//!
+//! - an entity id defined twice (both places named);
+//! - one folded alias claimed by two entities, unless both mark it `shared`
+//!   (or both are case-sensitive with different capitalisations);
+//! - a `parent` or a bulk-format line naming an entity no source defines;
+//! - more than one `default` for one shared alias;
+//! - an alias or phrase that folds to nothing (only punctuation);
+//! - an ignore phrase that is also an alias.
+//!
+//! # The automaton
+//!
+//! One pattern per distinct padded folded key (`" kataib hezbollah "`), built
+//! leftmost-longest: at the leftmost position where any alias starts, the
+//! longest alias wins. That is the rule the product promises ("Kataib
+//! Hezbollah" is one mention, never "Hezbollah"), and it needs no
+//! post-filtering of overlaps. `StartKind::Both` lets the matcher also run
+//! anchored searches, to fall back to a shorter alias at the same start when
+//! the longest one fails a case or context check.
+
+use std::{
+    collections::{BTreeMap, HashMap, hash_map::Entry},
+    sync::Arc,
+    time::{Instant, SystemTime},
+};
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, StartKind};
+use sha2::{Digest, Sha256};
+
+use super::{
+    Dictionary, DictionaryInfo, Entity, KeyEntry, SourceInfo, Target,
+    model::{AliasSpec, EntityId, Location, ParsedSource, Problem},
+    parse::parse_source,
+};
+use crate::text::{CaseMode, fold_key};
+
+/// A dictionary source: its name (a path, or `embedded:<file>`) and text.
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    pub name: String,
+    pub text: String,
+}
+
+/// Why a dictionary could not be built: every problem found, located.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{} problem(s) in the dictionary; first: {}", problems.len(), problems.first().map(ToString::to_string).unwrap_or_default())]
+pub struct LoadError {
+    pub problems: Vec<Problem>,
+}
+
+/// The padded folded form of an empty string: what an alias made only of
+/// punctuation folds to.
+const EMPTY_KEY: &str = " ";
+
+/// Parses, validates and compiles `sources` (in order) into a dictionary.
+///
+/// # Errors
+///
+/// [`LoadError`] with every problem of every source; nothing is half-built.
+pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
+    let started = Instant::now();
+    let mut problems = Vec::new();
+    let mut parsed = Vec::with_capacity(sources.len());
+    for source in sources {
+        match parse_source(&source.name, &source.text) {
+            Ok(p) => parsed.push((source, p)),
+            Err(mut ps) => problems.append(&mut ps),
+        }
+    }
+
+    let mut builder = Builder::default();
+    for (source, p) in &parsed {
+        builder.add_source(source, p, &mut problems);
+    }
+    builder.attach_extra_aliases(&parsed, &mut problems);
+    builder.check_parents(&mut problems);
+    let (entries, keys) = builder.group_aliases(&parsed, &mut problems);
+    if !problems.is_empty() {
+        return Err(LoadError { problems });
+    }
+
+    let pattern_entries: Vec<u32> =
+        (0..entries.len() as u32).filter(|&i| entries[i as usize].is_extractable()).collect();
+    let automaton = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .start_kind(StartKind::Both)
+        .build(pattern_entries.iter().map(|&i| entries[i as usize].key.as_str()))
+        .map_err(|e| LoadError {
+            problems: vec![Problem {
+                at: Location { source: Arc::from("<automaton>"), line: 0 },
+                message: format!("cannot build the automaton: {e}"),
+            }],
+        })?;
+
+    let info = builder.info(sources, &entries, &automaton, started);
+    tracing::info!(
+        version = %info.version,
+        entities = info.entity_count,
+        aliases = info.alias_count,
+        patterns = pattern_entries.len(),
+        automaton_kind = ?automaton.kind(),
+        automaton_bytes = automaton.memory_usage(),
+        build_ms = info.build_time.as_secs_f64() * 1e3,
+        "dictionary compiled"
+    );
+    Ok(Dictionary { entities: builder.entities, entries, keys, pattern_entries, automaton, info })
+}
+
+#[derive(Default)]
+struct Builder {
+    entities: Vec<Entity>,
+    index: HashMap<EntityId, u32>,
+    /// Per entity, its aliases with options (the name first).
+    alias_specs: Vec<Vec<AliasSpec>>,
+    locations: Vec<Location>,
+    per_source: Vec<(u64, u64)>,
+}
+
+impl Builder {
+    fn add_source(&mut self, source: &SourceText, parsed: &ParsedSource, problems: &mut Vec<Problem>) {
+        let mut alias_count = 0u64;
+        let mut entity_count = 0u64;
+        for spec in &parsed.entities {
+            match self.index.entry(spec.id.clone()) {
+                Entry::Occupied(first) => {
+                    problems.push(Problem {
+                        at: spec.at.clone(),
+                        message: format!(
+                            "entity id {} is already defined at {}",
+                            spec.id,
+                            self.locations[*first.get() as usize]
+                        ),
+                    });
+                    continue;
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(self.entities.len() as u32);
+                }
+            }
+            // The canonical name is an alias with default options, unless the
+            // aliases list repeats it with options of its own.
+            let mut aliases = Vec::with_capacity(spec.aliases.len() + 1);
+            if !spec.aliases.iter().any(|a| a.text == spec.name) {
+                aliases.push(AliasSpec::plain(spec.name.clone(), spec.at.clone()));
+            }
+            aliases.extend(spec.aliases.iter().cloned());
+            alias_count += aliases.len() as u64;
+            entity_count += 1;
+            self.entities.push(Entity {
+                id: spec.id.clone(),
+                entity_type: spec.entity_type.clone(),
+                name: spec.name.clone(),
+                description: spec.description.clone(),
+                parent: spec.parent.clone(),
+                external_ids: spec.external_ids.clone(),
+                aliases: Vec::new(),
+            });
+            self.alias_specs.push(aliases);
+            self.locations.push(spec.at.clone());
+        }
+        alias_count += parsed.extra_aliases.len() as u64;
+        let _ = source;
+        self.per_source.push((entity_count, alias_count));
+    }
+
+    fn attach_extra_aliases(&mut self, parsed: &[(&SourceText, ParsedSource)], problems: &mut Vec<Problem>) {
+        for (_, p) in parsed {
+            for extra in &p.extra_aliases {
+                match self.index.get(&extra.entity) {
+                    Some(&i) => self.alias_specs[i as usize].push(extra.alias.clone()),
+                    None => problems.push(Problem {
+                        at: extra.alias.at.clone(),
+                        message: format!("entity {} is not defined by any loaded source", extra.entity),
+                    }),
+                }
+            }
+        }
+    }
+
+    fn check_parents(&self, problems: &mut Vec<Problem>) {
+        for (i, entity) in self.entities.iter().enumerate() {
+            if let Some(parent) = &entity.parent {
+                if parent == &entity.id {
+                    problems.push(Problem { at: self.locations[i].clone(), message: format!("entity {parent} is its own parent") });
+                } else if !self.index.contains_key(parent) {
+                    problems.push(Problem {
+                        at: self.locations[i].clone(),
+                        message: format!("parent {parent} is not defined by any loaded source"),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Folds every alias and groups them by key, one [`Target`] per entity
+    /// per key, then checks conflicts between entities on each key.
+    fn group_aliases(
+        &mut self,
+        parsed: &[(&SourceText, ParsedSource)],
+        problems: &mut Vec<Problem>,
+    ) -> (Vec<KeyEntry>, HashMap<String, u32>) {
+        let mut entries: Vec<KeyEntry> = Vec::new();
+        let mut keys: HashMap<String, u32> = HashMap::new();
+        // First location each (key, entity) was written at, for messages.
+        let mut first_seen: HashMap<(u32, u32), Location> = HashMap::new();
+
+        for (entity_index, specs) in self.alias_specs.iter().enumerate() {
+            let entity_index = entity_index as u32;
+            for spec in specs {
+                let key = fold_key(&spec.text, CaseMode::Fold);
+                if key == EMPTY_KEY {
+                    problems.push(Problem {
+                        at: spec.at.clone(),
+                        message: format!("alias {:?} has no letters or digits", spec.text),
+                    });
+                    continue;
+                }
+                let after: Vec<String> = spec.after.iter().map(|p| fold_key(p, CaseMode::Fold)).collect();
+                if after.iter().any(|p| p == EMPTY_KEY) {
+                    problems.push(Problem {
+                        at: spec.at.clone(),
+                        message: format!("alias {:?}: an `after` phrase has no letters or digits", spec.text),
+                    });
+                    continue;
+                }
+                let entity = &mut self.entities[entity_index as usize];
+                if !entity.aliases.contains(&spec.text) {
+                    entity.aliases.push(spec.text.clone());
+                }
+                let entry_index = *keys.entry(key.clone()).or_insert_with(|| {
+                    entries.push(KeyEntry { key: key.clone(), targets: Vec::new(), ignore: false });
+                    entries.len() as u32 - 1
+                });
+                let entry = &mut entries[entry_index as usize];
+                let case_form = spec.case.is_sensitive(&spec.text).then(|| fold_key(&spec.text, CaseMode::Preserve));
+                first_seen.entry((entry_index, entity_index)).or_insert_with(|| spec.at.clone());
+                match entry.targets.iter_mut().find(|t| t.entity == entity_index) {
+                    Some(target) => target.merge(spec, case_form, after),
+                    None => entry.targets.push(Target::new(entity_index, spec, case_form, after)),
+                }
+            }
+        }
+
+        for (_, p) in parsed {
+            for ignore in &p.ignores {
+                let key = fold_key(&ignore.phrase, CaseMode::Fold);
+                if key == EMPTY_KEY {
+                    problems.push(Problem {
+                        at: ignore.at.clone(),
+                        message: format!("ignore phrase {:?} has no letters or digits", ignore.phrase),
+                    });
+                    continue;
+                }
+                match keys.get(&key) {
+                    Some(&i) if !entries[i as usize].targets.is_empty() => {
+                        let target = &entries[i as usize].targets[0];
+                        problems.push(Problem {
+                            at: ignore.at.clone(),
+                            message: format!(
+                                "ignore phrase {:?} is also an alias of {} ({})",
+                                ignore.phrase,
+                                self.entities[target.entity as usize].id,
+                                first_seen[&(i, target.entity)]
+                            ),
+                        });
+                    }
+                    Some(_) => {}
+                    None => {
+                        keys.insert(key.clone(), entries.len() as u32);
+                        entries.push(KeyEntry { key, targets: Vec::new(), ignore: true });
+                    }
+                }
+            }
+        }
+
+        for (entry_index, entry) in entries.iter().enumerate() {
+            self.check_conflicts(entry_index as u32, entry, &first_seen, problems);
+        }
+        (entries, keys)
+    }
+
+    fn check_conflicts(
+        &self,
+        entry_index: u32,
+        entry: &KeyEntry,
+        first_seen: &HashMap<(u32, u32), Location>,
+        problems: &mut Vec<Problem>,
+    ) {
+        let targets = &entry.targets;
+        for (j, later) in targets.iter().enumerate() {
+            for earlier in &targets[..j] {
+                if (earlier.shared && later.shared) || !earlier.overlaps_case(later) {
+                    continue;
+                }
+                let at = first_seen[&(entry_index, later.entity)].clone();
+                problems.push(Problem {
+                    at,
+                    message: format!(
+                        "alias {:?} is claimed by both {} ({}) and {}; if both are meant, mark it `shared = true` in each",
+                        later.written[0],
+                        self.entities[earlier.entity as usize].id,
+                        first_seen[&(entry_index, earlier.entity)],
+                        self.entities[later.entity as usize].id,
+                    ),
+                });
+            }
+        }
+        let defaults: Vec<_> = targets.iter().filter(|t| t.default).collect();
+        if defaults.len() > 1 {
+            problems.push(Problem {
+                at: first_seen[&(entry_index, defaults[1].entity)].clone(),
+                message: format!(
+                    "shared alias {:?} has more than one default: {} and {}",
+                    defaults[1].written[0],
+                    self.entities[defaults[0].entity as usize].id,
+                    self.entities[defaults[1].entity as usize].id
+                ),
+            });
+        }
+    }
+
+    fn info(&self, sources: &[SourceText], entries: &[KeyEntry], automaton: &AhoCorasick, started: Instant) -> DictionaryInfo {
+        let mut version_hasher = Sha256::new();
+        // Folding rules are part of what a version means: the same files
+        // under a different engine may match differently.
+        version_hasher.update(concat!("entex/", env!("CARGO_PKG_VERSION"), "\n"));
+        let mut source_infos = Vec::with_capacity(sources.len());
+        for (source, &(entity_count, alias_count)) in sources.iter().zip(&self.per_source) {
+            let sha256 = hex(&Sha256::digest(source.text.as_bytes()));
+            version_hasher.update(sha256.as_bytes());
+            source_infos.push(SourceInfo { name: source.name.clone(), sha256, entity_count, alias_count });
+        }
+        let mut by_type = BTreeMap::new();
+        for entity in &self.entities {
+            *by_type.entry(entity.entity_type.as_str().to_owned()).or_insert(0u64) += 1;
+        }
+        let alias_count = entries.iter().map(|e| e.targets.len() as u64).sum();
+        DictionaryInfo {
+            version: hex(&version_hasher.finalize())[..16].to_owned(),
+            entity_count: self.entities.len() as u64,
+            alias_count,
+            sources: source_infos,
+            loaded_at: SystemTime::now(),
+            build_time: started.elapsed(),
+            entities_by_type: by_type,
+            automaton_bytes: automaton.memory_usage(),
+            automaton_kind: match automaton.kind() {
+                AhoCorasickKind::NoncontiguousNFA => "noncontiguous-nfa",
+                AhoCorasickKind::ContiguousNFA => "contiguous-nfa",
+                AhoCorasickKind::DFA => "dfa",
+                _ => "other",
+            },
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toml(text: &str) -> Vec<SourceText> {
+        vec![SourceText { name: "t.toml".into(), text: text.into() }]
+    }
+
+    fn problems(sources: &[SourceText]) -> Vec<String> {
+        build(sources).err().expect("expected problems").problems.iter().map(ToString::to_string).collect()
+    }
+
+    const TWO: &str = r#"
+[[entity]]
+id = "org:hezbollah"
+type = "ORG"
+name = "Hezbollah"
+aliases = ["Hizballah"]
+
+[[entity]]
+id = "org:kataib-hezbollah"
+type = "ORG"
+name = "Kataib Hezbollah"
+aliases = [{ text = "KH", case = "sensitive" }]
+"#;
+
+    #[test]
+    fn builds_and_counts() {
+        let dict = build(&toml(TWO)).unwrap();
+        assert_eq!(dict.info.entity_count, 2);
+        assert_eq!(dict.info.alias_count, 4);
+        assert_eq!(dict.info.version.len(), 16);
+        assert_eq!(dict.info.entities_by_type["ORG"], 2);
+        // Same content, same version.
+        assert_eq!(build(&toml(TWO)).unwrap().info.version, dict.info.version);
+    }
+
+    #[test]
+    fn duplicate_id_names_both_places() {
+        let text = format!("{TWO}\n[[entity]]\nid = \"org:hezbollah\"\ntype = \"ORG\"\nname = \"Other\"\n");
+        let p = problems(&toml(&text));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("t.toml:14: entity id org:hezbollah is already defined at t.toml:2"), "{p:?}");
+    }
+
+    #[test]
+    fn alias_conflict_is_reported_not_resolved() {
+        let text = format!("{TWO}\n[[entity]]\nid = \"org:other\"\ntype = \"ORG\"\nname = \"Other\"\naliases = [\"hizballah\"]\n");
+        let p = problems(&toml(&text));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("claimed by both org:hezbollah (t.toml:6) and org:other"), "{p:?}");
+        assert!(p[0].starts_with("t.toml:18:"), "{p:?}");
+    }
+
+    #[test]
+    fn shared_alias_on_both_is_allowed_and_single_default() {
+        let text = r#"
+[[entity]]
+id = "per:bashar"
+type = "PER"
+name = "Bashar al-Assad"
+aliases = [{ text = "Assad", shared = true, default = true }]
+[[entity]]
+id = "per:osama"
+type = "PER"
+name = "Osama Al-Assad"
+aliases = [{ text = "Assad", shared = true }]
+"#;
+        assert!(build(&toml(text)).is_ok());
+        let two_defaults = text.replace("{ text = \"Assad\", shared = true }", "{ text = \"Assad\", shared = true, default = true }");
+        let p = problems(&toml(&two_defaults));
+        assert!(p[0].contains("more than one default"), "{p:?}");
+    }
+
+    #[test]
+    fn case_sensitive_forms_that_differ_do_not_conflict() {
+        let text = r#"
+[[entity]]
+id = "org:a"
+type = "ORG"
+name = "Alpha"
+aliases = [{ text = "KH", case = "sensitive" }]
+[[entity]]
+id = "org:b"
+type = "ORG"
+name = "Beta"
+aliases = [{ text = "Kh", case = "sensitive" }]
+"#;
+        assert!(build(&toml(text)).is_ok());
+    }
+
+    #[test]
+    fn dangling_references_and_empty_aliases() {
+        let text = r#"
+[[entity]]
+id = "org:a"
+type = "ORG"
+name = "Alpha"
+parent = "org:nowhere"
+aliases = ["--"]
+
+[[ignore]]
+phrases = ["Alpha", "..."]
+"#;
+        let mut sources = toml(text);
+        sources.push(SourceText { name: "x.tsv".into(), text: "Gamma\torg:missing\n".into() });
+        let p = problems(&sources);
+        let joined = p.join("\n");
+        assert!(joined.contains("t.toml:2: parent org:nowhere is not defined"), "{joined}");
+        assert!(joined.contains("t.toml:7: alias \"--\" has no letters"), "{joined}");
+        assert!(joined.contains("t.toml:10: ignore phrase \"Alpha\" is also an alias of org:a"), "{joined}");
+        assert!(joined.contains("t.toml:10: ignore phrase \"...\" has no letters"), "{joined}");
+        assert!(joined.contains("x.tsv:1: entity org:missing is not defined"), "{joined}");
+    }
+}
