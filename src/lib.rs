@@ -1,3 +1,59 @@
+//! # entex
+//!
+//! Finds named entities in text and links each mention to a canonical entity
+//! of an alias dictionary; resolves messy names to canonical entities. Served
+//! over gRPC (`entex.v1.EntityExtractor`) and on the command line.
+//!
+//! ## The pipeline
+//!
+//! ```text
+//! dictionary files ──parse──▶ model ──compile──▶ Dictionary (automaton + keys) ──Arc──▶ Catalog
+//!                                                        │
+//! caller's text ──fold──▶ padded folded text + OffsetMap ─┴─match──▶ mentions (spans in the caller's text)
+//! caller's name ──fold──▶ key ──lookup──▶ Resolution
+//! ```
+//!
+//! Aliases and text go through the same folding ([`text`]), so spellings that
+//! differ only in case, accents, quotes, dashes, spacing or Arabic letter
+//! forms meet; matching ([`matcher`]) runs one leftmost-longest automaton
+//! scan over the folded text, keeps whole words only, applies case and
+//! context rules, and links shared short forms by document context.
+//!
+//! ## The offset invariant
+//!
+//! Every span returned lies on character boundaries of the caller's original
+//! text, and the text at the span is returned unchanged; offsets come in
+//! UTF-8 bytes, code points and UTF-16 units, all into the original. Offsets
+//! into folded text never leave the crate.
+//!
+//! ## Module map
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`text`] | folding stages, padded folded text, offset map back to the original |
+//! | [`dictionary`] | entity/alias model, file parsing with file:line problems, compilation |
+//! | [`matcher`] | mentions in running text: boundaries, overlaps, case, context, short forms |
+//! | [`resolve`] | alias normalisation: a name to a ranked canonical entity |
+//! | [`catalog`] | the live dictionary behind an atomic swap |
+//! | [`workers`] | the CPU pool that runs matching off the async runtime |
+//! | [`service`] | the gRPC edge: proto ⇄ domain, limits, errors → statuses |
+//! | [`startup`] | bind, wire health, reflection and the service, serve, drain |
+//! | [`config`], [`telemetry`], [`cli`] | flags and environment, logging, the non-serving commands |
+//!
+//! The domain modules (`text`, `dictionary`, `matcher`, `resolve`) know
+//! nothing of gRPC; dependencies run from `service` to the domain, never back.
+
+#![forbid(unsafe_code)]
+
+pub mod catalog;
+pub mod cli;
+pub mod config;
 pub mod dictionary;
 pub mod matcher;
+pub mod proto;
+pub mod resolve;
+pub mod service;
+pub mod startup;
+pub mod telemetry;
 pub mod text;
+pub mod workers;

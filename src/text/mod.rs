@@ -8,9 +8,12 @@
 //! folding, marks/format/tatweel removal, Arabic/Persian letter folding,
 //! separator classing) and then two contextual rules:
 //!
-//! - **separators collapse**: any run of whitespace (NBSP and line breaks
-//!   included), hyphens, dashes, punctuation or symbols becomes one ASCII
-//!   space. `Al-Wadiah`, `Al Wadiah` and `Al\u{a0}–\u{a0}Wadiah` fold alike.
+//! - **separators collapse**: a run of soft separators (whitespace, NBSP and
+//!   line breaks included, hyphens, dashes) becomes one space, so
+//!   `Al-Wadiah`, `Al Wadiah` and `Al\u{a0}–\u{a0}Wadiah` fold alike; a run
+//!   that holds any hard separator (other punctuation, symbols) becomes
+//!   `" | "`, which no alias crosses (aliases that hold punctuation inside,
+//!   "Washington, D.C.", fold the same way and still match).
 //! - **apostrophes** (every variant of [`stages::is_apostrophe`]): between two
 //!   letters an apostrophe vanishes, so `Kata’ib` folds like `Kataib` and
 //!   `Sana'a` like `Sanaa`; but a possessive `'s` (apostrophe, `s`, then a
@@ -20,8 +23,8 @@
 //!
 //! # Output shape
 //!
-//! Folded text is *padded*: it always starts and ends with exactly one space,
-//! and holds only letters, digits and single spaces. So a word boundary is
+//! Folded text is *padded*: it always starts and ends with a space, and holds
+//! only letters, digits, single spaces and [`PUNCT_MARK`] between spaces. So a word boundary is
 //! simply a space, and an alias folded the same way (`" kataib hezbollah "`)
 //! matches only whole words — the matcher relies on this.
 //!
@@ -67,42 +70,78 @@ pub fn fold(text: &str) -> Folded {
 pub fn fold_into(text: &str, mode: CaseMode, out: &mut Folded) {
     out.text.clear();
     out.map.anchors.clear();
-    let mut folder = Folder { out: &mut out.text, anchors: &mut out.map.anchors, mode };
+    let mut folder = Folder {
+        out: &mut out.text,
+        anchors: &mut out.map.anchors,
+        mode,
+    };
     folder.run(text);
 }
 
-/// The padded folded form of a short string (an alias, a query), without the
-/// offset map.
+/// The padded folded form of a short string (an alias, a phrase, a query),
+/// without the offset map, and without punctuation at either end: "U.S."
+/// keys as `" u | s "`, so it matches the text "U.S." followed by anything.
 pub fn fold_key(text: &str, mode: CaseMode) -> String {
     let mut folded = Folded::default();
     fold_into(text, mode, &mut folded);
-    folded.text
+    let inner = folded.text.trim_matches(|c| c == ' ' || c == PUNCT_MARK);
+    match inner.len() {
+        0 => " ".to_owned(),
+        n if n + 2 == folded.text.len() => folded.text,
+        _ => format!(" {inner} "),
+    }
 }
+
+/// The mark a hard separator (punctuation) leaves in folded text, always
+/// between spaces: `"Iran, Iraq"` folds to `" iran | iraq "`.
+pub const PUNCT_MARK: char = '|';
 
 /// How an ASCII byte folds.
 #[derive(Clone, Copy)]
 enum AsciiClass {
-    /// Letter or digit: emit this byte (already lowercased in fold mode).
+    /// Letter or digit: the byte folded, the byte as is.
     Word(u8, u8),
-    Separator,
+    Space,
+    Punct,
     Apostrophe,
 }
 
 const ASCII: [AsciiClass; 128] = {
-    let mut table = [AsciiClass::Separator; 128];
+    let mut table = [AsciiClass::Punct; 128];
     let mut b = 0u8;
     while b < 128 {
         table[b as usize] = if b.is_ascii_alphanumeric() {
             AsciiClass::Word(b.to_ascii_lowercase(), b)
         } else if b == b'\'' || b == b'`' {
             AsciiClass::Apostrophe
+        } else if b <= b' ' || b == 0x7f || b == b'-' || b == b'_' {
+            AsciiClass::Space
         } else {
-            AsciiClass::Separator
+            AsciiClass::Punct
         };
         b += 1;
     }
     table
 };
+
+/// Appends a soft separator: one space, unless the text already ends in one.
+fn push_space(out: &mut String) {
+    if !out.ends_with(' ') {
+        out.push(' ');
+    }
+}
+
+/// Appends a hard separator: `" | "`, merged with any separator before it.
+fn push_punct(out: &mut String) {
+    if out.ends_with("| ") {
+        return;
+    }
+    if !out.ends_with(' ') {
+        out.push(' ');
+    }
+    out.push(PUNCT_MARK);
+    out.push(' ');
+}
 
 struct Folder<'o> {
     out: &'o mut String,
@@ -114,7 +153,12 @@ impl Folder<'_> {
     fn run(&mut self, text: &str) {
         // Leading pad: one synthetic space with no original extent.
         self.out.push(' ');
-        self.anchors.push(Anchor { norm: 0, norm_len: 1, orig: 0, orig_len: 0 });
+        self.anchors.push(Anchor {
+            norm: 0,
+            norm_len: 1,
+            orig: 0,
+            orig_len: 0,
+        });
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
@@ -122,16 +166,24 @@ impl Folder<'_> {
             if b < 0x80 {
                 match ASCII[b as usize] {
                     AsciiClass::Word(lower, same) => {
-                        let byte = if self.mode == CaseMode::Fold { lower } else { same };
+                        let byte = if self.mode == CaseMode::Fold {
+                            lower
+                        } else {
+                            same
+                        };
                         self.out.push(char::from(byte));
                     }
-                    AsciiClass::Separator => self.separator(i, 1),
+                    AsciiClass::Space => self.separator(i, 1, push_space),
+                    AsciiClass::Punct => self.separator(i, 1, push_punct),
                     AsciiClass::Apostrophe => self.apostrophe(text, i, 1),
                 }
                 i += 1;
                 continue;
             }
-            let c = text[i..].chars().next().expect("i is a char boundary below len");
+            let c = text[i..]
+                .chars()
+                .next()
+                .expect("i is a char boundary below len");
             let len = c.len_utf8();
             if is_apostrophe(c) {
                 self.apostrophe(text, i, len);
@@ -144,42 +196,41 @@ impl Folder<'_> {
         if !self.out.ends_with(' ') {
             let norm = self.out.len() as u32;
             self.out.push(' ');
-            self.anchors.push(Anchor { norm, norm_len: 1, orig: text.len() as u32, orig_len: 0 });
+            self.anchors.push(Anchor {
+                norm,
+                norm_len: 1,
+                orig: text.len() as u32,
+                orig_len: 0,
+            });
         }
     }
 
-    /// A separator of `len` original bytes at `orig`: one space unless the
-    /// output already ends in one.
-    fn separator(&mut self, orig: usize, len: usize) {
+    /// A separator of `len` original bytes at `orig`, appended by `push`.
+    fn separator(&mut self, orig: usize, len: usize, push: fn(&mut String)) {
         let norm = self.out.len();
-        if self.out.ends_with(' ') {
-            self.anchor(norm, 0, orig, len);
-        } else {
-            self.out.push(' ');
-            if len != 1 {
-                self.anchor(norm, 1, orig, len);
-            }
+        push(self.out);
+        let produced = self.out.len() - norm;
+        if produced != 1 || len != 1 {
+            self.anchor(norm, produced, orig, len);
         }
     }
 
     fn apostrophe(&mut self, text: &str, orig: usize, len: usize) {
         let rest = &text[orig + len..];
-        let mut next = rest.chars();
-        let joins_letters = !self.out.ends_with(' ')
-            && next.next().is_some_and(char::is_alphanumeric)
-            && !self.is_possessive(rest)
-            && !self.follows_single_letter();
-        if joins_letters {
-            self.anchor(self.out.len(), 0, orig, len);
+        let after_letter = !self.out.ends_with(' ');
+        let before_letter = rest.chars().next().is_some_and(char::is_alphanumeric);
+        if !before_letter && after_letter && self.out.ends_with(['s', 'S']) {
+            // A plural possessive ("Houthis’ drones"), or a closing quote,
+            // which costs nothing to treat alike.
+            self.separator(orig, len, push_space);
+        } else if !(after_letter && before_letter) {
+            // A quotation mark.
+            self.separator(orig, len, push_punct);
+        } else if is_possessive(rest) || self.follows_single_letter() {
+            self.separator(orig, len, push_space);
         } else {
-            self.separator(orig, len);
+            self.anchor(self.out.len(), 0, orig, len);
         }
-    }
-
-    /// `rest` (the text after an apostrophe) is `s` then a non-letter or end.
-    fn is_possessive(&self, rest: &str) -> bool {
-        let mut chars = rest.chars();
-        matches!(chars.next(), Some('s' | 'S')) && !chars.next().is_some_and(char::is_alphanumeric)
     }
 
     /// The word before the apostrophe is one letter (`l'`, `d'`): an elision.
@@ -190,30 +241,18 @@ impl Folder<'_> {
 
     fn unicode_char(&mut self, c: char, orig: usize, len: usize) {
         let norm = self.out.len();
-        let mut pieces = 0usize;
-        let mut only: Option<char> = None;
         let (out, mode) = (&mut *self.out, self.mode);
-        expand(c, mode, &mut |piece| {
-            pieces += 1;
-            match piece {
-                Piece::Word(w) => {
-                    out.push(w);
-                    only = Some(w);
-                }
-                Piece::Separator => {
-                    if !out.ends_with(' ') {
-                        out.push(' ');
-                    }
-                    only = None;
-                }
-            }
+        expand(c, mode, &mut |piece| match piece {
+            Piece::Word(w) => out.push(w),
+            Piece::Space => push_space(out),
+            Piece::Punct => push_punct(out),
         });
-        let produced = self.out.len() - norm;
-        // One same-length letter keeps the byte-for-byte correspondence; any
-        // other shape needs an anchor.
-        let same_shape = pieces == 1 && only.is_some_and(|w| w.len_utf8() == len);
+        // One character of the same UTF-8 length keeps the byte-for-byte
+        // correspondence; any other shape needs an anchor.
+        let produced = &self.out[norm..];
+        let same_shape = produced.len() == len && produced.chars().nth(1).is_none();
         if !same_shape {
-            self.anchor(norm, produced, orig, len);
+            self.anchor(norm, produced.len(), orig, len);
         }
     }
 
@@ -227,6 +266,12 @@ impl Folder<'_> {
     }
 }
 
+/// `rest` (the text after an apostrophe) is `s` then a non-letter or end.
+fn is_possessive(rest: &str) -> bool {
+    let mut chars = rest.chars();
+    matches!(chars.next(), Some('s' | 'S')) && !chars.next().is_some_and(char::is_alphanumeric)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,9 +280,24 @@ mod tests {
     const FOLD_ROWS: &[(&str, &str, &str)] = &[
         ("empty", "", " "),
         ("only separators", " \t-–— ", " "),
+        ("punctuation is hard", "Iran, Iraq", " iran | iraq "),
+        (
+            "punctuation runs merge",
+            "Soleimani. Forces",
+            " soleimani | forces ",
+        ),
+        (
+            "brackets",
+            "Fatehin (Conquerors) Brigade",
+            " fatehin | conquerors | brigade ",
+        ),
         ("ascii case", "Kataib HEZBOLLAH", " kataib hezbollah "),
         ("hyphen is space", "Al-Wadiah", " al wadiah "),
-        ("space runs collapse", "Kataib \n\t Hezbollah", " kataib hezbollah "),
+        (
+            "space runs collapse",
+            "Kataib \n\t Hezbollah",
+            " kataib hezbollah ",
+        ),
         ("nbsp and en dash", "Al\u{a0}–\u{a0}Wadiah", " al wadiah "),
         ("accents", "Qāsem Soleimānī", " qasem soleimani "),
         ("dot below", "Ḥizballah", " hizballah "),
@@ -245,13 +305,22 @@ mod tests {
         ("ascii apostrophe joins", "Sana'a", " sanaa "),
         ("ayn joins", "Kataʿib", " kataib "),
         ("modifier apostrophe joins", "Asaʼib", " asaib "),
-        ("possessive splits", "Hezbollah’s fighters", " hezbollah s fighters "),
+        (
+            "possessive splits",
+            "Hezbollah’s fighters",
+            " hezbollah s fighters ",
+        ),
         ("possessive at end", "Iran's", " iran s "),
+        ("leading punctuation", "(KH)", " | kh | "),
         ("plural possessive", "Houthis’ drones", " houthis drones "),
         ("elision splits", "l’Iran", " l iran "),
-        ("quotes are separators", "‘Axis of Resistance’", " axis of resistance "),
-        ("double quotes", "“Basij”", " basij "),
-        ("dots are separators", "U.S.", " u s "),
+        (
+            "quotes are hard",
+            "‘Axis of Resistance’",
+            " | axis of resistance | ",
+        ),
+        ("double quotes", "“Basij”", " | basij | "),
+        ("dots are hard", "U.S.", " u | s | "),
         ("sharp s", "Straße", " strasse "),
         ("dotted capital I", "İran", " iran "),
         ("zwnj inside persian word", "خامنه\u{200C}ای", " خامنهاي "),
@@ -271,6 +340,17 @@ mod tests {
     }
 
     #[test]
+    fn keys_drop_punctuation_at_the_ends() {
+        assert_eq!(fold_key("U.S.", CaseMode::Fold), " u | s ");
+        assert_eq!(
+            fold_key("“Washington, D.C.”", CaseMode::Fold),
+            " washington | d | c "
+        );
+        assert_eq!(fold_key("...", CaseMode::Fold), " ");
+        assert_eq!(fold_key("Iran", CaseMode::Fold), " iran ");
+    }
+
+    #[test]
     fn preserve_mode_keeps_case_only() {
         assert_eq!(fold_key("Kata’ib KH", CaseMode::Preserve), " Kataib KH ");
         assert_eq!(fold_key("Qāsem", CaseMode::Preserve), " Qasem ");
@@ -280,10 +360,30 @@ mod tests {
     const MAP_ROWS: &[(&str, &str, &str, &str)] = &[
         ("ascii", "the Quds Force said", "quds force", "Quds Force"),
         ("after accents", "Qāsem Soleimānī met", "met", "met"),
-        ("accented name", "Qāsem Soleimānī met", "qasem soleimani", "Qāsem Soleimānī"),
-        ("collapsed spaces", "Kataib  \u{a0} Hezbollah", "kataib hezbollah", "Kataib  \u{a0} Hezbollah"),
-        ("possessive excluded", "Hezbollah’s men", "hezbollah", "Hezbollah"),
-        ("joined apostrophe", "Kata’ib Hezbollah", "kataib hezbollah", "Kata’ib Hezbollah"),
+        (
+            "accented name",
+            "Qāsem Soleimānī met",
+            "qasem soleimani",
+            "Qāsem Soleimānī",
+        ),
+        (
+            "collapsed spaces",
+            "Kataib  \u{a0} Hezbollah",
+            "kataib hezbollah",
+            "Kataib  \u{a0} Hezbollah",
+        ),
+        (
+            "possessive excluded",
+            "Hezbollah’s men",
+            "hezbollah",
+            "Hezbollah",
+        ),
+        (
+            "joined apostrophe",
+            "Kata’ib Hezbollah",
+            "kataib hezbollah",
+            "Kata’ib Hezbollah",
+        ),
         ("dotted capital", "İran", "iran", "İran"),
         ("expansion covered whole", "Straße", "strasse", "Straße"),
         ("arabic", "قال حزب الله", "حزب الله", "حزب الله"),
@@ -295,7 +395,10 @@ mod tests {
     fn offsets_map_back_to_original() {
         for (name, input, needle, want) in MAP_ROWS {
             let folded = fold(input);
-            let at = folded.text.find(needle).unwrap_or_else(|| panic!("{name}: {needle:?} not in {:?}", folded.text));
+            let at = folded
+                .text
+                .find(needle)
+                .unwrap_or_else(|| panic!("{name}: {needle:?} not in {:?}", folded.text));
             let (s, e) = folded.map.original_span(at, at + needle.len());
             assert_eq!(&input[s..e], *want, "{name}");
         }

@@ -14,8 +14,12 @@
 //!    (alef forms, alef maqsura and Persian yeh, ta marbuta, Persian kaf) and
 //!    Arabic-Indic digits become ASCII digits;
 //! 5. **separator classing**: anything that is not a letter or digit
-//!    (whitespace of any kind, hyphens, dashes, punctuation, symbols) is a
-//!    separator; the caller collapses runs of separators into one space.
+//!    separates words. Whitespace of any kind, controls, hyphens, dashes and
+//!    underscores are *soft* ([`Piece::Space`]): a name may be written across
+//!    them ("Al-Wadiah", "Al Wadiah"). Every other punctuation mark and symbol
+//!    is *hard* ([`Piece::Punct`]): a name never runs across a comma, a
+//!    bracket or a full stop ("killed Qassem Soleimani. Forces loyal to him"
+//!    holds no mention of the Qassem Soleimani Forces).
 //!
 //! Apostrophes are not handled here: whether one joins a word (`Kata'ib`) or
 //! splits it (`Hezbollah's`) depends on its neighbours, so [`super::fold`]
@@ -29,8 +33,10 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 pub enum Piece {
     /// A letter or digit to emit.
     Word(char),
-    /// A word separator; runs collapse to one space.
-    Separator,
+    /// A soft word separator (space, hyphen, dash).
+    Space,
+    /// A hard separator (punctuation, symbol) that names do not cross.
+    Punct,
 }
 
 /// Whether folding applies case folding (matching) or keeps case (checking a
@@ -82,9 +88,27 @@ fn classify(c: char, emit: &mut impl FnMut(Piece)) {
     }
     if c.is_alphanumeric() {
         emit(Piece::Word(fold_script(c)));
+    } else if is_soft_separator(c) {
+        emit(Piece::Space);
     } else {
-        emit(Piece::Separator);
+        emit(Piece::Punct);
     }
+}
+
+/// Whitespace, controls, hyphens, dashes and connectors: what a name may be
+/// written across.
+pub fn is_soft_separator(c: char) -> bool {
+    use GeneralCategory::*;
+    c.is_whitespace()
+        || matches!(
+            get_general_category(c),
+            SpaceSeparator
+                | LineSeparator
+                | ParagraphSeparator
+                | Control
+                | DashPunctuation
+                | ConnectorPunctuation
+        )
 }
 
 /// Stage 3: characters that carry no identity for matching.
@@ -124,7 +148,8 @@ mod tests {
         let mut s = String::new();
         expand(c, mode, &mut |p| match p {
             Piece::Word(w) => s.push(w),
-            Piece::Separator => s.push('_'),
+            Piece::Space => s.push('_'),
+            Piece::Punct => s.push('|'),
         });
         s
     }
@@ -162,6 +187,12 @@ mod tests {
             ("arabic-indic digit", '٣', CaseMode::Fold, "3"),
             ("persian digit", '۷', CaseMode::Fold, "7"),
             ("arabic presentation form", 'ﻻ', CaseMode::Fold, "لا"),
+            ("comma is hard", ',', CaseMode::Fold, "|"),
+            ("bracket is hard", ')', CaseMode::Fold, "|"),
+            ("curly double quote is hard", '“', CaseMode::Fold, "|"),
+            ("arabic comma is hard", '،', CaseMode::Fold, "|"),
+            ("ellipsis is three stops", '…', CaseMode::Fold, "|||"),
+            ("underscore is soft", '_', CaseMode::Fold, "_"),
         ];
         for (name, c, mode, want) in rows {
             assert_eq!(pieces(*c, *mode), *want, "{name}: {c:?}");

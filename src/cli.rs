@@ -1,0 +1,298 @@
+//! The commands: `serve`, `extract`, `check`, `healthcheck`. Each turns its
+//! typed arguments into calls on the library and an exit code.
+
+use std::{
+    fs::File,
+    io::{self, BufRead, BufReader, BufWriter, Write},
+    process::ExitCode,
+    time::Duration,
+};
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    config::{CheckArgs, Command, ExtractArgs, HealthcheckArgs, ServeArgs},
+    dictionary::{self, Dictionary, LoadError},
+    matcher::MatchKind,
+    resolve::TypeFilter,
+    startup::Application,
+    telemetry,
+};
+
+/// Runs one command to completion.
+///
+/// # Errors
+///
+/// Whatever stopped the command, with context; `main` prints the chain.
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => serve(args),
+        Command::Extract(args) => extract(args),
+        Command::Check(args) => check(args),
+        Command::Healthcheck(args) => healthcheck(args),
+    }
+}
+
+fn load_dictionary(paths: &[std::path::PathBuf], with_default: bool) -> anyhow::Result<Dictionary> {
+    dictionary::load(paths, with_default).map_err(|error: LoadError| {
+        for problem in &error.problems {
+            tracing::error!(%problem, "dictionary problem");
+        }
+        anyhow::Error::new(error).context("cannot load the dictionary")
+    })
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    telemetry::init(args.log_format, &args.log_level).map_err(anyhow::Error::msg)?;
+    args.validate()
+        .map_err(anyhow::Error::msg)
+        .context("invalid configuration")?;
+    let dictionary = load_dictionary(
+        &args.dictionary.dictionaries,
+        args.dictionary.with_default(),
+    )?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    runtime.block_on(async {
+        let app = Application::build(args, dictionary).await?;
+        app.run_until_stopped(shutdown_signal()).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on the first SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(error) => {
+            tracing::error!(%error, "cannot listen for SIGTERM; only SIGINT will stop the server");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = terminate.recv() => tracing::info!(signal = "SIGTERM", "signal received"),
+        _ = tokio::signal::ctrl_c() => tracing::info!(signal = "SIGINT", "signal received"),
+    }
+}
+
+/// One input line of `entex extract`.
+#[derive(Debug, Deserialize)]
+struct InputDocument {
+    #[serde(default)]
+    id: Option<String>,
+    text: String,
+}
+
+/// One output line of `entex extract`: a mention, with the proto's field
+/// names and all three offset units.
+#[derive(Debug, Serialize)]
+pub struct OutputMention<'a> {
+    pub doc: &'a str,
+    pub entity_id: &'a str,
+    pub canonical_name: &'a str,
+    #[serde(rename = "type")]
+    pub entity_type: &'a str,
+    pub text: &'a str,
+    pub start: usize,
+    pub end: usize,
+    pub char_start: usize,
+    pub char_end: usize,
+    pub utf16_start: usize,
+    pub utf16_end: usize,
+    pub alias: &'a str,
+    pub match_kind: &'static str,
+}
+
+fn match_kind_name(kind: MatchKind) -> &'static str {
+    match kind {
+        MatchKind::Exact => "EXACT",
+        MatchKind::Normalized => "NORMALIZED",
+        MatchKind::ShortForm => "SHORT_FORM",
+    }
+}
+
+/// Documents per parallel chunk: large enough to keep every core busy,
+/// small enough to stream output steadily.
+const EXTRACT_CHUNK: usize = 256;
+
+fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
+    telemetry::init(crate::config::LogFormat::Text, "warn").map_err(anyhow::Error::msg)?;
+    let dictionary = load_dictionary(
+        &args.dictionary.dictionaries,
+        args.dictionary.with_default(),
+    )?;
+    let filter = TypeFilter::new(args.entity_types.clone());
+    let input: Box<dyn BufRead> = if args.input.as_os_str() == "-" {
+        Box::new(BufReader::new(io::stdin().lock()))
+    } else {
+        let file = File::open(&args.input)
+            .with_context(|| format!("cannot open {}", args.input.display()))?;
+        Box::new(BufReader::new(file))
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut bad_lines = 0usize;
+    let mut chunk: Vec<(usize, InputDocument)> = Vec::with_capacity(EXTRACT_CHUNK);
+    let mut lines = input.lines().enumerate();
+    loop {
+        let next = lines.next();
+        let done = next.is_none();
+        if let Some((index, line)) = next {
+            let line_number = index + 1;
+            let line = line.with_context(|| format!("cannot read input line {line_number}"))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<InputDocument>(&line) {
+                Ok(document) => chunk.push((line_number, document)),
+                Err(error) => {
+                    bad_lines += 1;
+                    eprintln!(
+                        "entex: input line {line_number}: not a document ({{\"id\": ..., \"text\": ...}}): {error}"
+                    );
+                }
+            }
+            if chunk.len() < EXTRACT_CHUNK {
+                continue;
+            }
+        }
+        write_chunk(&dictionary, &filter, &chunk, &mut out)?;
+        chunk.clear();
+        if done {
+            break;
+        }
+    }
+    out.flush().context("cannot write output")?;
+    Ok(if bad_lines == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+fn write_chunk(
+    dictionary: &Dictionary,
+    filter: &TypeFilter,
+    chunk: &[(usize, InputDocument)],
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let rendered: Vec<String> = chunk
+        .par_iter()
+        .map(|(line_number, document)| {
+            let id = document
+                .id
+                .clone()
+                .unwrap_or_else(|| line_number.to_string());
+            let mut lines = String::new();
+            for mention in dictionary.extract(&document.text) {
+                let entity = dictionary.entity(mention.entity);
+                if !filter.allows(entity.entity_type.as_str()) {
+                    continue;
+                }
+                let span = mention.span;
+                let output = OutputMention {
+                    doc: &id,
+                    entity_id: entity.id.as_str(),
+                    canonical_name: &entity.name,
+                    entity_type: entity.entity_type.as_str(),
+                    text: &document.text[span.start..span.end],
+                    start: span.start,
+                    end: span.end,
+                    char_start: span.char_start,
+                    char_end: span.char_end,
+                    utf16_start: span.utf16_start,
+                    utf16_end: span.utf16_end,
+                    alias: mention.alias,
+                    match_kind: match_kind_name(mention.kind),
+                };
+                lines.push_str(&serde_json::to_string(&output).expect("mentions serialise"));
+                lines.push('\n');
+            }
+            lines
+        })
+        .collect();
+    for lines in rendered {
+        out.write_all(lines.as_bytes())
+            .context("cannot write output")?;
+    }
+    Ok(())
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let with_default = !args.no_default_dictionary;
+    if args.files.is_empty() && !with_default {
+        anyhow::bail!("nothing to check: give dictionary files, or drop --no-default-dictionary");
+    }
+    let outcome = dictionary::read_sources(&args.files, with_default)
+        .and_then(|sources| dictionary::build(&sources));
+    match outcome {
+        Ok(dictionary) => {
+            let info = dictionary.info();
+            println!(
+                "ok: {} entities, {} aliases from {} source(s); version {}",
+                info.entity_count,
+                info.alias_count,
+                info.sources.len(),
+                info.version
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            for problem in &error.problems {
+                println!("{problem}");
+            }
+            println!(
+                "{} problem(s); the dictionary was not loaded",
+                error.problems.len()
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn healthcheck(args: HealthcheckArgs) -> anyhow::Result<ExitCode> {
+    use tonic_health::pb::{
+        HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+    };
+    let timeout = Duration::from_secs_f64(args.timeout.max(0.0));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let status = runtime.block_on(async {
+        let check = async {
+            let channel = tonic::transport::Channel::from_shared(format!("http://{}", args.addr))?
+                .connect()
+                .await?;
+            let mut client = HealthClient::new(channel);
+            let response = client
+                .check(HealthCheckRequest {
+                    service: args.service.clone(),
+                })
+                .await?;
+            anyhow::Ok(response.into_inner().status())
+        };
+        tokio::time::timeout(timeout, check)
+            .await
+            .unwrap_or_else(|_| anyhow::bail!("no answer within {timeout:?}"))
+    });
+    match status {
+        Ok(ServingStatus::Serving) => {
+            println!("SERVING");
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(other) => {
+            println!("{}", other.as_str_name());
+            Ok(ExitCode::FAILURE)
+        }
+        Err(error) => {
+            println!("UNREACHABLE: {error:#}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

@@ -1,0 +1,379 @@
+//! Command line and environment: one typed configuration per subcommand,
+//! validated once at start.
+//!
+//! Every flag has an `ENTEX_…` environment variable (a flag wins over its
+//! variable); `entex --help` and `entex <command> --help` list them. Values
+//! that depend on each other (a document cannot be larger than a request)
+//! are checked by [`ServeArgs::validate`] before anything binds.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// entex: finds named entities in text and links each mention to a
+/// canonical entity, over gRPC (`serve`) or on the command line (`extract`).
+#[derive(Debug, Parser)]
+#[command(name = "entex", version, about, long_about = None, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options for `serve`, which runs when no command is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+impl Cli {
+    /// The command to run; `serve` when none was named.
+    pub fn into_command(self) -> Command {
+        self.command.unwrap_or(Command::Serve(self.serve))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gRPC service (the default command).
+    Serve(ServeArgs),
+    /// Extract mentions from JSON-lines documents ({"id": "...", "text": "..."}
+    /// per line) and print JSON-lines mentions: the service's engine, for
+    /// batch jobs and debugging.
+    Extract(ExtractArgs),
+    /// Validate dictionary files together, as `serve` would load them, and
+    /// report every problem with file and line. Exits 1 if there is any.
+    Check(CheckArgs),
+    /// Ask a running server for its gRPC health (for container HEALTHCHECKs,
+    /// which cannot rely on a shell). Exits 0 when SERVING, 1 otherwise.
+    Healthcheck(HealthcheckArgs),
+}
+
+/// Which dictionaries to load.
+#[derive(Debug, Clone, Args)]
+pub struct DictionaryArgs {
+    /// A dictionary file to load (TOML, or `alias<TAB>entity_id` lines for any
+    /// other extension). Repeatable; in the environment, comma-separated.
+    /// Files extend the embedded default dictionary unless
+    /// --no-default-dictionary is given.
+    #[arg(
+        long = "dictionary",
+        value_name = "PATH",
+        env = "ENTEX_DICTIONARY",
+        value_delimiter = ','
+    )]
+    pub dictionaries: Vec<PathBuf>,
+
+    /// Do not load the embedded default dictionary: serve only the files given
+    /// with --dictionary.
+    #[arg(long, env = "ENTEX_NO_DEFAULT_DICTIONARY")]
+    pub no_default_dictionary: bool,
+}
+
+impl DictionaryArgs {
+    pub fn with_default(&self) -> bool {
+        !self.no_default_dictionary
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per event, for log pipelines.
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on for gRPC (plaintext HTTP/2).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "ENTEX_LISTEN",
+        default_value = "0.0.0.0:50051"
+    )]
+    pub listen: SocketAddr,
+
+    #[command(flatten)]
+    pub dictionary: DictionaryArgs,
+
+    #[command(flatten)]
+    pub limits: Limits,
+
+    /// Threads that run matching (CPU work, kept off the async runtime).
+    /// 0 means one per available core.
+    #[arg(long, value_name = "N", env = "ENTEX_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+
+    /// Log format.
+    #[arg(long, value_enum, env = "ENTEX_LOG_FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
+
+    /// Log filter in `tracing` syntax, e.g. "info" or "entex=debug".
+    #[arg(long, value_name = "FILTER", env = "ENTEX_LOG", default_value = "info")]
+    pub log_level: String,
+
+    /// On SIGTERM/SIGINT, seconds to keep accepting requests after health
+    /// turns NOT_SERVING, so load balancers stop routing here first.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "ENTEX_DRAIN_DELAY",
+        default_value_t = 0.0
+    )]
+    pub drain_delay: f64,
+
+    /// On SIGTERM/SIGINT, seconds to wait for in-flight requests to finish
+    /// before exiting anyway.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "ENTEX_SHUTDOWN_TIMEOUT",
+        default_value_t = 30.0
+    )]
+    pub shutdown_timeout: f64,
+}
+
+/// Request limits. Past a limit a request fails with a status that names the
+/// item, its size and the limit; nothing is truncated silently.
+#[derive(Debug, Clone, Args)]
+pub struct Limits {
+    /// Most documents in one Extract request.
+    #[arg(
+        long,
+        value_name = "N",
+        env = "ENTEX_MAX_DOCUMENTS",
+        default_value_t = 1024
+    )]
+    pub max_documents: usize,
+
+    /// Largest document text, in bytes (Extract and ExtractStream).
+    #[arg(long, value_name = "BYTES", env = "ENTEX_MAX_DOCUMENT_BYTES", default_value_t = 1 << 20)]
+    pub max_document_bytes: usize,
+
+    /// Largest request message, in bytes (the gRPC decode limit; for
+    /// ExtractStream, per message).
+    #[arg(long, value_name = "BYTES", env = "ENTEX_MAX_REQUEST_BYTES", default_value_t = 16 << 20)]
+    pub max_request_bytes: usize,
+
+    /// Most names in one Normalize request.
+    #[arg(
+        long,
+        value_name = "N",
+        env = "ENTEX_MAX_NAMES",
+        default_value_t = 1024
+    )]
+    pub max_names: usize,
+
+    /// Longest name in a Normalize request, in bytes.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        env = "ENTEX_MAX_NAME_BYTES",
+        default_value_t = 1024
+    )]
+    pub max_name_bytes: usize,
+
+    /// Documents of one ExtractStream being matched or waiting to be sent at
+    /// once; a client that reads slower than it writes is held to this.
+    #[arg(
+        long,
+        value_name = "N",
+        env = "ENTEX_STREAM_WINDOW",
+        default_value_t = 32
+    )]
+    pub stream_window: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_documents: 1024,
+            max_document_bytes: 1 << 20,
+            max_request_bytes: 16 << 20,
+            max_names: 1024,
+            max_name_bytes: 1024,
+            stream_window: 32,
+        }
+    }
+}
+
+impl ServeArgs {
+    /// Settings for tests and embedding: listen on `listen`, default limits,
+    /// the embedded dictionary.
+    pub fn for_address(listen: SocketAddr) -> Self {
+        Self {
+            listen,
+            dictionary: DictionaryArgs {
+                dictionaries: Vec::new(),
+                no_default_dictionary: false,
+            },
+            limits: Limits::default(),
+            workers: 0,
+            log_format: LogFormat::Text,
+            log_level: "info".to_owned(),
+            drain_delay: 0.0,
+            shutdown_timeout: 30.0,
+        }
+    }
+
+    /// Checks values that depend on each other.
+    ///
+    /// # Errors
+    ///
+    /// A message naming the flags and values that disagree.
+    pub fn validate(&self) -> Result<(), String> {
+        let l = &self.limits;
+        for (name, value) in [
+            ("--max-documents", l.max_documents),
+            ("--max-document-bytes", l.max_document_bytes),
+            ("--max-request-bytes", l.max_request_bytes),
+            ("--max-names", l.max_names),
+            ("--max-name-bytes", l.max_name_bytes),
+            ("--stream-window", l.stream_window),
+        ] {
+            if value == 0 {
+                return Err(format!("{name} must be at least 1"));
+            }
+        }
+        if l.max_document_bytes > l.max_request_bytes {
+            return Err(format!(
+                "--max-document-bytes ({}) is larger than --max-request-bytes ({}): such a document could never arrive",
+                l.max_document_bytes, l.max_request_bytes
+            ));
+        }
+        if l.max_document_bytes > u32::MAX as usize {
+            return Err(format!(
+                "--max-document-bytes ({}) exceeds 4 GiB, the offset range of the API",
+                l.max_document_bytes
+            ));
+        }
+        for (name, value) in [
+            ("--drain-delay", self.drain_delay),
+            ("--shutdown-timeout", self.shutdown_timeout),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(format!(
+                    "{name} must be a non-negative number of seconds, not {value}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn drain_delay(&self) -> Duration {
+        Duration::from_secs_f64(self.drain_delay)
+    }
+
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.shutdown_timeout)
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExtractArgs {
+    /// JSON-lines input file; "-" (the default) reads standard input.
+    #[arg(long, short, value_name = "PATH", default_value = "-")]
+    pub input: PathBuf,
+
+    #[command(flatten)]
+    pub dictionary: DictionaryArgs,
+
+    /// Only report mentions of this entity type (repeatable).
+    #[arg(long = "entity-type", value_name = "TYPE")]
+    pub entity_types: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Dictionary files to check (with the embedded default unless
+    /// --no-default-dictionary). With none, checks the embedded default.
+    #[arg(value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+
+    /// Check the files alone, without the embedded default dictionary.
+    #[arg(long)]
+    pub no_default_dictionary: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HealthcheckArgs {
+    /// Server address.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "ENTEX_HEALTHCHECK_ADDR",
+        default_value = "127.0.0.1:50051"
+    )]
+    pub addr: SocketAddr,
+
+    /// Service name to check; empty checks the server as a whole.
+    #[arg(long, default_value = "")]
+    pub service: String,
+
+    /// Seconds to wait for an answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    pub timeout: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_command_means_serve_with_defaults() {
+        let cli = Cli::try_parse_from(["entex"]).unwrap();
+        let Command::Serve(args) = cli.into_command() else {
+            panic!("not serve")
+        };
+        assert_eq!(args.listen.to_string(), "0.0.0.0:50051");
+        assert!(args.dictionary.with_default());
+        assert!(args.validate().is_ok());
+    }
+
+    #[test]
+    fn flags_parse() {
+        let cli = Cli::try_parse_from([
+            "entex",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--dictionary",
+            "a.toml",
+            "--dictionary",
+            "b.tsv",
+            "--no-default-dictionary",
+            "--log-format",
+            "json",
+            "--max-documents",
+            "5",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.into_command() else {
+            panic!("not serve")
+        };
+        assert_eq!(
+            args.dictionary.dictionaries,
+            [PathBuf::from("a.toml"), PathBuf::from("b.tsv")]
+        );
+        assert!(!args.dictionary.with_default());
+        assert_eq!(args.log_format, LogFormat::Json);
+        assert_eq!(args.limits.max_documents, 5);
+    }
+
+    #[test]
+    fn inconsistent_limits_are_refused() {
+        let mut args = ServeArgs::for_address("127.0.0.1:0".parse().unwrap());
+        args.limits.max_document_bytes = args.limits.max_request_bytes + 1;
+        assert!(
+            args.validate()
+                .unwrap_err()
+                .contains("--max-document-bytes")
+        );
+        let mut args = ServeArgs::for_address("127.0.0.1:0".parse().unwrap());
+        args.limits.max_names = 0;
+        assert!(
+            args.validate()
+                .unwrap_err()
+                .contains("--max-names must be at least 1")
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! Request errors and the one map from them to gRPC statuses.
+//!
+//! Messages name the item, its size and the limit, so a caller can fix the
+//! request without reading server logs ("document 3 (id \"a7\") is 2097152
+//! bytes; the limit is 1048576 bytes").
+
+use std::{
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use http::{HeaderValue, Request, Response};
+use tonic::{Code, Status};
+use tower::{Layer, Service};
+
+/// Why a request cannot be served.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error("the request has {count} documents; the limit is {limit} per request")]
+    TooManyDocuments { count: usize, limit: usize },
+    #[error(
+        "document {index} (id {id:?}) is {bytes} bytes; the limit is {limit} bytes per document"
+    )]
+    DocumentTooLarge {
+        index: usize,
+        id: String,
+        bytes: usize,
+        limit: usize,
+    },
+    #[error("the request has {count} names; the limit is {limit} per request")]
+    TooManyNames { count: usize, limit: usize },
+    #[error("name {index} is {bytes} bytes; the limit is {limit} bytes per name")]
+    NameTooLarge {
+        index: usize,
+        bytes: usize,
+        limit: usize,
+    },
+    #[error("stream message {index} has no document")]
+    MissingDocument { index: usize },
+    #[error("{0}")]
+    MessageTooLarge(String),
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+}
+
+impl From<RequestError> for Status {
+    fn from(error: RequestError) -> Self {
+        let code = match &error {
+            RequestError::TooManyDocuments { .. }
+            | RequestError::DocumentTooLarge { .. }
+            | RequestError::TooManyNames { .. }
+            | RequestError::NameTooLarge { .. }
+            | RequestError::MissingDocument { .. } => Code::InvalidArgument,
+            RequestError::MessageTooLarge(_) => Code::ResourceExhausted,
+            RequestError::Internal(_) => Code::Internal,
+        };
+        Status::new(code, error.to_string())
+    }
+}
+
+/// tonic reports a message over the decode limit as `OUT_OF_RANGE` ("Error,
+/// decoded message length too large: found N bytes, the limit is: L
+/// bytes"). The gRPC convention, and our contract, is `RESOURCE_EXHAUSTED`.
+/// Returns the rewritten status for such a status, `None` for any other.
+pub fn rewrite_decode_limit(code: Code, message: &str) -> Option<RequestError> {
+    const PREFIX: &str = "Error, decoded message length too large: found ";
+    if code != Code::OutOfRange {
+        return None;
+    }
+    let rest = message.strip_prefix(PREFIX)?;
+    let (found, rest) = rest.split_once(" bytes, the limit is: ")?;
+    let limit = rest.strip_suffix(" bytes")?;
+    Some(RequestError::MessageTooLarge(format!(
+        "the request message is {found} bytes; the limit is {limit} bytes per message (--max-request-bytes)"
+    )))
+}
+
+/// Maps a `Status` from a request stream (ExtractStream) through
+/// [`rewrite_decode_limit`].
+pub fn inbound_status(status: Status) -> Status {
+    match rewrite_decode_limit(status.code(), status.message()) {
+        Some(error) => error.into(),
+        None => status,
+    }
+}
+
+/// A tower layer that applies [`rewrite_decode_limit`] to unary responses.
+/// tonic rejects an oversized unary request before the handler runs, with a
+/// trailers-only response, so the status is in the response headers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DecodeLimitStatusLayer;
+
+impl<S> Layer<S> for DecodeLimitStatusLayer {
+    type Service = DecodeLimitStatus<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        DecodeLimitStatus { inner }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DecodeLimitStatus<S> {
+    inner: S,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for DecodeLimitStatus<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let future = self.inner.call(request);
+        Box::pin(async move {
+            let mut response = future.await?;
+            let headers = response.headers();
+            let is_out_of_range = headers
+                .get("grpc-status")
+                .is_some_and(|v| v.as_bytes() == b"11");
+            if is_out_of_range {
+                if let Some(status) = Status::from_header_map(headers) {
+                    if let Some(error) = rewrite_decode_limit(status.code(), status.message()) {
+                        let status: Status = error.into();
+                        let headers = response.headers_mut();
+                        headers.insert("grpc-status", HeaderValue::from(status.code() as i32));
+                        if let Ok(encoded) =
+                            HeaderValue::from_str(&percent_encode(status.message()))
+                        {
+                            headers.insert("grpc-message", encoded);
+                        }
+                    }
+                }
+            }
+            Ok(response)
+        })
+    }
+}
+
+/// Percent-encodes a grpc-message value (the gRPC HTTP/2 spec: bytes outside
+/// printable ASCII, and `%`, are encoded).
+fn percent_encode(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for byte in message.bytes() {
+        if (0x20..0x7f).contains(&byte) && byte != b'%' {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_its_code() {
+        let rows: &[(RequestError, Code, &str)] = &[
+            (
+                RequestError::TooManyDocuments { count: 5, limit: 4 },
+                Code::InvalidArgument,
+                "5 documents; the limit is 4",
+            ),
+            (
+                RequestError::DocumentTooLarge {
+                    index: 3,
+                    id: "a7".into(),
+                    bytes: 2097152,
+                    limit: 1048576,
+                },
+                Code::InvalidArgument,
+                "document 3 (id \"a7\") is 2097152 bytes; the limit is 1048576 bytes",
+            ),
+            (
+                RequestError::TooManyNames { count: 9, limit: 8 },
+                Code::InvalidArgument,
+                "9 names; the limit is 8",
+            ),
+            (
+                RequestError::NameTooLarge {
+                    index: 0,
+                    bytes: 2000,
+                    limit: 1024,
+                },
+                Code::InvalidArgument,
+                "name 0 is 2000 bytes",
+            ),
+            (
+                RequestError::MissingDocument { index: 2 },
+                Code::InvalidArgument,
+                "stream message 2 has no document",
+            ),
+            (
+                RequestError::MessageTooLarge("big".into()),
+                Code::ResourceExhausted,
+                "big",
+            ),
+            (
+                RequestError::Internal("x"),
+                Code::Internal,
+                "internal error: x",
+            ),
+        ];
+        for (error, code, fragment) in rows {
+            let status = Status::from(error.clone());
+            assert_eq!(status.code(), *code, "{error:?}");
+            assert!(status.message().contains(fragment), "{}", status.message());
+        }
+    }
+
+    #[test]
+    fn decode_limit_message_is_rewritten() {
+        let tonic_message = "Error, decoded message length too large: found 20000000 bytes, the limit is: 16777216 bytes";
+        let error = rewrite_decode_limit(Code::OutOfRange, tonic_message).unwrap();
+        assert_eq!(
+            error.to_string(),
+            "the request message is 20000000 bytes; the limit is 16777216 bytes per message (--max-request-bytes)"
+        );
+        assert!(rewrite_decode_limit(Code::OutOfRange, "something else").is_none());
+        assert!(rewrite_decode_limit(Code::Internal, tonic_message).is_none());
+    }
+}
