@@ -24,9 +24,7 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn new(dictionary: Dictionary) -> Self {
-        Self {
-            current: ArcSwap::from_pointee(dictionary),
-        }
+        Self { current: ArcSwap::from_pointee(dictionary) }
     }
 
     /// The dictionary to use for one whole request.

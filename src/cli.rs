@@ -46,17 +46,10 @@ fn load_dictionary(paths: &[std::path::PathBuf], with_default: bool) -> anyhow::
 
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     telemetry::init(args.log_format, &args.log_level).map_err(anyhow::Error::msg)?;
-    args.validate()
-        .map_err(anyhow::Error::msg)
-        .context("invalid configuration")?;
-    let dictionary = load_dictionary(
-        &args.dictionary.dictionaries,
-        args.dictionary.with_default(),
-    )?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the runtime")?;
+    args.validate().map_err(anyhow::Error::msg).context("invalid configuration")?;
+    let dictionary = load_dictionary(&args.dictionary.dictionaries, args.dictionary.with_default())?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     runtime.block_on(async {
         let app = Application::build(args, dictionary).await?;
         app.run_until_stopped(shutdown_signal()).await
@@ -123,16 +116,12 @@ const EXTRACT_CHUNK: usize = 256;
 
 fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
     telemetry::init(crate::config::LogFormat::Text, "warn").map_err(anyhow::Error::msg)?;
-    let dictionary = load_dictionary(
-        &args.dictionary.dictionaries,
-        args.dictionary.with_default(),
-    )?;
+    let dictionary = load_dictionary(&args.dictionary.dictionaries, args.dictionary.with_default())?;
     let filter = TypeFilter::new(args.entity_types.clone());
     let input: Box<dyn BufRead> = if args.input.as_os_str() == "-" {
         Box::new(BufReader::new(io::stdin().lock()))
     } else {
-        let file = File::open(&args.input)
-            .with_context(|| format!("cannot open {}", args.input.display()))?;
+        let file = File::open(&args.input).with_context(|| format!("cannot open {}", args.input.display()))?;
         Box::new(BufReader::new(file))
     };
     let stdout = io::stdout();
@@ -169,11 +158,7 @@ fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush().context("cannot write output")?;
-    Ok(if bad_lines == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(2)
-    })
+    Ok(if bad_lines == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
 fn write_chunk(
@@ -185,10 +170,7 @@ fn write_chunk(
     let rendered: Vec<String> = chunk
         .par_iter()
         .map(|(line_number, document)| {
-            let id = document
-                .id
-                .clone()
-                .unwrap_or_else(|| line_number.to_string());
+            let id = document.id.clone().unwrap_or_else(|| line_number.to_string());
             let mut lines = String::new();
             for mention in dictionary.extract(&document.text) {
                 let entity = dictionary.entity(mention.entity);
@@ -218,8 +200,7 @@ fn write_chunk(
         })
         .collect();
     for lines in rendered {
-        out.write_all(lines.as_bytes())
-            .context("cannot write output")?;
+        out.write_all(lines.as_bytes()).context("cannot write output")?;
     }
     Ok(())
 }
@@ -229,8 +210,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     if args.files.is_empty() && !with_default {
         anyhow::bail!("nothing to check: give dictionary files, or drop --no-default-dictionary");
     }
-    let outcome = dictionary::read_sources(&args.files, with_default)
-        .and_then(|sources| dictionary::build(&sources));
+    let outcome = dictionary::read_sources(&args.files, with_default).and_then(|sources| dictionary::build(&sources));
     match outcome {
         Ok(dictionary) => {
             let info = dictionary.info();
@@ -247,39 +227,24 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             for problem in &error.problems {
                 println!("{problem}");
             }
-            println!(
-                "{} problem(s); the dictionary was not loaded",
-                error.problems.len()
-            );
+            println!("{} problem(s); the dictionary was not loaded", error.problems.len());
             Ok(ExitCode::FAILURE)
         }
     }
 }
 
 fn healthcheck(args: HealthcheckArgs) -> anyhow::Result<ExitCode> {
-    use tonic_health::pb::{
-        HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
-    };
+    use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
     let timeout = Duration::from_secs_f64(args.timeout.max(0.0));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let status = runtime.block_on(async {
         let check = async {
-            let channel = tonic::transport::Channel::from_shared(format!("http://{}", args.addr))?
-                .connect()
-                .await?;
+            let channel = tonic::transport::Channel::from_shared(format!("http://{}", args.addr))?.connect().await?;
             let mut client = HealthClient::new(channel);
-            let response = client
-                .check(HealthCheckRequest {
-                    service: args.service.clone(),
-                })
-                .await?;
+            let response = client.check(HealthCheckRequest { service: args.service.clone() }).await?;
             anyhow::Ok(response.into_inner().status())
         };
-        tokio::time::timeout(timeout, check)
-            .await
-            .unwrap_or_else(|_| anyhow::bail!("no answer within {timeout:?}"))
+        tokio::time::timeout(timeout, check).await.unwrap_or_else(|_| anyhow::bail!("no answer within {timeout:?}"))
     });
     match status {
         Ok(ServingStatus::Serving) => {

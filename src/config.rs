@@ -52,12 +52,7 @@ pub struct DictionaryArgs {
     /// other extension). Repeatable; in the environment, comma-separated.
     /// Files extend the embedded default dictionary unless
     /// --no-default-dictionary is given.
-    #[arg(
-        long = "dictionary",
-        value_name = "PATH",
-        env = "ENTEX_DICTIONARY",
-        value_delimiter = ','
-    )]
+    #[arg(long = "dictionary", value_name = "PATH", env = "ENTEX_DICTIONARY", value_delimiter = ',')]
     pub dictionaries: Vec<PathBuf>,
 
     /// Do not load the embedded default dictionary: serve only the files given
@@ -84,12 +79,7 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address to listen on for gRPC (plaintext HTTP/2).
-    #[arg(
-        long,
-        value_name = "ADDR",
-        env = "ENTEX_LISTEN",
-        default_value = "0.0.0.0:50051"
-    )]
+    #[arg(long, value_name = "ADDR", env = "ENTEX_LISTEN", default_value = "0.0.0.0:50051")]
     pub listen: SocketAddr,
 
     #[command(flatten)]
@@ -113,22 +103,12 @@ pub struct ServeArgs {
 
     /// On SIGTERM/SIGINT, seconds to keep accepting requests after health
     /// turns NOT_SERVING, so load balancers stop routing here first.
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        env = "ENTEX_DRAIN_DELAY",
-        default_value_t = 0.0
-    )]
+    #[arg(long, value_name = "SECONDS", env = "ENTEX_DRAIN_DELAY", default_value_t = 0.0)]
     pub drain_delay: f64,
 
     /// On SIGTERM/SIGINT, seconds to wait for in-flight requests to finish
     /// before exiting anyway.
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        env = "ENTEX_SHUTDOWN_TIMEOUT",
-        default_value_t = 30.0
-    )]
+    #[arg(long, value_name = "SECONDS", env = "ENTEX_SHUTDOWN_TIMEOUT", default_value_t = 30.0)]
     pub shutdown_timeout: f64,
 }
 
@@ -137,12 +117,7 @@ pub struct ServeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct Limits {
     /// Most documents in one Extract request.
-    #[arg(
-        long,
-        value_name = "N",
-        env = "ENTEX_MAX_DOCUMENTS",
-        default_value_t = 1024
-    )]
+    #[arg(long, value_name = "N", env = "ENTEX_MAX_DOCUMENTS", default_value_t = 1024)]
     pub max_documents: usize,
 
     /// Largest document text, in bytes (Extract and ExtractStream).
@@ -155,31 +130,16 @@ pub struct Limits {
     pub max_request_bytes: usize,
 
     /// Most names in one Normalize request.
-    #[arg(
-        long,
-        value_name = "N",
-        env = "ENTEX_MAX_NAMES",
-        default_value_t = 1024
-    )]
+    #[arg(long, value_name = "N", env = "ENTEX_MAX_NAMES", default_value_t = 1024)]
     pub max_names: usize,
 
     /// Longest name in a Normalize request, in bytes.
-    #[arg(
-        long,
-        value_name = "BYTES",
-        env = "ENTEX_MAX_NAME_BYTES",
-        default_value_t = 1024
-    )]
+    #[arg(long, value_name = "BYTES", env = "ENTEX_MAX_NAME_BYTES", default_value_t = 1024)]
     pub max_name_bytes: usize,
 
     /// Documents of one ExtractStream being matched or waiting to be sent at
     /// once; a client that reads slower than it writes is held to this.
-    #[arg(
-        long,
-        value_name = "N",
-        env = "ENTEX_STREAM_WINDOW",
-        default_value_t = 32
-    )]
+    #[arg(long, value_name = "N", env = "ENTEX_STREAM_WINDOW", default_value_t = 32)]
     pub stream_window: usize,
 }
 
@@ -202,10 +162,7 @@ impl ServeArgs {
     pub fn for_address(listen: SocketAddr) -> Self {
         Self {
             listen,
-            dictionary: DictionaryArgs {
-                dictionaries: Vec::new(),
-                no_default_dictionary: false,
-            },
+            dictionary: DictionaryArgs { dictionaries: Vec::new(), no_default_dictionary: false },
             limits: Limits::default(),
             workers: 0,
             log_format: LogFormat::Text,
@@ -246,14 +203,9 @@ impl ServeArgs {
                 l.max_document_bytes
             ));
         }
-        for (name, value) in [
-            ("--drain-delay", self.drain_delay),
-            ("--shutdown-timeout", self.shutdown_timeout),
-        ] {
+        for (name, value) in [("--drain-delay", self.drain_delay), ("--shutdown-timeout", self.shutdown_timeout)] {
             if !(value.is_finite() && value >= 0.0) {
-                return Err(format!(
-                    "{name} must be a non-negative number of seconds, not {value}"
-                ));
+                return Err(format!("{name} must be a non-negative number of seconds, not {value}"));
             }
         }
         Ok(())
@@ -297,12 +249,7 @@ pub struct CheckArgs {
 #[derive(Debug, Clone, Args)]
 pub struct HealthcheckArgs {
     /// Server address.
-    #[arg(
-        long,
-        value_name = "ADDR",
-        env = "ENTEX_HEALTHCHECK_ADDR",
-        default_value = "127.0.0.1:50051"
-    )]
+    #[arg(long, value_name = "ADDR", env = "ENTEX_HEALTHCHECK_ADDR", default_value = "127.0.0.1:50051")]
     pub addr: SocketAddr,
 
     /// Service name to check; empty checks the server as a whole.
@@ -321,9 +268,7 @@ mod tests {
     #[test]
     fn no_command_means_serve_with_defaults() {
         let cli = Cli::try_parse_from(["entex"]).unwrap();
-        let Command::Serve(args) = cli.into_command() else {
-            panic!("not serve")
-        };
+        let Command::Serve(args) = cli.into_command() else { panic!("not serve") };
         assert_eq!(args.listen.to_string(), "0.0.0.0:50051");
         assert!(args.dictionary.with_default());
         assert!(args.validate().is_ok());
@@ -347,13 +292,8 @@ mod tests {
             "5",
         ])
         .unwrap();
-        let Command::Serve(args) = cli.into_command() else {
-            panic!("not serve")
-        };
-        assert_eq!(
-            args.dictionary.dictionaries,
-            [PathBuf::from("a.toml"), PathBuf::from("b.tsv")]
-        );
+        let Command::Serve(args) = cli.into_command() else { panic!("not serve") };
+        assert_eq!(args.dictionary.dictionaries, [PathBuf::from("a.toml"), PathBuf::from("b.tsv")]);
         assert!(!args.dictionary.with_default());
         assert_eq!(args.log_format, LogFormat::Json);
         assert_eq!(args.limits.max_documents, 5);
@@ -363,17 +303,9 @@ mod tests {
     fn inconsistent_limits_are_refused() {
         let mut args = ServeArgs::for_address("127.0.0.1:0".parse().unwrap());
         args.limits.max_document_bytes = args.limits.max_request_bytes + 1;
-        assert!(
-            args.validate()
-                .unwrap_err()
-                .contains("--max-document-bytes")
-        );
+        assert!(args.validate().unwrap_err().contains("--max-document-bytes"));
         let mut args = ServeArgs::for_address("127.0.0.1:0".parse().unwrap());
         args.limits.max_names = 0;
-        assert!(
-            args.validate()
-                .unwrap_err()
-                .contains("--max-names must be at least 1")
-        );
+        assert!(args.validate().unwrap_err().contains("--max-names must be at least 1"));
     }
 }

@@ -116,15 +116,10 @@ impl Dictionary {
         let mut units = UnitCounter::new(text);
         let mut pos = 0;
         while pos < haystack.len() {
-            let Some(longest) = self
-                .automaton
-                .find(Input::new(haystack).span(pos..haystack.len()))
-            else {
+            let Some(longest) = self.automaton.find(Input::new(haystack).span(pos..haystack.len())) else {
                 break;
             };
-            let Some((found, decision)) =
-                self.longest_accepted(longest, text, folded, &antecedents)
-            else {
+            let Some((found, decision)) = self.longest_accepted(longest, text, folded, &antecedents) else {
                 pos = longest.start() + 1;
                 continue;
             };
@@ -136,28 +131,12 @@ impl Dictionary {
             let (start, end) = folded.map.original_span(found.start() + 1, found.end() - 1);
             let end = end + trailing_punctuation(target, &text[end..]);
             let original = &text[start..end];
-            let alias = target
-                .written
-                .iter()
-                .find(|w| *w == original)
-                .unwrap_or(&target.written[0]);
-            let kind = if kind == MatchKind::Normalized && alias == original {
-                MatchKind::Exact
-            } else {
-                kind
-            };
+            let alias = target.written.iter().find(|w| *w == original).unwrap_or(&target.written[0]);
+            let kind = if kind == MatchKind::Normalized && alias == original { MatchKind::Exact } else { kind };
             if kind != MatchKind::ShortForm {
-                antecedents.push(Antecedent {
-                    entity: target.entity,
-                    key: &self.entry_of(found).key,
-                });
+                antecedents.push(Antecedent { entity: target.entity, key: &self.entry_of(found).key });
             }
-            mentions.push(Mention {
-                entity: target.entity,
-                span: units.span(start, end),
-                alias,
-                kind,
-            });
+            mentions.push(Mention { entity: target.entity, span: units.span(start, end), alias, kind });
         }
         mentions
     }
@@ -187,9 +166,7 @@ impl Dictionary {
             if bound < candidate.start() + 3 {
                 return None;
             }
-            let shorter = Input::new(haystack)
-                .span(candidate.start()..bound)
-                .anchored(Anchored::Yes);
+            let shorter = Input::new(haystack).span(candidate.start()..bound).anchored(Anchored::Yes);
             candidate = self.automaton.find(shorter)?;
         }
     }
@@ -212,32 +189,18 @@ impl Dictionary {
         let mut passing = entry.targets.iter().filter(|target| {
             target.extract
                 && (target.case_forms.is_none()
-                    || target.case_matches(
-                        preserved.get_or_insert_with(|| fold_key(original, CaseMode::Preserve)),
-                    ))
-                && target
-                    .after
-                    .as_ref()
-                    .is_none_or(|phrases| phrases.iter().any(|p| before.ends_with(p.as_str())))
+                    || target.case_matches(preserved.get_or_insert_with(|| fold_key(original, CaseMode::Preserve))))
+                && target.after.as_ref().is_none_or(|phrases| phrases.iter().any(|p| before.ends_with(p.as_str())))
         });
         let first = passing.next()?;
         if !first.shared {
-            let kind = if first.written.iter().any(|w| w == original) {
-                MatchKind::Exact
-            } else {
-                MatchKind::Normalized
-            };
-            return Some(Decision::Link {
-                target: first,
-                kind,
-            });
+            let kind =
+                if first.written.iter().any(|w| w == original) { MatchKind::Exact } else { MatchKind::Normalized };
+            return Some(Decision::Link { target: first, kind });
         }
         let shared: Vec<&Target> = std::iter::once(first).chain(passing).collect();
         Some(match resolve_short_form(&shared, &entry.key, antecedents) {
-            Some(target) => Decision::Link {
-                target,
-                kind: MatchKind::ShortForm,
-            },
+            Some(target) => Decision::Link { target, kind: MatchKind::ShortForm },
             None => Decision::Consume,
         })
     }
@@ -258,11 +221,7 @@ fn trailing_punctuation(target: &Target, rest: &str) -> usize {
 }
 
 /// Rule 9: which of the entities sharing `key` the document means here.
-fn resolve_short_form<'d>(
-    candidates: &[&'d Target],
-    key: &str,
-    antecedents: &[Antecedent<'_>],
-) -> Option<&'d Target> {
+fn resolve_short_form<'d>(candidates: &[&'d Target], key: &str, antecedents: &[Antecedent<'_>]) -> Option<&'d Target> {
     let claimed = |a: &Antecedent| candidates.iter().copied().find(|t| t.entity == a.entity);
     // Nearest antecedent whose full name contains the short form, then the
     // nearest antecedent at all: "Al-Assad" after "Osama Al-Assad" and
@@ -368,11 +327,7 @@ phrases = ["Washington Post"]
 "#;
 
     fn dict() -> Dictionary {
-        build(&[SourceText {
-            name: "t.toml".into(),
-            text: DICT.into(),
-        }])
-        .unwrap()
+        build(&[SourceText { name: "t.toml".into(), text: DICT.into() }]).unwrap()
     }
 
     /// Renders mentions as "text=entity/kind" for compact table rows.
@@ -385,11 +340,7 @@ phrases = ["Washington Post"]
                     MatchKind::Normalized => "~",
                     MatchKind::ShortForm => "^",
                 };
-                format!(
-                    "{}={}{kind}",
-                    &text[m.span.start..m.span.end],
-                    dict.entity(m.entity).id
-                )
+                format!("{}={}{kind}", &text[m.span.start..m.span.end], dict.entity(m.entity).id)
             })
             .collect()
     }
@@ -397,148 +348,67 @@ phrases = ["Washington Post"]
     /// (rule, text, expected mentions as "text=entity" with ~ normalised, ^ short form)
     const RULES: &[(&str, &str, &[&str])] = &[
         // whole words
-        (
-            "word boundary end",
-            "Hezbollahi and Hezbollah",
-            &["Hezbollah=org:hezbollah"],
-        ),
+        ("word boundary end", "Hezbollahi and Hezbollah", &["Hezbollah=org:hezbollah"]),
         ("word boundary start", "proHezbollah", &[]),
-        (
-            "possessive outside span",
-            "Hezbollah’s chief",
-            &["Hezbollah=org:hezbollah"],
-        ),
+        ("possessive outside span", "Hezbollah’s chief", &["Hezbollah=org:hezbollah"]),
         ("ascii possessive", "Iran's proxies", &["Iran=loc:iran"]),
-        (
-            "adjacent names",
-            "Iran Hezbollah",
-            &["Iran=loc:iran", "Hezbollah=org:hezbollah"],
-        ),
-        (
-            "punctuation around",
-            "(Hezbollah), “Iran”.",
-            &["Hezbollah=org:hezbollah", "Iran=loc:iran"],
-        ),
+        ("adjacent names", "Iran Hezbollah", &["Iran=loc:iran", "Hezbollah=org:hezbollah"]),
+        ("punctuation around", "(Hezbollah), “Iran”.", &["Hezbollah=org:hezbollah", "Iran=loc:iran"]),
         ("demonym is not the country", "Iranian forces", &[]),
         // leftmost-longest
-        (
-            "longest wins",
-            "Kataib Hezbollah fired",
-            &["Kataib Hezbollah=org:kataib-hezbollah"],
-        ),
+        ("longest wins", "Kataib Hezbollah fired", &["Kataib Hezbollah=org:kataib-hezbollah"]),
         (
             "longest wins over person",
             "the Qassem Soleimani Forces",
             &["Qassem Soleimani Forces=org:qassem-soleimani-forces"],
         ),
-        (
-            "brigades is KH",
-            "Hezbollah Brigades",
-            &["Hezbollah Brigades=org:kataib-hezbollah"],
-        ),
-        (
-            "lebanese hezbollah",
-            "Lebanese Hezbollah",
-            &["Lebanese Hezbollah=org:hezbollah"],
-        ),
+        ("brigades is KH", "Hezbollah Brigades", &["Hezbollah Brigades=org:kataib-hezbollah"]),
+        ("lebanese hezbollah", "Lebanese Hezbollah", &["Lebanese Hezbollah=org:hezbollah"]),
         // folding
-        (
-            "case folded",
-            "KATAIB HEZBOLLAH",
-            &["KATAIB HEZBOLLAH=org:kataib-hezbollah~"],
-        ),
-        (
-            "curly apostrophe",
-            "Kata’ib Hezbollah",
-            &["Kata’ib Hezbollah=org:kataib-hezbollah~"],
-        ),
-        (
-            "ascii apostrophe exact",
-            "Kata'ib Hezbollah",
-            &["Kata'ib Hezbollah=org:kataib-hezbollah"],
-        ),
-        (
-            "apostrophe dropped",
-            "Sanaa and Sana’a",
-            &["Sanaa=loc:sanaa", "Sana’a=loc:sanaa~"],
-        ),
+        ("case folded", "KATAIB HEZBOLLAH", &["KATAIB HEZBOLLAH=org:kataib-hezbollah~"]),
+        ("curly apostrophe", "Kata’ib Hezbollah", &["Kata’ib Hezbollah=org:kataib-hezbollah~"]),
+        ("ascii apostrophe exact", "Kata'ib Hezbollah", &["Kata'ib Hezbollah=org:kataib-hezbollah"]),
+        ("apostrophe dropped", "Sanaa and Sana’a", &["Sanaa=loc:sanaa", "Sana’a=loc:sanaa~"]),
         (
             "nbsp and line break",
             "Kataib\u{a0}Hezbollah and Kataib\nHezbollah",
-            &[
-                "Kataib\u{a0}Hezbollah=org:kataib-hezbollah~",
-                "Kataib\nHezbollah=org:kataib-hezbollah~",
-            ],
+            &["Kataib\u{a0}Hezbollah=org:kataib-hezbollah~", "Kataib\nHezbollah=org:kataib-hezbollah~"],
         ),
-        (
-            "accents",
-            "Qāsem Soleimānī",
-            &["Qāsem Soleimānī=per:qassem-soleimani~"],
-        ),
+        ("accents", "Qāsem Soleimānī", &["Qāsem Soleimānī=per:qassem-soleimani~"]),
         ("dot below", "Ḥizballah", &["Ḥizballah=org:hezbollah~"]),
         // case-sensitive acronyms
-        (
-            "acronym exact case",
-            "the IRGC and KH",
-            &["IRGC=org:irgc", "KH=org:kataib-hezbollah"],
-        ),
+        ("acronym exact case", "the IRGC and KH", &["IRGC=org:irgc", "KH=org:kataib-hezbollah"]),
         ("acronym lowercase is a word", "let us go, kh", &[]),
         ("US vs us", "US troops told us", &["US=loc:united-states"]),
         ("dotted acronym", "U.S. forces", &["U.S.=loc:united-states"]),
         // context
-        (
-            "after phrase",
-            "boats in the Gulf.",
-            &["Gulf=loc:persian-gulf"],
-        ),
+        ("after phrase", "boats in the Gulf.", &["Gulf=loc:persian-gulf"]),
         ("after phrase missing", "Gulf states", &[]),
         ("after phrase wrong case", "the gulf between them", &[]),
         ("extract false", "the Kingdom said", &[]),
         // ignore phrases
-        (
-            "ignore phrase consumes",
-            "the Washington Post reported from Washington",
-            &["Washington=loc:washington"],
-        ),
+        ("ignore phrase consumes", "the Washington Post reported from Washington", &["Washington=loc:washington"]),
         // short forms
-        (
-            "short form default",
-            "Soleimani said",
-            &["Soleimani=per:qassem-soleimani^"],
-        ),
+        ("short form default", "Soleimani said", &["Soleimani=per:qassem-soleimani^"]),
         (
             "short form antecedent",
             "Osama Al-Assad said. Al-Assad added",
-            &[
-                "Osama Al-Assad=per:osama-al-assad",
-                "Al-Assad=per:osama-al-assad^",
-            ],
+            &["Osama Al-Assad=per:osama-al-assad", "Al-Assad=per:osama-al-assad^"],
         ),
         (
             "short form prefers containing antecedent",
             "Osama Al-Assad met Bashar Assad. Al-Assad left",
-            &[
-                "Osama Al-Assad=per:osama-al-assad",
-                "Bashar Assad=per:bashar-al-assad",
-                "Al-Assad=per:osama-al-assad^",
-            ],
+            &["Osama Al-Assad=per:osama-al-assad", "Bashar Assad=per:bashar-al-assad", "Al-Assad=per:osama-al-assad^"],
         ),
         (
             "short form nearest antecedent",
             "Osama Al-Assad met Bashar al-Assad. Assad left",
-            &[
-                "Osama Al-Assad=per:osama-al-assad",
-                "Bashar al-Assad=per:bashar-al-assad",
-                "Assad=per:bashar-al-assad^",
-            ],
+            &["Osama Al-Assad=per:osama-al-assad", "Bashar al-Assad=per:bashar-al-assad", "Assad=per:bashar-al-assad^"],
         ),
         (
             "short form other entity antecedent",
             "Ali Soleimani spoke. Soleimani said",
-            &[
-                "Ali Soleimani=per:ali-soleimani",
-                "Soleimani=per:ali-soleimani^",
-            ],
+            &["Ali Soleimani=per:ali-soleimani", "Soleimani=per:ali-soleimani^"],
         ),
         // regressions
         ("empty text", "", &[]),
@@ -550,6 +420,59 @@ phrases = ["Washington Post"]
         let dict = dict();
         for (rule, text, want) in RULES {
             assert_eq!(render(&dict, text), *want, "rule: {rule}; text: {text:?}");
+        }
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use crate::dictionary::{Dictionary, load};
+
+        fn default_dictionary() -> &'static Dictionary {
+            static DICT: std::sync::OnceLock<Dictionary> = std::sync::OnceLock::new();
+            DICT.get_or_init(|| load(&[] as &[&str], true).unwrap())
+        }
+
+        /// Text fragments that stress folding and offsets: aliases in many
+        /// spellings, characters that change length when folded, marks,
+        /// separators of every kind, and arbitrary Unicode.
+        fn fragment() -> impl Strategy<Value = String> {
+            prop_oneof![
+                3 => prop::sample::select(vec![
+                    "Kataib Hezbollah", "KATA’IB HIZBALLAH", "Qāsem Soleimānī", "Al-Assad", "Osama Al-Assad",
+                    "U.S.", "US", "Iran’s", "Houthis’", "حزب الله", "كتائب حزب الله", "IRGC-QF", "the Gulf",
+                    "Washington Post", "Ḥizballah", "Sana'a", "Hezbollah Brigades", "Bashar Assad", "Assad",
+                ]).prop_map(str::to_owned),
+                2 => prop::sample::select(vec![
+                    " ", "\u{a0}", "\n", "’", "'", "-", "—", ".", ",", "(", "“", "İ", "ß", "ﬁ", "ﷺ", "😀",
+                    "\u{301}", "\u{64e}", "ـ", "\u{200c}", "\u{feff}", "ǆ", "Ⅻ", "ς",
+                ]).prop_map(str::to_owned),
+                2 => any::<String>().prop_map(|s| s.chars().take(8).collect()),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn spans_are_char_boundaries_and_units_agree(parts in prop::collection::vec(fragment(), 0..24)) {
+                let text: String = parts.concat();
+                let dict = default_dictionary();
+                let mentions = dict.extract(&text);
+                let mut previous_end = 0;
+                for m in &mentions {
+                    let s = m.span;
+                    prop_assert!(s.start < s.end, "empty span {:?}", s);
+                    prop_assert!(s.start >= previous_end, "overlap or disorder at {:?}", s);
+                    prop_assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+                    prop_assert_eq!(s.char_start, text[..s.start].chars().count());
+                    prop_assert_eq!(s.char_end, text[..s.end].chars().count());
+                    prop_assert_eq!(s.utf16_start, text[..s.start].encode_utf16().count());
+                    prop_assert_eq!(s.utf16_end, text[..s.end].encode_utf16().count());
+                    prop_assert!(text[s.start..s.end].chars().any(char::is_alphanumeric));
+                    previous_end = s.end;
+                }
+            }
         }
     }
 }

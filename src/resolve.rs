@@ -81,41 +81,24 @@ impl Dictionary {
         let matching: Vec<&Target> = entry
             .targets
             .iter()
-            .filter(|t| {
-                t.case_matches(&preserved)
-                    && filter.allows(self.entity(t.entity).entity_type.as_str())
-            })
+            .filter(|t| t.case_matches(&preserved) && filter.allows(self.entity(t.entity).entity_type.as_str()))
             .collect();
         let candidate = |t: &Target, score_scale: f32| {
             let exact = t.written.iter().any(|w| w == trimmed);
-            let (kind, score) = if exact {
-                (MatchKind::Exact, EXACT_SCORE)
-            } else {
-                (MatchKind::Normalized, NORMALIZED_SCORE)
-            };
-            Candidate {
-                entity: t.entity,
-                kind,
-                score: score * score_scale,
-            }
+            let (kind, score) =
+                if exact { (MatchKind::Exact, EXACT_SCORE) } else { (MatchKind::Normalized, NORMALIZED_SCORE) };
+            Candidate { entity: t.entity, kind, score: score * score_scale }
         };
         match matching.as_slice() {
             [] => Resolution::default(),
-            [only] if !only.shared => Resolution {
-                best: Some(candidate(only, 1.0)),
-                candidates: Vec::new(),
-            },
+            [only] if !only.shared => Resolution { best: Some(candidate(only, 1.0)), candidates: Vec::new() },
             shared => {
                 let share = 1.0 / shared.len() as f32;
                 // Default first, then as written in the dictionary.
-                let mut candidates: Vec<Candidate> =
-                    shared.iter().map(|t| candidate(t, share)).collect();
-                candidates
-                    .sort_by_key(|c| !shared.iter().any(|t| t.entity == c.entity && t.default));
-                let best = shared.iter().find(|t| t.default).map(|t| Candidate {
-                    score: DEFAULT_SCORE,
-                    ..candidate(t, 1.0)
-                });
+                let mut candidates: Vec<Candidate> = shared.iter().map(|t| candidate(t, share)).collect();
+                candidates.sort_by_key(|c| !shared.iter().any(|t| t.entity == c.entity && t.default));
+                let best =
+                    shared.iter().find(|t| t.default).map(|t| Candidate { score: DEFAULT_SCORE, ..candidate(t, 1.0) });
                 Resolution { best, candidates }
             }
         }
@@ -180,58 +163,19 @@ phrases = ["Washington Post"]
 "#;
 
     fn dict() -> Dictionary {
-        build(&[SourceText {
-            name: "t.toml".into(),
-            text: DICT.into(),
-        }])
-        .unwrap()
+        build(&[SourceText { name: "t.toml".into(), text: DICT.into() }]).unwrap()
     }
 
     /// (name, query, expected best entity id or "", expected kind)
     const ROWS: &[(&str, &str, &str, Option<MatchKind>)] = &[
-        (
-            "exact alias",
-            "Hezbollah Brigades",
-            "org:kataib-hezbollah",
-            Some(MatchKind::Exact),
-        ),
-        (
-            "canonical name",
-            "Kataib Hezbollah",
-            "org:kataib-hezbollah",
-            Some(MatchKind::Exact),
-        ),
-        (
-            "folded case",
-            "KATA'IB HIZBALLAH",
-            "org:kataib-hezbollah",
-            Some(MatchKind::Normalized),
-        ),
-        (
-            "curly apostrophe",
-            "Kata’ib Hezbollah",
-            "org:kataib-hezbollah",
-            Some(MatchKind::Normalized),
-        ),
-        (
-            "surrounding space",
-            "  Kataib Hezbollah ",
-            "org:kataib-hezbollah",
-            Some(MatchKind::Exact),
-        ),
-        (
-            "acronym",
-            "KH",
-            "org:kataib-hezbollah",
-            Some(MatchKind::Exact),
-        ),
+        ("exact alias", "Hezbollah Brigades", "org:kataib-hezbollah", Some(MatchKind::Exact)),
+        ("canonical name", "Kataib Hezbollah", "org:kataib-hezbollah", Some(MatchKind::Exact)),
+        ("folded case", "KATA'IB HIZBALLAH", "org:kataib-hezbollah", Some(MatchKind::Normalized)),
+        ("curly apostrophe", "Kata’ib Hezbollah", "org:kataib-hezbollah", Some(MatchKind::Normalized)),
+        ("surrounding space", "  Kataib Hezbollah ", "org:kataib-hezbollah", Some(MatchKind::Exact)),
+        ("acronym", "KH", "org:kataib-hezbollah", Some(MatchKind::Exact)),
         ("acronym wrong case", "kh", "", None),
-        (
-            "normalize-only alias",
-            "Kingdom",
-            "loc:saudi-arabia",
-            Some(MatchKind::Exact),
-        ),
+        ("normalize-only alias", "Kingdom", "loc:saudi-arabia", Some(MatchKind::Exact)),
         ("case-sensitive is", "is", "", None),
         ("IS", "IS", "org:islamic-state", Some(MatchKind::Exact)),
         ("ignore phrase", "Washington Post", "", None),
@@ -239,12 +183,7 @@ phrases = ["Washington Post"]
         ("no partial", "Hezbollah Brigades commander", "", None),
         ("empty", "", "", None),
         ("punctuation", "—", "", None),
-        (
-            "shared with default",
-            "Assad",
-            "per:bashar-al-assad",
-            Some(MatchKind::Exact),
-        ),
+        ("shared with default", "Assad", "per:bashar-al-assad", Some(MatchKind::Exact)),
         ("shared without default", "Al-Assad", "", None),
     ];
 
@@ -254,10 +193,7 @@ phrases = ["Washington Post"]
         let all = TypeFilter::default();
         for (name, query, want, kind) in ROWS {
             let resolution = dict.resolve(query, &all);
-            let got = resolution
-                .best
-                .map(|c| dict.entity(c.entity).id.as_str())
-                .unwrap_or("");
+            let got = resolution.best.map(|c| dict.entity(c.entity).id.as_str()).unwrap_or("");
             assert_eq!(got, *want, "{name}: {query:?}");
             assert_eq!(resolution.best.map(|c| c.kind), *kind, "{name}: {query:?}");
         }
@@ -268,23 +204,11 @@ phrases = ["Washington Post"]
         let dict = dict();
         let all = TypeFilter::default();
         let al_assad = dict.resolve("al-Assad", &all);
-        let ids: Vec<&str> = al_assad
-            .candidates
-            .iter()
-            .map(|c| dict.entity(c.entity).id.as_str())
-            .collect();
+        let ids: Vec<&str> = al_assad.candidates.iter().map(|c| dict.entity(c.entity).id.as_str()).collect();
         assert_eq!(ids, ["per:osama-al-assad", "per:hafez-al-assad"]);
-        assert!(
-            al_assad
-                .candidates
-                .iter()
-                .all(|c| (c.score - 0.475).abs() < 1e-6)
-        );
+        assert!(al_assad.candidates.iter().all(|c| (c.score - 0.475).abs() < 1e-6));
         let assad = dict.resolve("Assad", &all);
-        assert_eq!(
-            dict.entity(assad.candidates[0].entity).id.as_str(),
-            "per:bashar-al-assad"
-        );
+        assert_eq!(dict.entity(assad.candidates[0].entity).id.as_str(), "per:bashar-al-assad");
         assert_eq!(assad.best.unwrap().score, DEFAULT_SCORE);
     }
 
@@ -292,10 +216,7 @@ phrases = ["Washington Post"]
     fn type_filter_applies() {
         let dict = dict();
         let only_loc = TypeFilter::new(vec!["LOC".into()]);
-        assert_eq!(
-            dict.resolve("Kataib Hezbollah", &only_loc),
-            Resolution::default()
-        );
+        assert_eq!(dict.resolve("Kataib Hezbollah", &only_loc), Resolution::default());
         assert!(dict.resolve("Washington", &only_loc).best.is_some());
     }
 }

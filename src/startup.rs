@@ -24,7 +24,7 @@ use crate::{
     config::ServeArgs,
     dictionary::Dictionary,
     proto::{FILE_DESCRIPTOR_SET, entex_v1::entity_extractor_server::EntityExtractorServer},
-    service::{ExtractorService, status::DecodeLimitStatusLayer},
+    service::{ExtractorService, status::DecodeErrorStatusLayer},
     workers::Workers,
 };
 
@@ -48,28 +48,17 @@ impl Application {
     /// Invalid settings, an address that cannot be bound, or a worker pool
     /// that cannot start.
     pub async fn build(settings: ServeArgs, dictionary: Dictionary) -> anyhow::Result<Self> {
-        settings
-            .validate()
-            .map_err(anyhow::Error::msg)
-            .context("invalid configuration")?;
+        settings.validate().map_err(anyhow::Error::msg).context("invalid configuration")?;
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
-        let workers =
-            Arc::new(Workers::new(settings.workers).context("cannot start the worker pool")?);
-        Ok(Self {
-            listener,
-            settings,
-            catalog: Arc::new(Catalog::new(dictionary)),
-            workers,
-        })
+        let workers = Arc::new(Workers::new(settings.workers).context("cannot start the worker pool")?);
+        Ok(Self { listener, settings, catalog: Arc::new(Catalog::new(dictionary)), workers })
     }
 
     /// The address actually bound (with the real port when 0 was asked).
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.listener.local_addr().expect("a bound listener has an address")
     }
 
     pub fn catalog(&self) -> Arc<Catalog> {
@@ -81,16 +70,8 @@ impl Application {
     /// # Errors
     ///
     /// When reflection cannot be built or the server fails.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
-        let Self {
-            listener,
-            settings,
-            catalog,
-            workers,
-        } = self;
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Self { listener, settings, catalog, workers } = self;
         let addr = listener.local_addr()?;
         let limits = settings.limits.clone();
 
@@ -106,15 +87,12 @@ impl Application {
             .build_v1alpha()
             .context("cannot build reflection v1alpha")?;
 
-        let extractor = EntityExtractorServer::new(ExtractorService::new(
-            catalog.clone(),
-            limits.clone(),
-            workers.clone(),
-        ))
-        .max_decoding_message_size(limits.max_request_bytes)
-        // Responses carry the request's text back in mention spans; allow
-        // the same order of size, with room for the mention fields.
-        .max_encoding_message_size(limits.max_request_bytes.saturating_mul(4));
+        let extractor =
+            EntityExtractorServer::new(ExtractorService::new(catalog.clone(), limits.clone(), workers.clone()))
+                .max_decoding_message_size(limits.max_request_bytes)
+                // Responses carry the request's text back in mention spans; allow
+                // the same order of size, with room for the mention fields.
+                .max_encoding_message_size(limits.max_request_bytes.saturating_mul(4));
 
         set_serving(&health, ServingStatus::Serving).await;
         let dictionary = catalog.snapshot();
@@ -135,10 +113,7 @@ impl Application {
         let draining_health = health.clone();
         tokio::spawn(async move {
             shutdown.await;
-            tracing::info!(
-                drain_delay_s = drain_delay.as_secs_f64(),
-                "shutdown requested; health is NOT_SERVING"
-            );
+            tracing::info!(drain_delay_s = drain_delay.as_secs_f64(), "shutdown requested; health is NOT_SERVING");
             set_serving(&draining_health, ServingStatus::NotServing).await;
             tokio::time::sleep(drain_delay).await;
             let _ = stop_tx.send(());
@@ -151,7 +126,7 @@ impl Application {
         };
 
         let server = Server::builder()
-            .layer(DecodeLimitStatusLayer)
+            .layer(DecodeErrorStatusLayer)
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)

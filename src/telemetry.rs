@@ -15,29 +15,15 @@ use crate::config::LogFormat;
 /// # Errors
 ///
 /// When `filter` is not valid `tracing` filter syntax.
-pub fn subscriber<W>(
-    format: LogFormat,
-    filter: &str,
-    writer: W,
-) -> Result<Box<dyn Subscriber + Send + Sync>, String>
+pub fn subscriber<W>(format: LogFormat, filter: &str, writer: W) -> Result<Box<dyn Subscriber + Send + Sync>, String>
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let filter = EnvFilter::try_new(filter)
-        .map_err(|e| format!("log filter {filter:?} is not valid: {e}"))?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer)
-        .with_target(true);
+    let filter = EnvFilter::try_new(filter).map_err(|e| format!("log filter {filter:?} is not valid: {e}"))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_target(true);
     Ok(match format {
         LogFormat::Text => Box::new(builder.finish()),
-        LogFormat::Json => Box::new(
-            builder
-                .json()
-                .flatten_event(true)
-                .with_current_span(true)
-                .finish(),
-        ),
+        LogFormat::Json => Box::new(builder.json().flatten_event(true).with_current_span(true).finish()),
     })
 }
 

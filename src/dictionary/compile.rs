@@ -82,23 +82,15 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
         return Err(LoadError { problems });
     }
 
-    let pattern_entries: Vec<u32> = (0..entries.len() as u32)
-        .filter(|&i| entries[i as usize].is_extractable())
-        .collect();
+    let pattern_entries: Vec<u32> =
+        (0..entries.len() as u32).filter(|&i| entries[i as usize].is_extractable()).collect();
     let automaton = AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostLongest)
         .start_kind(StartKind::Both)
-        .build(
-            pattern_entries
-                .iter()
-                .map(|&i| entries[i as usize].key.as_str()),
-        )
+        .build(pattern_entries.iter().map(|&i| entries[i as usize].key.as_str()))
         .map_err(|e| LoadError {
             problems: vec![Problem {
-                at: Location {
-                    source: Arc::from("<automaton>"),
-                    line: 0,
-                },
+                at: Location { source: Arc::from("<automaton>"), line: 0 },
                 message: format!("cannot build the automaton: {e}"),
             }],
         })?;
@@ -114,14 +106,7 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
         build_ms = info.build_time.as_secs_f64() * 1e3,
         "dictionary compiled"
     );
-    Ok(Dictionary {
-        entities: builder.entities,
-        entries,
-        keys,
-        pattern_entries,
-        automaton,
-        info,
-    })
+    Ok(Dictionary { entities: builder.entities, entries, keys, pattern_entries, automaton, info })
 }
 
 #[derive(Default)]
@@ -135,12 +120,7 @@ struct Builder {
 }
 
 impl Builder {
-    fn add_source(
-        &mut self,
-        source: &SourceText,
-        parsed: &ParsedSource,
-        problems: &mut Vec<Problem>,
-    ) {
+    fn add_source(&mut self, source: &SourceText, parsed: &ParsedSource, problems: &mut Vec<Problem>) {
         let mut alias_count = 0u64;
         let mut entity_count = 0u64;
         for spec in &parsed.entities {
@@ -186,21 +166,14 @@ impl Builder {
         self.per_source.push((entity_count, alias_count));
     }
 
-    fn attach_extra_aliases(
-        &mut self,
-        parsed: &[(&SourceText, ParsedSource)],
-        problems: &mut Vec<Problem>,
-    ) {
+    fn attach_extra_aliases(&mut self, parsed: &[(&SourceText, ParsedSource)], problems: &mut Vec<Problem>) {
         for (_, p) in parsed {
             for extra in &p.extra_aliases {
                 match self.index.get(&extra.entity) {
                     Some(&i) => self.alias_specs[i as usize].push(extra.alias.clone()),
                     None => problems.push(Problem {
                         at: extra.alias.at.clone(),
-                        message: format!(
-                            "entity {} is not defined by any loaded source",
-                            extra.entity
-                        ),
+                        message: format!("entity {} is not defined by any loaded source", extra.entity),
                     }),
                 }
             }
@@ -248,18 +221,11 @@ impl Builder {
                     });
                     continue;
                 }
-                let after: Vec<String> = spec
-                    .after
-                    .iter()
-                    .map(|p| fold_key(p, CaseMode::Fold))
-                    .collect();
+                let after: Vec<String> = spec.after.iter().map(|p| fold_key(p, CaseMode::Fold)).collect();
                 if after.iter().any(|p| p == EMPTY_KEY) {
                     problems.push(Problem {
                         at: spec.at.clone(),
-                        message: format!(
-                            "alias {:?}: an `after` phrase has no letters or digits",
-                            spec.text
-                        ),
+                        message: format!("alias {:?}: an `after` phrase has no letters or digits", spec.text),
                     });
                     continue;
                 }
@@ -268,26 +234,15 @@ impl Builder {
                     entity.aliases.push(spec.text.clone());
                 }
                 let entry_index = *keys.entry(key.clone()).or_insert_with(|| {
-                    entries.push(KeyEntry {
-                        key: key.clone(),
-                        targets: Vec::new(),
-                        ignore: false,
-                    });
+                    entries.push(KeyEntry { key: key.clone(), targets: Vec::new(), ignore: false });
                     entries.len() as u32 - 1
                 });
                 let entry = &mut entries[entry_index as usize];
-                let case_form = spec
-                    .case
-                    .is_sensitive(&spec.text)
-                    .then(|| fold_key(&spec.text, CaseMode::Preserve));
-                first_seen
-                    .entry((entry_index, entity_index))
-                    .or_insert_with(|| spec.at.clone());
+                let case_form = spec.case.is_sensitive(&spec.text).then(|| fold_key(&spec.text, CaseMode::Preserve));
+                first_seen.entry((entry_index, entity_index)).or_insert_with(|| spec.at.clone());
                 match entry.targets.iter_mut().find(|t| t.entity == entity_index) {
                     Some(target) => target.merge(spec, case_form, after),
-                    None => entry
-                        .targets
-                        .push(Target::new(entity_index, spec, case_form, after)),
+                    None => entry.targets.push(Target::new(entity_index, spec, case_form, after)),
                 }
             }
         }
@@ -298,10 +253,7 @@ impl Builder {
                 if key == EMPTY_KEY {
                     problems.push(Problem {
                         at: ignore.at.clone(),
-                        message: format!(
-                            "ignore phrase {:?} has no letters or digits",
-                            ignore.phrase
-                        ),
+                        message: format!("ignore phrase {:?} has no letters or digits", ignore.phrase),
                     });
                     continue;
                 }
@@ -321,11 +273,7 @@ impl Builder {
                     Some(_) => {}
                     None => {
                         keys.insert(key.clone(), entries.len() as u32);
-                        entries.push(KeyEntry {
-                            key,
-                            targets: Vec::new(),
-                            ignore: true,
-                        });
+                        entries.push(KeyEntry { key, targets: Vec::new(), ignore: true });
                     }
                 }
             }
@@ -392,18 +340,11 @@ impl Builder {
         for (source, &(entity_count, alias_count)) in sources.iter().zip(&self.per_source) {
             let sha256 = hex(&Sha256::digest(source.text.as_bytes()));
             version_hasher.update(sha256.as_bytes());
-            source_infos.push(SourceInfo {
-                name: source.name.clone(),
-                sha256,
-                entity_count,
-                alias_count,
-            });
+            source_infos.push(SourceInfo { name: source.name.clone(), sha256, entity_count, alias_count });
         }
         let mut by_type = BTreeMap::new();
         for entity in &self.entities {
-            *by_type
-                .entry(entity.entity_type.as_str().to_owned())
-                .or_insert(0u64) += 1;
+            *by_type.entry(entity.entity_type.as_str().to_owned()).or_insert(0u64) += 1;
         }
         let alias_count = entries.iter().map(|e| e.targets.len() as u64).sum();
         DictionaryInfo {
@@ -434,20 +375,11 @@ mod tests {
     use super::*;
 
     fn toml(text: &str) -> Vec<SourceText> {
-        vec![SourceText {
-            name: "t.toml".into(),
-            text: text.into(),
-        }]
+        vec![SourceText { name: "t.toml".into(), text: text.into() }]
     }
 
     fn problems(sources: &[SourceText]) -> Vec<String> {
-        build(sources)
-            .err()
-            .expect("expected problems")
-            .problems
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+        build(sources).expect_err("expected problems").problems.iter().map(ToString::to_string).collect()
     }
 
     const TWO: &str = r#"
@@ -477,15 +409,10 @@ aliases = [{ text = "KH", case = "sensitive" }]
 
     #[test]
     fn duplicate_id_names_both_places() {
-        let text = format!(
-            "{TWO}\n[[entity]]\nid = \"org:hezbollah\"\ntype = \"ORG\"\nname = \"Other\"\n"
-        );
+        let text = format!("{TWO}\n[[entity]]\nid = \"org:hezbollah\"\ntype = \"ORG\"\nname = \"Other\"\n");
         let p = problems(&toml(&text));
         assert_eq!(p.len(), 1, "{p:?}");
-        assert!(
-            p[0].starts_with("t.toml:14: entity id org:hezbollah is already defined at t.toml:2"),
-            "{p:?}"
-        );
+        assert!(p[0].starts_with("t.toml:14: entity id org:hezbollah is already defined at t.toml:2"), "{p:?}");
     }
 
     #[test]
@@ -495,10 +422,7 @@ aliases = [{ text = "KH", case = "sensitive" }]
         );
         let p = problems(&toml(&text));
         assert_eq!(p.len(), 1, "{p:?}");
-        assert!(
-            p[0].contains("claimed by both org:hezbollah (t.toml:6) and org:other"),
-            "{p:?}"
-        );
+        assert!(p[0].contains("claimed by both org:hezbollah (t.toml:6) and org:other"), "{p:?}");
         assert!(p[0].starts_with("t.toml:18:"), "{p:?}");
     }
 
@@ -517,10 +441,8 @@ name = "Osama Al-Assad"
 aliases = [{ text = "Assad", shared = true }]
 "#;
         assert!(build(&toml(text)).is_ok());
-        let two_defaults = text.replace(
-            "{ text = \"Assad\", shared = true }",
-            "{ text = \"Assad\", shared = true, default = true }",
-        );
+        let two_defaults =
+            text.replace("{ text = \"Assad\", shared = true }", "{ text = \"Assad\", shared = true, default = true }");
         let p = problems(&toml(&two_defaults));
         assert!(p[0].contains("more than one default"), "{p:?}");
     }
@@ -556,31 +478,13 @@ aliases = ["--"]
 phrases = ["Alpha", "..."]
 "#;
         let mut sources = toml(text);
-        sources.push(SourceText {
-            name: "x.tsv".into(),
-            text: "Gamma\torg:missing\n".into(),
-        });
+        sources.push(SourceText { name: "x.tsv".into(), text: "Gamma\torg:missing\n".into() });
         let p = problems(&sources);
         let joined = p.join("\n");
-        assert!(
-            joined.contains("t.toml:2: parent org:nowhere is not defined"),
-            "{joined}"
-        );
-        assert!(
-            joined.contains("t.toml:7: alias \"--\" has no letters"),
-            "{joined}"
-        );
-        assert!(
-            joined.contains("t.toml:10: ignore phrase \"Alpha\" is also an alias of org:a"),
-            "{joined}"
-        );
-        assert!(
-            joined.contains("t.toml:10: ignore phrase \"...\" has no letters"),
-            "{joined}"
-        );
-        assert!(
-            joined.contains("x.tsv:1: entity org:missing is not defined"),
-            "{joined}"
-        );
+        assert!(joined.contains("t.toml:2: parent org:nowhere is not defined"), "{joined}");
+        assert!(joined.contains("t.toml:7: alias \"--\" has no letters"), "{joined}");
+        assert!(joined.contains("t.toml:10: ignore phrase \"Alpha\" is also an alias of org:a"), "{joined}");
+        assert!(joined.contains("t.toml:10: ignore phrase \"...\" has no letters"), "{joined}");
+        assert!(joined.contains("x.tsv:1: entity org:missing is not defined"), "{joined}");
     }
 }

@@ -36,10 +36,7 @@ const EMBEDDED_DEFAULT_TEXT: &str = include_str!("../../dictionaries/default.tom
 
 /// The embedded default dictionary as a source.
 pub fn embedded_default() -> SourceText {
-    SourceText {
-        name: EMBEDDED_DEFAULT_NAME.to_owned(),
-        text: EMBEDDED_DEFAULT_TEXT.to_owned(),
-    }
+    SourceText { name: EMBEDDED_DEFAULT_NAME.to_owned(), text: EMBEDDED_DEFAULT_TEXT.to_owned() }
 }
 
 /// Reads dictionary files, in order, after the embedded default when
@@ -49,10 +46,7 @@ pub fn embedded_default() -> SourceText {
 ///
 /// An unreadable or non-UTF-8 file is a [`Problem`] naming the file; every
 /// file is tried so all such problems are reported together.
-pub fn read_sources(
-    paths: &[impl AsRef<Path>],
-    with_default: bool,
-) -> Result<Vec<SourceText>, LoadError> {
+pub fn read_sources(paths: &[impl AsRef<Path>], with_default: bool) -> Result<Vec<SourceText>, LoadError> {
     let mut sources = Vec::with_capacity(paths.len() + 1);
     if with_default {
         sources.push(embedded_default());
@@ -67,19 +61,12 @@ pub fn read_sources(
         {
             Ok(text) => sources.push(SourceText { name, text }),
             Err(error) => problems.push(Problem {
-                at: Location {
-                    source: name.as_str().into(),
-                    line: 0,
-                },
+                at: Location { source: name.as_str().into(), line: 0 },
                 message: format!("cannot read dictionary file: {error}"),
             }),
         }
     }
-    if problems.is_empty() {
-        Ok(sources)
-    } else {
-        Err(LoadError { problems })
-    }
+    if problems.is_empty() { Ok(sources) } else { Err(LoadError { problems }) }
 }
 
 /// Reads and builds in one step: what `serve`, `extract` and `check` do.
@@ -121,12 +108,7 @@ pub struct Target {
 }
 
 impl Target {
-    fn new(
-        entity: EntityIndex,
-        spec: &AliasSpec,
-        case_form: Option<String>,
-        after: Vec<String>,
-    ) -> Self {
+    fn new(entity: EntityIndex, spec: &AliasSpec, case_form: Option<String>, after: Vec<String>) -> Self {
         Self {
             entity,
             written: vec![spec.text.clone()],
@@ -176,9 +158,7 @@ impl Target {
     /// Whether the text at a match, folded with case preserved, satisfies
     /// this claim's case rule. `preserved` is computed lazily by the caller.
     pub fn case_matches(&self, preserved: &str) -> bool {
-        self.case_forms
-            .as_ref()
-            .is_none_or(|forms| forms.iter().any(|f| f == preserved))
+        self.case_forms.as_ref().is_none_or(|forms| forms.iter().any(|f| f == preserved))
     }
 }
 
@@ -260,17 +240,11 @@ impl Dictionary {
             .iter()
             .map(|e| {
                 e.key.len() * 2
-                    + e.targets
-                        .iter()
-                        .map(|t| 64 + t.written.iter().map(String::len).sum::<usize>())
-                        .sum::<usize>()
+                    + e.targets.iter().map(|t| 64 + t.written.iter().map(String::len).sum::<usize>()).sum::<usize>()
             })
             .sum();
-        let entities: usize = self
-            .entities
-            .iter()
-            .map(|e| 128 + e.aliases.iter().map(|a| a.len() + 24).sum::<usize>())
-            .sum();
+        let entities: usize =
+            self.entities.iter().map(|e| 128 + e.aliases.iter().map(|a| a.len() + 24).sum::<usize>()).sum();
         self.automaton.memory_usage() + entries + entities + self.keys.len() * 16
     }
 }

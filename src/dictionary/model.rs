@@ -18,11 +18,7 @@ pub struct Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            write!(f, "{}", self.source)
-        } else {
-            write!(f, "{}:{}", self.source, self.line)
-        }
+        if self.line == 0 { write!(f, "{}", self.source) } else { write!(f, "{}:{}", self.source, self.line) }
     }
 }
 
@@ -48,9 +44,7 @@ impl EntityId {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let ok = !raw.is_empty()
             && raw.len() <= 128
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b":._-".contains(&b));
+            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b":._-".contains(&b));
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
@@ -80,15 +74,11 @@ impl EntityType {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let ok = !raw.is_empty()
             && raw.len() <= 32
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+            && raw.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(format!(
-                "entity type {raw:?} is not valid: use 1-32 uppercase ASCII letters, digits or '_'"
-            ))
+            Err(format!("entity type {raw:?} is not valid: use 1-32 uppercase ASCII letters, digits or '_'"))
         }
     }
 
@@ -115,9 +105,7 @@ impl CaseRule {
             "auto" => Ok(Self::Auto),
             "sensitive" => Ok(Self::Sensitive),
             "insensitive" => Ok(Self::Insensitive),
-            other => Err(format!(
-                "case {other:?} is not one of \"auto\", \"sensitive\", \"insensitive\""
-            )),
+            other => Err(format!("case {other:?} is not one of \"auto\", \"sensitive\", \"insensitive\"")),
         }
     }
 
@@ -128,11 +116,7 @@ impl CaseRule {
             Self::Insensitive => false,
             Self::Auto => {
                 let letters = alias.chars().filter(|c| c.is_alphabetic()).count();
-                (2..=5).contains(&letters)
-                    && alias
-                        .chars()
-                        .filter(|c| c.is_alphabetic())
-                        .all(char::is_uppercase)
+                (2..=5).contains(&letters) && alias.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase)
             }
         }
     }

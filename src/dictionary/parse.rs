@@ -21,8 +21,7 @@ use serde::{Deserialize, Deserializer, de};
 use toml::Spanned;
 
 use super::model::{
-    AliasSpec, CaseRule, EntityId, EntitySpec, EntityType, ExtraAlias, IgnoreSpec, Location,
-    ParsedSource, Problem,
+    AliasSpec, CaseRule, EntityId, EntitySpec, EntityType, ExtraAlias, IgnoreSpec, Location, ParsedSource, Problem,
 };
 
 /// Which parser a source needs.
@@ -35,11 +34,7 @@ pub enum Format {
 impl Format {
     /// `.toml` files are TOML; everything else is the bulk format.
     pub fn from_name(name: &str) -> Self {
-        if name.ends_with(".toml") {
-            Self::Toml
-        } else {
-            Self::Tsv
-        }
+        if name.ends_with(".toml") { Self::Toml } else { Self::Tsv }
     }
 }
 
@@ -56,11 +51,7 @@ pub fn parse_source(name: &str, text: &str) -> Result<ParsedSource, Vec<Problem>
 /// Line (1-based) of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
-    text.as_bytes()[..offset]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 #[derive(Deserialize)]
@@ -143,8 +134,7 @@ impl<'de> Deserialize<'de> for AliasToml {
                 Ok(AliasToml::Plain(v.to_owned()))
             }
             fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<AliasToml, A::Error> {
-                AliasTable::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(AliasToml::Table)
+                AliasTable::deserialize(de::value::MapAccessDeserializer::new(map)).map(AliasToml::Table)
             }
         }
         deserializer.deserialize_any(AliasVisitor)
@@ -152,19 +142,10 @@ impl<'de> Deserialize<'de> for AliasToml {
 }
 
 fn parse_toml(source: &Arc<str>, text: &str) -> Result<ParsedSource, Vec<Problem>> {
-    let at = |offset: usize| Location {
-        source: source.clone(),
-        line: line_of(text, offset),
-    };
+    let at = |offset: usize| Location { source: source.clone(), line: line_of(text, offset) };
     let file: FileToml = toml::from_str(text).map_err(|e| {
         let line = e.span().map_or(0, |s| line_of(text, s.start));
-        vec![Problem {
-            at: Location {
-                source: source.clone(),
-                line,
-            },
-            message: e.message().trim().to_owned(),
-        }]
+        vec![Problem { at: Location { source: source.clone(), line }, message: e.message().trim().to_owned() }]
     })?;
 
     let mut problems = Vec::new();
@@ -172,20 +153,10 @@ fn parse_toml(source: &Arc<str>, text: &str) -> Result<ParsedSource, Vec<Problem
     for spanned in file.entity {
         let entity_at = at(spanned.span().start);
         let raw = spanned.into_inner();
-        let mut report = |message: String| {
-            problems.push(Problem {
-                at: entity_at.clone(),
-                message,
-            })
-        };
+        let mut report = |message: String| problems.push(Problem { at: entity_at.clone(), message });
         let id = EntityId::parse(&raw.id).map_err(&mut report).ok();
-        let entity_type = EntityType::parse(&raw.entity_type)
-            .map_err(&mut report)
-            .ok();
-        let parent = raw
-            .parent
-            .as_deref()
-            .and_then(|p| EntityId::parse(p).map_err(&mut report).ok());
+        let entity_type = EntityType::parse(&raw.entity_type).map_err(&mut report).ok();
+        let parent = raw.parent.as_deref().and_then(|p| EntityId::parse(p).map_err(&mut report).ok());
         if raw.name.trim().is_empty() {
             report("entity name is empty".to_owned());
         }
@@ -194,10 +165,7 @@ fn parse_toml(source: &Arc<str>, text: &str) -> Result<ParsedSource, Vec<Problem
             let alias_at = at(alias.span().start);
             match alias_spec(alias.into_inner(), alias_at.clone()) {
                 Ok(spec) => aliases.push(spec),
-                Err(message) => problems.push(Problem {
-                    at: alias_at,
-                    message,
-                }),
+                Err(message) => problems.push(Problem { at: alias_at, message }),
             }
         }
         if let (Some(id), Some(entity_type)) = (id, entity_type) {
@@ -217,17 +185,10 @@ fn parse_toml(source: &Arc<str>, text: &str) -> Result<ParsedSource, Vec<Problem
     for block in file.ignore {
         for phrase in block.into_inner().phrases {
             let phrase_at = at(phrase.span().start);
-            parsed.ignores.push(IgnoreSpec {
-                phrase: phrase.into_inner(),
-                at: phrase_at,
-            });
+            parsed.ignores.push(IgnoreSpec { phrase: phrase.into_inner(), at: phrase_at });
         }
     }
-    if problems.is_empty() {
-        Ok(parsed)
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(parsed) } else { Err(problems) }
 }
 
 fn alias_spec(raw: AliasToml, at: Location) -> Result<AliasSpec, String> {
@@ -235,17 +196,9 @@ fn alias_spec(raw: AliasToml, at: Location) -> Result<AliasSpec, String> {
         AliasToml::Plain(text) => return Ok(AliasSpec::plain(text, at)),
         AliasToml::Table(table) => table,
     };
-    let case = table
-        .case
-        .as_deref()
-        .map(CaseRule::parse)
-        .transpose()?
-        .unwrap_or_default();
+    let case = table.case.as_deref().map(CaseRule::parse).transpose()?.unwrap_or_default();
     if table.default && !table.shared {
-        return Err(format!(
-            "alias {:?}: `default = true` needs `shared = true`",
-            table.text
-        ));
+        return Err(format!("alias {:?}: `default = true` needs `shared = true`", table.text));
     }
     Ok(AliasSpec {
         text: table.text,
@@ -262,10 +215,7 @@ fn parse_tsv(source: &Arc<str>, text: &str) -> Result<ParsedSource, Vec<Problem>
     let mut problems = Vec::new();
     let mut parsed = ParsedSource::default();
     for (index, line) in text.lines().enumerate() {
-        let at = Location {
-            source: source.clone(),
-            line: index + 1,
-        };
+        let at = Location { source: source.clone(), line: index + 1 };
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
@@ -275,11 +225,7 @@ fn parse_tsv(source: &Arc<str>, text: &str) -> Result<ParsedSource, Vec<Problem>
             Err(message) => problems.push(Problem { at, message }),
         }
     }
-    if problems.is_empty() {
-        Ok(parsed)
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(parsed) } else { Err(problems) }
 }
 
 fn tsv_line(line: &str, at: Location) -> Result<ExtraAlias, String> {
@@ -312,10 +258,7 @@ fn tsv_line(line: &str, at: Location) -> Result<ExtraAlias, String> {
     if spec.default && !spec.shared {
         return Err("option `default` needs `shared`".to_owned());
     }
-    Ok(ExtraAlias {
-        entity,
-        alias: spec,
-    })
+    Ok(ExtraAlias { entity, alias: spec })
 }
 
 #[cfg(test)]
@@ -359,12 +302,7 @@ phrases = ["Washington Post"]
 
     /// (name, source text, expected line, expected message fragment)
     const BAD_TOML: &[(&str, &str, usize, &str)] = &[
-        (
-            "syntax",
-            "[[entity]]\nid = \"a\"\ntype = ORG\n",
-            3,
-            "string",
-        ),
+        ("syntax", "[[entity]]\nid = \"a\"\ntype = ORG\n", 3, "string"),
         (
             "unknown entity field",
             "[[entity]]\nid = \"a\"\ntype = \"ORG\"\nname = \"A\"\nwikidata = \"Q1\"\n",
@@ -377,18 +315,8 @@ phrases = ["Washington Post"]
             6,
             "unknown field `cas`",
         ),
-        (
-            "bad id",
-            "\n[[entity]]\nid = \"Org A\"\ntype = \"ORG\"\nname = \"A\"\n",
-            2,
-            "entity id",
-        ),
-        (
-            "bad type",
-            "[[entity]]\nid = \"a\"\ntype = \"org\"\nname = \"A\"\n",
-            1,
-            "entity type",
-        ),
+        ("bad id", "\n[[entity]]\nid = \"Org A\"\ntype = \"ORG\"\nname = \"A\"\n", 2, "entity id"),
+        ("bad type", "[[entity]]\nid = \"a\"\ntype = \"org\"\nname = \"A\"\n", 1, "entity type"),
         (
             "bad case",
             "[[entity]]\nid = \"a\"\ntype = \"ORG\"\nname = \"A\"\naliases = [{ text = \"B\", case = \"upper\" }]\n",
@@ -401,29 +329,17 @@ phrases = ["Washington Post"]
             5,
             "needs `shared",
         ),
-        (
-            "missing name",
-            "[[entity]]\nid = \"a\"\ntype = \"ORG\"\n",
-            1,
-            "missing field `name`",
-        ),
+        ("missing name", "[[entity]]\nid = \"a\"\ntype = \"ORG\"\n", 1, "missing field `name`"),
     ];
 
     #[test]
     fn toml_problems_are_located() {
         for (name, text, line, fragment) in BAD_TOML {
-            let problems = parse_source("bad.toml", text)
-                .err()
-                .unwrap_or_else(|| panic!("{name}: parsed"));
+            let problems = parse_source("bad.toml", text).err().unwrap_or_else(|| panic!("{name}: parsed"));
             let problem = &problems[0];
             assert_eq!(problem.at.line, *line, "{name}: {problem}");
             assert!(problem.message.contains(fragment), "{name}: {problem}");
-            assert!(
-                problem
-                    .to_string()
-                    .starts_with(&format!("bad.toml:{line}: ")),
-                "{name}: {problem}"
-            );
+            assert!(problem.to_string().starts_with(&format!("bad.toml:{line}: ")), "{name}: {problem}");
         }
     }
 

@@ -20,10 +20,7 @@ use crate::{
 /// The first limit the batch breaks, naming the document.
 pub fn check_documents(documents: &[pb::Document], limits: &Limits) -> Result<(), RequestError> {
     if documents.len() > limits.max_documents {
-        return Err(RequestError::TooManyDocuments {
-            count: documents.len(),
-            limit: limits.max_documents,
-        });
+        return Err(RequestError::TooManyDocuments { count: documents.len(), limit: limits.max_documents });
     }
     for (index, document) in documents.iter().enumerate() {
         check_document(index, document, limits)?;
@@ -33,11 +30,7 @@ pub fn check_documents(documents: &[pb::Document], limits: &Limits) -> Result<()
 
 /// Checks one document against the per-document limit; `index` is its
 /// position in the batch or stream, for the message.
-pub fn check_document(
-    index: usize,
-    document: &pb::Document,
-    limits: &Limits,
-) -> Result<(), RequestError> {
+pub fn check_document(index: usize, document: &pb::Document, limits: &Limits) -> Result<(), RequestError> {
     if document.text.len() > limits.max_document_bytes {
         return Err(RequestError::DocumentTooLarge {
             index,
@@ -52,18 +45,11 @@ pub fn check_document(
 /// Checks a Normalize request against the limits.
 pub fn check_names(names: &[String], limits: &Limits) -> Result<(), RequestError> {
     if names.len() > limits.max_names {
-        return Err(RequestError::TooManyNames {
-            count: names.len(),
-            limit: limits.max_names,
-        });
+        return Err(RequestError::TooManyNames { count: names.len(), limit: limits.max_names });
     }
     for (index, name) in names.iter().enumerate() {
         if name.len() > limits.max_name_bytes {
-            return Err(RequestError::NameTooLarge {
-                index,
-                bytes: name.len(),
-                limit: limits.max_name_bytes,
-            });
+            return Err(RequestError::NameTooLarge { index, bytes: name.len(), limit: limits.max_name_bytes });
         }
     }
     Ok(())
@@ -76,10 +62,7 @@ fn truncate_for_message(id: &str) -> String {
     if id.len() <= MAX {
         return id.to_owned();
     }
-    let cut = (0..=MAX)
-        .rev()
-        .find(|&i| id.is_char_boundary(i))
-        .unwrap_or(0);
+    let cut = (0..=MAX).rev().find(|&i| id.is_char_boundary(i)).unwrap_or(0);
     format!("{}…", &id[..cut])
 }
 
@@ -95,11 +78,7 @@ pub fn normalize_filter(options: Option<pb::NormalizeOptions>) -> TypeFilter {
 }
 
 /// Runs extraction on one document and builds its result.
-pub fn document_result(
-    dictionary: &Dictionary,
-    document: &pb::Document,
-    filter: &TypeFilter,
-) -> pb::DocumentResult {
+pub fn document_result(dictionary: &Dictionary, document: &pb::Document, filter: &TypeFilter) -> pb::DocumentResult {
     let pb::Document { id, text } = document;
     let mentions = dictionary
         .extract(text)
@@ -107,10 +86,7 @@ pub fn document_result(
         .filter(|m| filter.allows(dictionary.entity(m.entity).entity_type.as_str()))
         .map(|m| mention(dictionary, text, m))
         .collect();
-    pb::DocumentResult {
-        id: id.clone(),
-        mentions,
-    }
+    pb::DocumentResult { id: id.clone(), mentions }
 }
 
 fn mention(dictionary: &Dictionary, text: &str, m: Mention<'_>) -> pb::Mention {
@@ -144,15 +120,7 @@ pub fn match_kind(kind: MatchKind) -> pb::MatchKind {
 }
 
 pub fn entity(entity: &Entity) -> pb::Entity {
-    let Entity {
-        id,
-        entity_type,
-        name,
-        description,
-        parent,
-        external_ids,
-        aliases,
-    } = entity;
+    let Entity { id, entity_type, name, description, parent, external_ids, aliases } = entity;
     pb::Entity {
         id: id.to_string(),
         canonical_name: name.clone(),
@@ -160,18 +128,11 @@ pub fn entity(entity: &Entity) -> pb::Entity {
         aliases: aliases.clone(),
         description: description.clone().unwrap_or_default(),
         parent_id: parent.as_ref().map(ToString::to_string).unwrap_or_default(),
-        external_ids: external_ids
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
+        external_ids: external_ids.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
     }
 }
 
-pub fn resolution(
-    dictionary: &Dictionary,
-    query: String,
-    resolution: Resolution,
-) -> pb::Resolution {
+pub fn resolution(dictionary: &Dictionary, query: String, resolution: Resolution) -> pb::Resolution {
     let Resolution { best, candidates } = resolution;
     let candidate = |c: &Candidate| pb::Candidate {
         entity: Some(entity(dictionary.entity(c.entity))),
@@ -227,21 +188,13 @@ mod tests {
     use super::*;
 
     fn doc(id: &str, bytes: usize) -> pb::Document {
-        pb::Document {
-            id: id.into(),
-            text: "x".repeat(bytes),
-        }
+        pb::Document { id: id.into(), text: "x".repeat(bytes) }
     }
 
     #[test]
     fn limits_name_the_item() {
-        let limits = Limits {
-            max_documents: 2,
-            max_document_bytes: 10,
-            max_names: 1,
-            max_name_bytes: 3,
-            ..Limits::default()
-        };
+        let limits =
+            Limits { max_documents: 2, max_document_bytes: 10, max_names: 1, max_name_bytes: 3, ..Limits::default() };
         assert!(check_documents(&[], &limits).is_ok());
         assert_eq!(
             check_documents(&[doc("a", 1), doc("b", 1), doc("c", 1)], &limits),
@@ -249,12 +202,7 @@ mod tests {
         );
         assert_eq!(
             check_documents(&[doc("a", 10), doc("b", 11)], &limits),
-            Err(RequestError::DocumentTooLarge {
-                index: 1,
-                id: "b".into(),
-                bytes: 11,
-                limit: 10
-            })
+            Err(RequestError::DocumentTooLarge { index: 1, id: "b".into(), bytes: 11, limit: 10 })
         );
         assert_eq!(
             check_names(&["ab".into(), "c".into()], &limits),
@@ -262,11 +210,7 @@ mod tests {
         );
         assert_eq!(
             check_names(&["abcd".into()], &limits),
-            Err(RequestError::NameTooLarge {
-                index: 0,
-                bytes: 4,
-                limit: 3
-            })
+            Err(RequestError::NameTooLarge { index: 0, bytes: 4, limit: 3 })
         );
     }
 

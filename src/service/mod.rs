@@ -7,6 +7,7 @@
 //! mention count, latency and dictionary version, and never with the text
 //! of a document or name.
 
+pub mod codec;
 pub mod convert;
 pub mod status;
 
@@ -39,11 +40,7 @@ pub struct ExtractorService {
 
 impl ExtractorService {
     pub fn new(catalog: Arc<Catalog>, limits: Limits, workers: Arc<Workers>) -> Self {
-        Self {
-            catalog,
-            limits,
-            workers,
-        }
+        Self { catalog, limits, workers }
     }
 }
 
@@ -59,30 +56,17 @@ fn millis(elapsed: Duration) -> f64 {
 
 /// One document's work in an ExtractStream, in stream order.
 enum StreamItem {
-    Pending {
-        result: oneshot::Receiver<Result<pb::DocumentResult, JobPanicked>>,
-        version: String,
-        bytes: usize,
-    },
+    Pending { result: oneshot::Receiver<Result<pb::DocumentResult, JobPanicked>>, version: String, bytes: usize },
     Failed(Status),
 }
 
 #[tonic::async_trait]
 impl EntityExtractor for ExtractorService {
-    async fn extract(
-        &self,
-        request: Request<pb::ExtractRequest>,
-    ) -> Result<Response<pb::ExtractResponse>, Status> {
+    async fn extract(&self, request: Request<pb::ExtractRequest>) -> Result<Response<pb::ExtractResponse>, Status> {
         let started = Instant::now();
         let pb::ExtractRequest { documents, options } = request.into_inner();
         let bytes: usize = documents.iter().map(|d| d.text.len()).sum();
-        let span = info_span!(
-            "extract",
-            documents = documents.len(),
-            bytes,
-            mentions = Empty,
-            version = Empty
-        );
+        let span = info_span!("extract", documents = documents.len(), bytes, mentions = Empty, version = Empty);
         async move {
             if let Err(error) = convert::check_documents(&documents, &self.limits) {
                 tracing::info!(error = %error, "request refused");
@@ -94,10 +78,7 @@ impl EntityExtractor for ExtractorService {
             let results = self
                 .workers
                 .run(move || {
-                    documents
-                        .par_iter()
-                        .map(|d| convert::document_result(&dictionary, d, &filter))
-                        .collect::<Vec<_>>()
+                    documents.par_iter().map(|d| convert::document_result(&dictionary, d, &filter)).collect::<Vec<_>>()
                 })
                 .await
                 .map_err(RequestError::from)?;
@@ -106,10 +87,7 @@ impl EntityExtractor for ExtractorService {
             span.record("mentions", mentions);
             span.record("version", version.as_str());
             tracing::info!(latency_ms = millis(started.elapsed()), "served");
-            Ok(Response::new(pb::ExtractResponse {
-                results,
-                dictionary_version: version,
-            }))
+            Ok(Response::new(pb::ExtractResponse { results, dictionary_version: version }))
         }
         .instrument(span)
         .await
@@ -126,18 +104,9 @@ impl EntityExtractor for ExtractorService {
         // what the client has accepted; the response channel holds one more.
         let (queue_tx, mut queue_rx) = mpsc::channel::<StreamItem>(self.limits.stream_window);
         let (out_tx, out_rx) = mpsc::channel(1);
-        let span = info_span!(
-            "extract_stream",
-            documents = Empty,
-            bytes = Empty,
-            mentions = Empty
-        );
+        let span = info_span!("extract_stream", documents = Empty, bytes = Empty, mentions = Empty);
 
-        let (catalog, workers, limits) = (
-            self.catalog.clone(),
-            self.workers.clone(),
-            self.limits.clone(),
-        );
+        let (catalog, workers, limits) = (self.catalog.clone(), self.workers.clone(), self.limits.clone());
         tokio::spawn(
             async move {
                 let mut index = 0usize;
@@ -145,36 +114,21 @@ impl EntityExtractor for ExtractorService {
                     let item = match inbound.message().await {
                         Ok(None) => break,
                         Err(status) => StreamItem::Failed(inbound_status(status)),
-                        Ok(Some(pb::ExtractStreamRequest { document, options })) => {
-                            match document {
-                                None => StreamItem::Failed(
-                                    RequestError::MissingDocument { index }.into(),
-                                ),
-                                Some(document) => {
-                                    match convert::check_document(index, &document, &limits) {
-                                        Err(error) => StreamItem::Failed(error.into()),
-                                        Ok(()) => {
-                                            let dictionary = catalog.snapshot();
-                                            let version = dictionary.info().version.clone();
-                                            let filter = convert::extract_filter(options);
-                                            let bytes = document.text.len();
-                                            let result = workers.spawn(move || {
-                                                convert::document_result(
-                                                    &dictionary,
-                                                    &document,
-                                                    &filter,
-                                                )
-                                            });
-                                            StreamItem::Pending {
-                                                result,
-                                                version,
-                                                bytes,
-                                            }
-                                        }
-                                    }
+                        Ok(Some(pb::ExtractStreamRequest { document, options })) => match document {
+                            None => StreamItem::Failed(RequestError::MissingDocument { index }.into()),
+                            Some(document) => match convert::check_document(index, &document, &limits) {
+                                Err(error) => StreamItem::Failed(error.into()),
+                                Ok(()) => {
+                                    let dictionary = catalog.snapshot();
+                                    let version = dictionary.info().version.clone();
+                                    let filter = convert::extract_filter(options);
+                                    let bytes = document.text.len();
+                                    let result = workers
+                                        .spawn(move || convert::document_result(&dictionary, &document, &filter));
+                                    StreamItem::Pending { result, version, bytes }
                                 }
-                            }
-                        }
+                            },
+                        },
                     };
                     let failed = matches!(item, StreamItem::Failed(_));
                     if queue_tx.send(item).await.is_err() || failed {
@@ -193,22 +147,17 @@ impl EntityExtractor for ExtractorService {
                 while let Some(item) = queue_rx.recv().await {
                     let response = match item {
                         StreamItem::Failed(status) => Err(status),
-                        StreamItem::Pending {
-                            result,
-                            version,
-                            bytes: doc_bytes,
-                        } => match result.await.unwrap_or(Err(JobPanicked)) {
-                            Ok(result) => {
-                                documents += 1;
-                                bytes += doc_bytes;
-                                mentions += result.mentions.len();
-                                Ok(pb::ExtractStreamResponse {
-                                    result: Some(result),
-                                    dictionary_version: version,
-                                })
+                        StreamItem::Pending { result, version, bytes: doc_bytes } => {
+                            match result.await.unwrap_or(Err(JobPanicked)) {
+                                Ok(result) => {
+                                    documents += 1;
+                                    bytes += doc_bytes;
+                                    mentions += result.mentions.len();
+                                    Ok(pb::ExtractStreamResponse { result: Some(result), dictionary_version: version })
+                                }
+                                Err(panicked) => Err(RequestError::from(panicked).into()),
                             }
-                            Err(panicked) => Err(RequestError::from(panicked).into()),
-                        },
+                        }
                     };
                     let failed = response.as_ref().err().map(|s: &Status| s.code());
                     if out_tx.send(response).await.is_err() {
@@ -237,12 +186,7 @@ impl EntityExtractor for ExtractorService {
     ) -> Result<Response<pb::NormalizeResponse>, Status> {
         let started = Instant::now();
         let pb::NormalizeRequest { names, options } = request.into_inner();
-        let span = info_span!(
-            "normalize",
-            names = names.len(),
-            resolved = Empty,
-            version = Empty
-        );
+        let span = info_span!("normalize", names = names.len(), resolved = Empty, version = Empty);
         async move {
             if let Err(error) = convert::check_names(&names, &self.limits) {
                 tracing::info!(error = %error, "request refused");
@@ -265,16 +209,10 @@ impl EntityExtractor for ExtractorService {
                 .await
                 .map_err(RequestError::from)?;
             let span = tracing::Span::current();
-            span.record(
-                "resolved",
-                resolutions.iter().filter(|r| r.entity.is_some()).count(),
-            );
+            span.record("resolved", resolutions.iter().filter(|r| r.entity.is_some()).count());
             span.record("version", version.as_str());
             tracing::info!(latency_ms = millis(started.elapsed()), "served");
-            Ok(Response::new(pb::NormalizeResponse {
-                resolutions,
-                dictionary_version: version,
-            }))
+            Ok(Response::new(pb::NormalizeResponse { resolutions, dictionary_version: version }))
         }
         .instrument(span)
         .await

@@ -19,27 +19,18 @@ use tower::{Layer, Service};
 pub enum RequestError {
     #[error("the request has {count} documents; the limit is {limit} per request")]
     TooManyDocuments { count: usize, limit: usize },
-    #[error(
-        "document {index} (id {id:?}) is {bytes} bytes; the limit is {limit} bytes per document"
-    )]
-    DocumentTooLarge {
-        index: usize,
-        id: String,
-        bytes: usize,
-        limit: usize,
-    },
+    #[error("document {index} (id {id:?}) is {bytes} bytes; the limit is {limit} bytes per document")]
+    DocumentTooLarge { index: usize, id: String, bytes: usize, limit: usize },
     #[error("the request has {count} names; the limit is {limit} per request")]
     TooManyNames { count: usize, limit: usize },
     #[error("name {index} is {bytes} bytes; the limit is {limit} bytes per name")]
-    NameTooLarge {
-        index: usize,
-        bytes: usize,
-        limit: usize,
-    },
+    NameTooLarge { index: usize, bytes: usize, limit: usize },
     #[error("stream message {index} has no document")]
     MissingDocument { index: usize },
     #[error("{0}")]
     MessageTooLarge(String),
+    #[error("malformed request message: {0}")]
+    Malformed(String),
     #[error("internal error: {0}")]
     Internal(&'static str),
 }
@@ -51,7 +42,8 @@ impl From<RequestError> for Status {
             | RequestError::DocumentTooLarge { .. }
             | RequestError::TooManyNames { .. }
             | RequestError::NameTooLarge { .. }
-            | RequestError::MissingDocument { .. } => Code::InvalidArgument,
+            | RequestError::MissingDocument { .. }
+            | RequestError::Malformed(_) => Code::InvalidArgument,
             RequestError::MessageTooLarge(_) => Code::ResourceExhausted,
             RequestError::Internal(_) => Code::Internal,
         };
@@ -59,11 +51,12 @@ impl From<RequestError> for Status {
     }
 }
 
-/// tonic reports a message over the decode limit as `OUT_OF_RANGE` ("Error,
-/// decoded message length too large: found N bytes, the limit is: L
-/// bytes"). The gRPC convention, and our contract, is `RESOURCE_EXHAUSTED`.
-/// Returns the rewritten status for such a status, `None` for any other.
-pub fn rewrite_decode_limit(code: Code, message: &str) -> Option<RequestError> {
+/// tonic reports a message over the decode limit, before any handler runs,
+/// as `OUT_OF_RANGE` ("Error, decoded message length too large: found N
+/// bytes, the limit is: L bytes"). The gRPC convention, and our contract, is
+/// `RESOURCE_EXHAUSTED`. Returns the rewritten error for such a status,
+/// `None` for any other. (Malformed messages are mapped by [`super::codec`].)
+pub fn rewrite_decode_error(code: Code, message: &str) -> Option<RequestError> {
     const PREFIX: &str = "Error, decoded message length too large: found ";
     if code != Code::OutOfRange {
         return None;
@@ -77,33 +70,33 @@ pub fn rewrite_decode_limit(code: Code, message: &str) -> Option<RequestError> {
 }
 
 /// Maps a `Status` from a request stream (ExtractStream) through
-/// [`rewrite_decode_limit`].
+/// [`rewrite_decode_error`].
 pub fn inbound_status(status: Status) -> Status {
-    match rewrite_decode_limit(status.code(), status.message()) {
+    match rewrite_decode_error(status.code(), status.message()) {
         Some(error) => error.into(),
         None => status,
     }
 }
 
-/// A tower layer that applies [`rewrite_decode_limit`] to unary responses.
+/// A tower layer that applies [`rewrite_decode_error`] to unary responses.
 /// tonic rejects an oversized unary request before the handler runs, with a
 /// trailers-only response, so the status is in the response headers.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct DecodeLimitStatusLayer;
+pub struct DecodeErrorStatusLayer;
 
-impl<S> Layer<S> for DecodeLimitStatusLayer {
-    type Service = DecodeLimitStatus<S>;
+impl<S> Layer<S> for DecodeErrorStatusLayer {
+    type Service = DecodeErrorStatus<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        DecodeLimitStatus { inner }
+        DecodeErrorStatus { inner }
     }
 }
 
 #[derive(Debug, Clone)]
-pub struct DecodeLimitStatus<S> {
+pub struct DecodeErrorStatus<S> {
     inner: S,
 }
 
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for DecodeLimitStatus<S>
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for DecodeErrorStatus<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     S::Future: Send + 'static,
@@ -120,22 +113,16 @@ where
         let future = self.inner.call(request);
         Box::pin(async move {
             let mut response = future.await?;
-            let headers = response.headers();
-            let is_out_of_range = headers
-                .get("grpc-status")
-                .is_some_and(|v| v.as_bytes() == b"11");
-            if is_out_of_range {
-                if let Some(status) = Status::from_header_map(headers) {
-                    if let Some(error) = rewrite_decode_limit(status.code(), status.message()) {
-                        let status: Status = error.into();
-                        let headers = response.headers_mut();
-                        headers.insert("grpc-status", HeaderValue::from(status.code() as i32));
-                        if let Ok(encoded) =
-                            HeaderValue::from_str(&percent_encode(status.message()))
-                        {
-                            headers.insert("grpc-message", encoded);
-                        }
-                    }
+            let out_of_range = response.headers().get("grpc-status").is_some_and(|v| v.as_bytes() == b"11");
+            if out_of_range
+                && let Some(status) = Status::from_header_map(response.headers())
+                && let Some(error) = rewrite_decode_error(status.code(), status.message())
+            {
+                let status: Status = error.into();
+                let headers = response.headers_mut();
+                headers.insert("grpc-status", HeaderValue::from(status.code() as i32));
+                if let Ok(encoded) = HeaderValue::from_str(&percent_encode(status.message())) {
+                    headers.insert("grpc-message", encoded);
                 }
             }
             Ok(response)
@@ -170,44 +157,19 @@ mod tests {
                 "5 documents; the limit is 4",
             ),
             (
-                RequestError::DocumentTooLarge {
-                    index: 3,
-                    id: "a7".into(),
-                    bytes: 2097152,
-                    limit: 1048576,
-                },
+                RequestError::DocumentTooLarge { index: 3, id: "a7".into(), bytes: 2097152, limit: 1048576 },
                 Code::InvalidArgument,
                 "document 3 (id \"a7\") is 2097152 bytes; the limit is 1048576 bytes",
             ),
+            (RequestError::TooManyNames { count: 9, limit: 8 }, Code::InvalidArgument, "9 names; the limit is 8"),
             (
-                RequestError::TooManyNames { count: 9, limit: 8 },
-                Code::InvalidArgument,
-                "9 names; the limit is 8",
-            ),
-            (
-                RequestError::NameTooLarge {
-                    index: 0,
-                    bytes: 2000,
-                    limit: 1024,
-                },
+                RequestError::NameTooLarge { index: 0, bytes: 2000, limit: 1024 },
                 Code::InvalidArgument,
                 "name 0 is 2000 bytes",
             ),
-            (
-                RequestError::MissingDocument { index: 2 },
-                Code::InvalidArgument,
-                "stream message 2 has no document",
-            ),
-            (
-                RequestError::MessageTooLarge("big".into()),
-                Code::ResourceExhausted,
-                "big",
-            ),
-            (
-                RequestError::Internal("x"),
-                Code::Internal,
-                "internal error: x",
-            ),
+            (RequestError::MissingDocument { index: 2 }, Code::InvalidArgument, "stream message 2 has no document"),
+            (RequestError::MessageTooLarge("big".into()), Code::ResourceExhausted, "big"),
+            (RequestError::Internal("x"), Code::Internal, "internal error: x"),
         ];
         for (error, code, fragment) in rows {
             let status = Status::from(error.clone());
@@ -218,13 +180,14 @@ mod tests {
 
     #[test]
     fn decode_limit_message_is_rewritten() {
-        let tonic_message = "Error, decoded message length too large: found 20000000 bytes, the limit is: 16777216 bytes";
-        let error = rewrite_decode_limit(Code::OutOfRange, tonic_message).unwrap();
+        let tonic_message =
+            "Error, decoded message length too large: found 20000000 bytes, the limit is: 16777216 bytes";
+        let error = rewrite_decode_error(Code::OutOfRange, tonic_message).unwrap();
         assert_eq!(
             error.to_string(),
             "the request message is 20000000 bytes; the limit is 16777216 bytes per message (--max-request-bytes)"
         );
-        assert!(rewrite_decode_limit(Code::OutOfRange, "something else").is_none());
-        assert!(rewrite_decode_limit(Code::Internal, tonic_message).is_none());
+        assert!(rewrite_decode_error(Code::OutOfRange, "something else").is_none());
+        assert!(rewrite_decode_error(Code::Internal, tonic_message).is_none());
     }
 }

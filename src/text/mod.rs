@@ -70,11 +70,7 @@ pub fn fold(text: &str) -> Folded {
 pub fn fold_into(text: &str, mode: CaseMode, out: &mut Folded) {
     out.text.clear();
     out.map.anchors.clear();
-    let mut folder = Folder {
-        out: &mut out.text,
-        anchors: &mut out.map.anchors,
-        mode,
-    };
+    let mut folder = Folder { out: &mut out.text, anchors: &mut out.map.anchors, mode };
     folder.run(text);
 }
 
@@ -153,12 +149,7 @@ impl Folder<'_> {
     fn run(&mut self, text: &str) {
         // Leading pad: one synthetic space with no original extent.
         self.out.push(' ');
-        self.anchors.push(Anchor {
-            norm: 0,
-            norm_len: 1,
-            orig: 0,
-            orig_len: 0,
-        });
+        self.anchors.push(Anchor { norm: 0, norm_len: 1, orig: 0, orig_len: 0 });
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
@@ -166,11 +157,7 @@ impl Folder<'_> {
             if b < 0x80 {
                 match ASCII[b as usize] {
                     AsciiClass::Word(lower, same) => {
-                        let byte = if self.mode == CaseMode::Fold {
-                            lower
-                        } else {
-                            same
-                        };
+                        let byte = if self.mode == CaseMode::Fold { lower } else { same };
                         self.out.push(char::from(byte));
                     }
                     AsciiClass::Space => self.separator(i, 1, push_space),
@@ -180,10 +167,7 @@ impl Folder<'_> {
                 i += 1;
                 continue;
             }
-            let c = text[i..]
-                .chars()
-                .next()
-                .expect("i is a char boundary below len");
+            let c = text[i..].chars().next().expect("i is a char boundary below len");
             let len = c.len_utf8();
             if is_apostrophe(c) {
                 self.apostrophe(text, i, len);
@@ -196,12 +180,7 @@ impl Folder<'_> {
         if !self.out.ends_with(' ') {
             let norm = self.out.len() as u32;
             self.out.push(' ');
-            self.anchors.push(Anchor {
-                norm,
-                norm_len: 1,
-                orig: text.len() as u32,
-                orig_len: 0,
-            });
+            self.anchors.push(Anchor { norm, norm_len: 1, orig: text.len() as u32, orig_len: 0 });
         }
     }
 
@@ -281,23 +260,11 @@ mod tests {
         ("empty", "", " "),
         ("only separators", " \t-–— ", " "),
         ("punctuation is hard", "Iran, Iraq", " iran | iraq "),
-        (
-            "punctuation runs merge",
-            "Soleimani. Forces",
-            " soleimani | forces ",
-        ),
-        (
-            "brackets",
-            "Fatehin (Conquerors) Brigade",
-            " fatehin | conquerors | brigade ",
-        ),
+        ("punctuation runs merge", "Soleimani. Forces", " soleimani | forces "),
+        ("brackets", "Fatehin (Conquerors) Brigade", " fatehin | conquerors | brigade "),
         ("ascii case", "Kataib HEZBOLLAH", " kataib hezbollah "),
         ("hyphen is space", "Al-Wadiah", " al wadiah "),
-        (
-            "space runs collapse",
-            "Kataib \n\t Hezbollah",
-            " kataib hezbollah ",
-        ),
+        ("space runs collapse", "Kataib \n\t Hezbollah", " kataib hezbollah "),
         ("nbsp and en dash", "Al\u{a0}–\u{a0}Wadiah", " al wadiah "),
         ("accents", "Qāsem Soleimānī", " qasem soleimani "),
         ("dot below", "Ḥizballah", " hizballah "),
@@ -305,20 +272,12 @@ mod tests {
         ("ascii apostrophe joins", "Sana'a", " sanaa "),
         ("ayn joins", "Kataʿib", " kataib "),
         ("modifier apostrophe joins", "Asaʼib", " asaib "),
-        (
-            "possessive splits",
-            "Hezbollah’s fighters",
-            " hezbollah s fighters ",
-        ),
+        ("possessive splits", "Hezbollah’s fighters", " hezbollah s fighters "),
         ("possessive at end", "Iran's", " iran s "),
         ("leading punctuation", "(KH)", " | kh | "),
         ("plural possessive", "Houthis’ drones", " houthis drones "),
         ("elision splits", "l’Iran", " l iran "),
-        (
-            "quotes are hard",
-            "‘Axis of Resistance’",
-            " | axis of resistance | ",
-        ),
+        ("quotes are hard", "‘Axis of Resistance’", " | axis of resistance | "),
         ("double quotes", "“Basij”", " | basij | "),
         ("dots are hard", "U.S.", " u | s | "),
         ("sharp s", "Straße", " strasse "),
@@ -342,10 +301,7 @@ mod tests {
     #[test]
     fn keys_drop_punctuation_at_the_ends() {
         assert_eq!(fold_key("U.S.", CaseMode::Fold), " u | s ");
-        assert_eq!(
-            fold_key("“Washington, D.C.”", CaseMode::Fold),
-            " washington | d | c "
-        );
+        assert_eq!(fold_key("“Washington, D.C.”", CaseMode::Fold), " washington | d | c ");
         assert_eq!(fold_key("...", CaseMode::Fold), " ");
         assert_eq!(fold_key("Iran", CaseMode::Fold), " iran ");
     }
@@ -360,30 +316,10 @@ mod tests {
     const MAP_ROWS: &[(&str, &str, &str, &str)] = &[
         ("ascii", "the Quds Force said", "quds force", "Quds Force"),
         ("after accents", "Qāsem Soleimānī met", "met", "met"),
-        (
-            "accented name",
-            "Qāsem Soleimānī met",
-            "qasem soleimani",
-            "Qāsem Soleimānī",
-        ),
-        (
-            "collapsed spaces",
-            "Kataib  \u{a0} Hezbollah",
-            "kataib hezbollah",
-            "Kataib  \u{a0} Hezbollah",
-        ),
-        (
-            "possessive excluded",
-            "Hezbollah’s men",
-            "hezbollah",
-            "Hezbollah",
-        ),
-        (
-            "joined apostrophe",
-            "Kata’ib Hezbollah",
-            "kataib hezbollah",
-            "Kata’ib Hezbollah",
-        ),
+        ("accented name", "Qāsem Soleimānī met", "qasem soleimani", "Qāsem Soleimānī"),
+        ("collapsed spaces", "Kataib  \u{a0} Hezbollah", "kataib hezbollah", "Kataib  \u{a0} Hezbollah"),
+        ("possessive excluded", "Hezbollah’s men", "hezbollah", "Hezbollah"),
+        ("joined apostrophe", "Kata’ib Hezbollah", "kataib hezbollah", "Kata’ib Hezbollah"),
         ("dotted capital", "İran", "iran", "İran"),
         ("expansion covered whole", "Straße", "strasse", "Straße"),
         ("arabic", "قال حزب الله", "حزب الله", "حزب الله"),
@@ -395,10 +331,7 @@ mod tests {
     fn offsets_map_back_to_original() {
         for (name, input, needle, want) in MAP_ROWS {
             let folded = fold(input);
-            let at = folded
-                .text
-                .find(needle)
-                .unwrap_or_else(|| panic!("{name}: {needle:?} not in {:?}", folded.text));
+            let at = folded.text.find(needle).unwrap_or_else(|| panic!("{name}: {needle:?} not in {:?}", folded.text));
             let (s, e) = folded.map.original_span(at, at + needle.len());
             assert_eq!(&input[s..e], *want, "{name}");
         }

@@ -95,13 +95,7 @@ pub struct UnitCounter<'t> {
 
 impl<'t> UnitCounter<'t> {
     pub fn new(text: &'t str) -> Self {
-        Self {
-            text,
-            ascii: text.is_ascii(),
-            byte: 0,
-            chars: 0,
-            utf16: 0,
-        }
+        Self { text, ascii: text.is_ascii(), byte: 0, chars: 0, utf16: 0 }
     }
 
     /// `(code points, UTF-16 units)` before byte `pos`, which must be on a
@@ -126,14 +120,7 @@ impl<'t> UnitCounter<'t> {
     pub fn span(&mut self, start: usize, end: usize) -> Span {
         let (char_start, utf16_start) = self.at(start);
         let (char_end, utf16_end) = self.at(end);
-        Span {
-            start,
-            end,
-            char_start,
-            char_end,
-            utf16_start,
-            utf16_end,
-        }
+        Span { start, end, char_start, char_end, utf16_start, utf16_end }
     }
 }
 
@@ -146,39 +133,9 @@ mod tests {
         // "é" is 2 bytes/1 char/1 unit; "😀" is 4 bytes/1 char/2 units.
         let text = "aé😀b";
         let mut c = UnitCounter::new(text);
-        assert_eq!(
-            c.span(0, 1),
-            Span {
-                start: 0,
-                end: 1,
-                char_start: 0,
-                char_end: 1,
-                utf16_start: 0,
-                utf16_end: 1
-            }
-        );
-        assert_eq!(
-            c.span(3, 7),
-            Span {
-                start: 3,
-                end: 7,
-                char_start: 2,
-                char_end: 3,
-                utf16_start: 2,
-                utf16_end: 4
-            }
-        );
-        assert_eq!(
-            c.span(7, 8),
-            Span {
-                start: 7,
-                end: 8,
-                char_start: 3,
-                char_end: 4,
-                utf16_start: 4,
-                utf16_end: 5
-            }
-        );
+        assert_eq!(c.span(0, 1), Span { start: 0, end: 1, char_start: 0, char_end: 1, utf16_start: 0, utf16_end: 1 });
+        assert_eq!(c.span(3, 7), Span { start: 3, end: 7, char_start: 2, char_end: 3, utf16_start: 2, utf16_end: 4 });
+        assert_eq!(c.span(7, 8), Span { start: 7, end: 8, char_start: 3, char_end: 4, utf16_start: 4, utf16_end: 5 });
         // going backwards restarts correctly
         assert_eq!(c.at(1), (1, 1));
     }

@@ -102,12 +102,7 @@ pub fn is_soft_separator(c: char) -> bool {
     c.is_whitespace()
         || matches!(
             get_general_category(c),
-            SpaceSeparator
-                | LineSeparator
-                | ParagraphSeparator
-                | Control
-                | DashPunctuation
-                | ConnectorPunctuation
+            SpaceSeparator | LineSeparator | ParagraphSeparator | Control | DashPunctuation | ConnectorPunctuation
         )
 }
 

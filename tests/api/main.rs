@@ -1,1 +1,15 @@
+//! Integration tests: the real server on an ephemeral port, called through
+//! real gRPC clients (the generated tonic client, tonic's health and
+//! reflection clients, grpcurl, and the evaluation scorer).
 
+mod helpers;
+
+mod extract;
+mod health_reflection;
+mod info;
+mod limits;
+mod logging;
+mod normalize;
+mod quality;
+mod shutdown;
+mod stream;
