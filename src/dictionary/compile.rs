@@ -96,17 +96,20 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
         })?;
 
     let info = builder.info(sources, &entries, &automaton, started);
+    let dictionary = Dictionary { entities: builder.entities, entries, keys, pattern_entries, automaton, info };
+    let info = &dictionary.info;
     tracing::info!(
         version = %info.version,
         entities = info.entity_count,
         aliases = info.alias_count,
-        patterns = pattern_entries.len(),
-        automaton_kind = ?automaton.kind(),
-        automaton_bytes = automaton.memory_usage(),
+        patterns = dictionary.pattern_entries.len(),
+        automaton_kind = info.automaton_kind,
+        automaton_bytes = info.automaton_bytes,
+        memory_bytes = dictionary.memory_usage(),
         build_ms = info.build_time.as_secs_f64() * 1e3,
         "dictionary compiled"
     );
-    Ok(Dictionary { entities: builder.entities, entries, keys, pattern_entries, automaton, info })
+    Ok(dictionary)
 }
 
 #[derive(Default)]

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod cli;
 mod extract;
 mod health_reflection;
 mod info;
