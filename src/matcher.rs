@@ -28,7 +28,7 @@
 //!    their span, so the alias inside them ("Washington") is not reported.
 //! 8. **Trailing punctuation** that an alias is written with ("U.S.") is
 //!    part of the span when the text has it, though folding ignores it.
-//! 9. **Short forms.** An alias that several entities share (`shared`) links
+//! 9. **Short forms.** An alias that several entities share (`short_form`) links
 //!    to the entity the same document mentioned in full most recently before
 //!    it, preferring an entity whose full mention contains the short form
 //!    ("Osama Al-Assad" ... "Al-Assad"); with no such mention, to the entity
@@ -193,7 +193,7 @@ impl Dictionary {
                 && target.after.as_ref().is_none_or(|phrases| phrases.iter().any(|p| before.ends_with(p.as_str())))
         });
         let first = passing.next()?;
-        if !first.shared {
+        if !first.short_form {
             let kind =
                 if first.written.iter().any(|w| w == original) { MatchKind::Exact } else { MatchKind::Normalized };
             return Some(Decision::Link { target: first, kind });
@@ -257,7 +257,7 @@ aliases = ["Kata'ib Hezbollah", "Hezbollah Brigades", "KH"]
 id = "per:qassem-soleimani"
 type = "PER"
 name = "Qassem Soleimani"
-aliases = ["Qasem Soleimani", { text = "Soleimani", shared = true, default = true }]
+aliases = ["Qasem Soleimani", { text = "Soleimani", short_form = true, default = true }]
 
 [[entity]]
 id = "org:qassem-soleimani-forces"
@@ -291,19 +291,19 @@ name = "Washington"
 id = "per:bashar-al-assad"
 type = "PER"
 name = "Bashar al-Assad"
-aliases = ["Bashar Assad", { text = "Assad", shared = true, default = true }, { text = "al-Assad", shared = true, default = true }]
+aliases = ["Bashar Assad", { text = "Assad", short_form = true, default = true }, { text = "al-Assad", short_form = true, default = true }]
 
 [[entity]]
 id = "per:osama-al-assad"
 type = "PER"
 name = "Osama Al-Assad"
-aliases = [{ text = "Assad", shared = true }, { text = "Al-Assad", shared = true }]
+aliases = [{ text = "Assad", short_form = true }, { text = "Al-Assad", short_form = true }]
 
 [[entity]]
 id = "per:ali-soleimani"
 type = "PER"
 name = "Ali Soleimani"
-aliases = [{ text = "Soleimani", shared = true }]
+aliases = [{ text = "Soleimani", short_form = true }]
 
 [[entity]]
 id = "loc:iran"

@@ -91,7 +91,7 @@ impl Dictionary {
         };
         match matching.as_slice() {
             [] => Resolution::default(),
-            [only] if !only.shared => Resolution { best: Some(candidate(only, 1.0)), candidates: Vec::new() },
+            [only] if !only.short_form => Resolution { best: Some(candidate(only, 1.0)), candidates: Vec::new() },
             shared => {
                 let share = 1.0 / shared.len() as f32;
                 // Default first, then as written in the dictionary.
@@ -138,19 +138,19 @@ name = "Washington"
 id = "per:bashar-al-assad"
 type = "PER"
 name = "Bashar al-Assad"
-aliases = [{ text = "Assad", shared = true, default = true }]
+aliases = [{ text = "Assad", short_form = true, default = true }]
 
 [[entity]]
 id = "per:osama-al-assad"
 type = "PER"
 name = "Osama Al-Assad"
-aliases = [{ text = "Assad", shared = true }, { text = "Al-Assad", shared = true }]
+aliases = [{ text = "Assad", short_form = true }, { text = "Al-Assad", short_form = true }]
 
 [[entity]]
 id = "per:hafez-al-assad"
 type = "PER"
 name = "Hafez al-Assad"
-aliases = [{ text = "Al-Assad", shared = true }]
+aliases = [{ text = "Al-Assad", short_form = true }]
 
 [[entity]]
 id = "per:qassem-soleimani"

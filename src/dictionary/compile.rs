@@ -4,10 +4,10 @@
 //! # Validation (every problem is collected, none is resolved silently)
 //!
 //! - an entity id defined twice (both places named);
-//! - one folded alias claimed by two entities, unless both mark it `shared`
+//! - one folded alias claimed by two entities, unless both mark it `short_form`
 //!   (or both are case-sensitive with different capitalisations);
 //! - a `parent` or a bulk-format line naming an entity no source defines;
-//! - more than one `default` for one shared alias;
+//! - more than one `default` for one short form;
 //! - an alias or phrase that folds to nothing (only punctuation);
 //! - an ignore phrase that is also an alias.
 //!
@@ -298,14 +298,14 @@ impl Builder {
         let targets = &entry.targets;
         for (j, later) in targets.iter().enumerate() {
             for earlier in &targets[..j] {
-                if (earlier.shared && later.shared) || !earlier.overlaps_case(later) {
+                if (earlier.short_form && later.short_form) || !earlier.overlaps_case(later) {
                     continue;
                 }
                 let at = first_seen[&(entry_index, later.entity)].clone();
                 problems.push(Problem {
                     at,
                     message: format!(
-                        "alias {:?} is claimed by both {} ({}) and {}; if both are meant, mark it `shared = true` in each",
+                        "alias {:?} is claimed by both {} ({}) and {}; if both are meant, mark it `short_form = true` in each",
                         later.written[0],
                         self.entities[earlier.entity as usize].id,
                         first_seen[&(entry_index, earlier.entity)],
@@ -319,7 +319,7 @@ impl Builder {
             problems.push(Problem {
                 at: first_seen[&(entry_index, defaults[1].entity)].clone(),
                 message: format!(
-                    "shared alias {:?} has more than one default: {} and {}",
+                    "short form {:?} has more than one default: {} and {}",
                     defaults[1].written[0],
                     self.entities[defaults[0].entity as usize].id,
                     self.entities[defaults[1].entity as usize].id
@@ -436,16 +436,16 @@ aliases = [{ text = "KH", case = "sensitive" }]
 id = "per:bashar"
 type = "PER"
 name = "Bashar al-Assad"
-aliases = [{ text = "Assad", shared = true, default = true }]
+aliases = [{ text = "Assad", short_form = true, default = true }]
 [[entity]]
 id = "per:osama"
 type = "PER"
 name = "Osama Al-Assad"
-aliases = [{ text = "Assad", shared = true }]
+aliases = [{ text = "Assad", short_form = true }]
 "#;
         assert!(build(&toml(text)).is_ok());
         let two_defaults =
-            text.replace("{ text = \"Assad\", shared = true }", "{ text = \"Assad\", shared = true, default = true }");
+            text.replace("{ text = \"Assad\", short_form = true }", "{ text = \"Assad\", short_form = true, default = true }");
         let p = problems(&toml(&two_defaults));
         assert!(p[0].contains("more than one default"), "{p:?}");
     }

@@ -8,7 +8,7 @@
 //!   dictionary with problems never exists (see [`compile::build`]).
 //! - Entity ids are unique; every `parent` names an entity of the dictionary.
 //! - Each folded alias key maps to one [`KeyEntry`]; two entities share a key
-//!   only when both declared the alias `shared` (or their case-sensitive
+//!   only when both declared the alias `short_form` (or their case-sensitive
 //!   spellings differ), so a non-shared key links to exactly one entity.
 //! - The automaton's pattern `i` is the key of `entries[pattern_entries[i]]`.
 //!
@@ -100,7 +100,7 @@ pub struct Target {
     /// these folded, padded phrases must end right before the alias.
     pub after: Option<Vec<String>>,
     pub extract: bool,
-    pub shared: bool,
+    pub short_form: bool,
     pub default: bool,
 }
 
@@ -112,7 +112,7 @@ impl Target {
             case_forms: case_form.map(|f| vec![f]),
             after: (!after.is_empty()).then_some(after),
             extract: spec.extract,
-            shared: spec.shared,
+            short_form: spec.short_form,
             default: spec.default,
         }
     }
@@ -140,7 +140,7 @@ impl Target {
             _ => None,
         };
         self.extract |= spec.extract;
-        self.shared |= spec.shared;
+        self.short_form |= spec.short_form;
         self.default |= spec.default;
     }
 

@@ -132,7 +132,7 @@ pub struct AliasSpec {
     /// Phrases one of which must come right before the alias in running text.
     pub after: Vec<String>,
     /// Claimed by several entities on purpose; linked by document context.
-    pub shared: bool,
+    pub short_form: bool,
     /// The entity a shared alias links to when the document gives no context.
     pub default: bool,
     pub at: Location,
@@ -146,7 +146,7 @@ impl AliasSpec {
             case: CaseRule::Auto,
             extract: true,
             after: Vec::new(),
-            shared: false,
+            short_form: false,
             default: false,
             at,
         }

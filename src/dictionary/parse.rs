@@ -9,7 +9,7 @@
 //! - **bulk TSV** (any other extension): `alias<TAB>entity_id[<TAB>options]`
 //!   per line, for long alias lists of entities defined in a TOML source;
 //!   options are space-separated `case=sensitive|insensitive|auto`,
-//!   `extract=false`, `shared`, `default`, `after=PHRASE` (repeatable, with
+//!   `extract=false`, `short_form`, `default`, `after=PHRASE` (repeatable, with
 //!   `_` for spaces). `#` starts a comment line.
 //!
 //! A parser reports as many problems as it can find in one pass rather than
@@ -114,7 +114,7 @@ struct AliasTable {
     #[serde(default)]
     after: Vec<String>,
     #[serde(default)]
-    shared: bool,
+    short_form: bool,
     #[serde(default)]
     default: bool,
 }
@@ -197,15 +197,15 @@ fn alias_spec(raw: AliasToml, at: Location) -> Result<AliasSpec, String> {
         AliasToml::Table(table) => table,
     };
     let case = table.case.as_deref().map(CaseRule::parse).transpose()?.unwrap_or_default();
-    if table.default && !table.shared {
-        return Err(format!("alias {:?}: `default = true` needs `shared = true`", table.text));
+    if table.default && !table.short_form {
+        return Err(format!("alias {:?}: `default = true` needs `short_form = true`", table.text));
     }
     Ok(AliasSpec {
         text: table.text,
         case,
         extract: table.extract.unwrap_or(true),
         after: table.after,
-        shared: table.shared,
+        short_form: table.short_form,
         default: table.default,
         at,
     })
@@ -246,7 +246,7 @@ fn tsv_line(line: &str, at: Location) -> Result<ExtraAlias, String> {
                 Some(("extract", "false")) => spec.extract = false,
                 Some(("extract", "true")) => spec.extract = true,
                 Some(("after", phrase)) => spec.after.push(phrase.replace('_', " ")),
-                None if option == "shared" => spec.shared = true,
+                None if option == "short_form" => spec.short_form = true,
                 None if option == "default" => spec.default = true,
                 _ => return Err(format!("unknown option {option:?}")),
             }
@@ -255,8 +255,8 @@ fn tsv_line(line: &str, at: Location) -> Result<ExtraAlias, String> {
     if fields.next().is_some() {
         return Err("too many tab-separated fields (at most 3)".to_owned());
     }
-    if spec.default && !spec.shared {
-        return Err("option `default` needs `shared`".to_owned());
+    if spec.default && !spec.short_form {
+        return Err("option `default` needs `short_form`".to_owned());
     }
     Ok(ExtraAlias { entity, alias: spec })
 }
@@ -324,10 +324,10 @@ phrases = ["Washington Post"]
             "case \"upper\"",
         ),
         (
-            "default without shared",
+            "default without short_form",
             "[[entity]]\nid = \"a\"\ntype = \"ORG\"\nname = \"A\"\naliases = [{ text = \"B\", default = true }]\n",
             5,
-            "needs `shared",
+            "needs `short_form",
         ),
         ("missing name", "[[entity]]\nid = \"a\"\ntype = \"ORG\"\n", 1, "missing field `name`"),
     ];
@@ -345,13 +345,13 @@ phrases = ["Washington Post"]
 
     #[test]
     fn parses_tsv() {
-        let text = "# comment\nKH\torg:kh\tcase=sensitive\n\nAssad\tper:bashar\tshared default after=President_of\n";
+        let text = "# comment\nKH\torg:kh\tcase=sensitive\n\nAssad\tper:bashar\tshort_form default after=President_of\n";
         let parsed = parse_source("extra.tsv", text).unwrap();
         assert_eq!(parsed.extra_aliases.len(), 2);
         assert_eq!(parsed.extra_aliases[0].alias.case, CaseRule::Sensitive);
         assert_eq!(parsed.extra_aliases[0].alias.at.line, 2);
         let assad = &parsed.extra_aliases[1].alias;
-        assert!(assad.shared && assad.default);
+        assert!(assad.short_form && assad.default);
         assert_eq!(assad.after, vec!["President of".to_owned()]);
     }
 
