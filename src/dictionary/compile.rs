@@ -8,8 +8,12 @@
 //!   (or both are case-sensitive with different capitalisations);
 //! - a `parent` or a bulk-format line naming an entity no source defines;
 //! - more than one `default` for one short form;
-//! - an alias or phrase that folds to nothing (only punctuation);
-//! - an ignore phrase that is also an alias.
+//! - an alias or phrase that folds to nothing (only punctuation).
+//!
+//! An ignore phrase that is also an entity's alias yields to the entity:
+//! dictionaries are layered (a later file may promote a phrase that an
+//! earlier one ignored to an entity), and the entity is the more specific
+//! statement.
 //!
 //! # The automaton
 //!
@@ -261,18 +265,8 @@ impl Builder {
                     continue;
                 }
                 match keys.get(&key) {
-                    Some(&i) if !entries[i as usize].targets.is_empty() => {
-                        let target = &entries[i as usize].targets[0];
-                        problems.push(Problem {
-                            at: ignore.at.clone(),
-                            message: format!(
-                                "ignore phrase {:?} is also an alias of {} ({})",
-                                ignore.phrase,
-                                self.entities[target.entity as usize].id,
-                                first_seen[&(i, target.entity)]
-                            ),
-                        });
-                    }
+                    // An entity alias is more specific than an ignore phrase
+                    // (another file made the phrase an entity): it wins.
                     Some(_) => {}
                     None => {
                         keys.insert(key.clone(), entries.len() as u32);
@@ -468,6 +462,15 @@ aliases = [{ text = "Kh", case = "sensitive" }]
     }
 
     #[test]
+    fn ignore_phrase_yields_to_an_entity_alias() {
+        let text = "[[entity]]\nid = \"org:a\"\ntype = \"ORG\"\nname = \"Alpha Brigade\"\n\n[[ignore]]\nphrases = [\"Alpha Brigade\", \"Beta Post\"]\n";
+        let dict = build(&toml(text)).unwrap();
+        let entry = dict.entry(" alpha brigade ").unwrap();
+        assert!(!entry.ignore && entry.targets.len() == 1);
+        assert!(dict.entry(" beta post ").unwrap().ignore);
+    }
+
+    #[test]
     fn dangling_references_and_empty_aliases() {
         let text = r#"
 [[entity]]
@@ -486,7 +489,6 @@ phrases = ["Alpha", "..."]
         let joined = p.join("\n");
         assert!(joined.contains("t.toml:2: parent org:nowhere is not defined"), "{joined}");
         assert!(joined.contains("t.toml:7: alias \"--\" has no letters"), "{joined}");
-        assert!(joined.contains("t.toml:10: ignore phrase \"Alpha\" is also an alias of org:a"), "{joined}");
         assert!(joined.contains("t.toml:10: ignore phrase \"...\" has no letters"), "{joined}");
         assert!(joined.contains("x.tsv:1: entity org:missing is not defined"), "{joined}");
     }
