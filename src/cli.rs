@@ -107,6 +107,8 @@ fn match_kind_name(kind: MatchKind) -> &'static str {
         MatchKind::Exact => "EXACT",
         MatchKind::Normalized => "NORMALIZED",
         MatchKind::ShortForm => "SHORT_FORM",
+        MatchKind::Variant => "VARIANT",
+        MatchKind::Fuzzy => "FUZZY",
     }
 }
 

@@ -53,7 +53,10 @@ use aho_corasick::{Anchored, Input, Match};
 
 use crate::{
     dictionary::{Dictionary, EntityIndex, KeyEntry, Target},
-    text::{CaseMode, Folded, Span, UnitCounter, fold_into, fold_key},
+    text::{
+        CaseMode, Folded, Span, UnitCounter, fold_into, fold_key,
+        skeleton::{is_particle, skeleton_word},
+    },
 };
 
 /// How the text of a mention relates to the alias that matched.
@@ -63,8 +66,12 @@ pub enum MatchKind {
     Exact,
     /// The text equals the alias after folding.
     Normalized,
-    /// A shared short form, linked by document context or the declared default.
+    /// A short form, linked by document context or the declared default.
     ShortForm,
+    /// A regular romanisation variant of an alias (its skeleton matched).
+    Variant,
+    /// Normalize only: within a small edit distance of an alias.
+    Fuzzy,
 }
 
 /// One mention of an entity in a document.
@@ -82,21 +89,24 @@ thread_local! {
     static SCRATCH: RefCell<Folded> = RefCell::new(Folded::default());
 }
 
-/// What to do with an automaton match that passed every check.
-enum Decision<'d> {
-    Link {
-        target: &'d Target,
-        kind: MatchKind,
-    },
-    /// An ignore phrase, or a short form with no antecedent and no default:
-    /// the span is consumed and yields nothing.
-    Consume,
+/// A name found in folded text, before overlaps and short forms are
+/// resolved: its folded span (the name, without pad spaces) and the claims
+/// that passed the case and context checks.
+#[derive(Debug)]
+struct Candidate<'d> {
+    start: usize,
+    end: usize,
+    /// Claims that passed rules 4 and 5 (empty for an ignore phrase).
+    targets: Vec<&'d Target>,
+    variant: bool,
 }
 
-/// A mention made with a full (non-shared) alias: what short forms link to.
-struct Antecedent<'d> {
+/// A mention made with a full (non-short-form) alias: what short forms
+/// link to.
+struct Antecedent {
     entity: EntityIndex,
-    key: &'d str,
+    /// Its span in the folded text, pads included (`" osama al assad "`).
+    padded: (usize, usize),
 }
 
 impl Dictionary {
@@ -105,105 +115,232 @@ impl Dictionary {
         SCRATCH.with(|scratch| {
             let mut folded = scratch.borrow_mut();
             fold_into(text, CaseMode::Fold, &mut folded);
-            self.extract_folded(text, &folded)
+            let mut candidates = self.exact_candidates(text, &folded);
+            let variants = self.variant_candidates(&folded);
+            if !variants.is_empty() {
+                candidates = merge_leftmost_longest(candidates, variants);
+            }
+            self.resolve_candidates(text, &folded, candidates)
         })
     }
 
-    fn extract_folded<'d>(&'d self, text: &str, folded: &Folded) -> Vec<Mention<'d>> {
+    /// Rules 1–7 over the folded text: leftmost-longest keys, with fallback
+    /// to shorter keys at the same start when checks fail.
+    fn exact_candidates<'d>(&'d self, text: &str, folded: &Folded) -> Vec<Candidate<'d>> {
         let haystack = folded.text.as_bytes();
-        let mut mentions = Vec::new();
-        let mut antecedents: Vec<Antecedent<'d>> = Vec::new();
-        let mut units = UnitCounter::new(text);
+        let mut candidates = Vec::new();
         let mut pos = 0;
         while pos < haystack.len() {
             let Some(longest) = self.automaton.find(Input::new(haystack).span(pos..haystack.len())) else {
                 break;
             };
-            let Some((found, decision)) = self.longest_accepted(longest, text, folded, &antecedents) else {
-                pos = longest.start() + 1;
-                continue;
-            };
-            // The trailing pad space of this match is the leading pad of the next.
-            pos = found.end() - 1;
-            let Decision::Link { target, kind } = decision else {
-                continue;
-            };
-            let (start, end) = folded.map.original_span(found.start() + 1, found.end() - 1);
-            let end = end + trailing_punctuation(target, &text[end..]);
-            let original = &text[start..end];
-            let alias = target.written.iter().find(|w| *w == original).unwrap_or(&target.written[0]);
-            let kind = if kind == MatchKind::Normalized && alias == original { MatchKind::Exact } else { kind };
-            if kind != MatchKind::ShortForm {
-                antecedents.push(Antecedent { entity: target.entity, key: &self.entry_of(found).key });
+            match self.longest_accepted(longest, text, folded) {
+                Some(candidate) => {
+                    // The trailing pad of this key is the leading pad of the next.
+                    pos = candidate.end;
+                    candidates.push(candidate);
+                }
+                None => pos = longest.start() + 1,
             }
-            mentions.push(Mention { entity: target.entity, span: units.span(start, end), alias, kind });
         }
-        mentions
+        candidates
     }
 
     fn entry_of(&self, found: Match) -> &KeyEntry {
         &self.entries[self.pattern_entries[found.pattern().as_usize()] as usize]
     }
 
-    /// The longest match at `longest.start()` that passes the case and
-    /// context checks (rule 6), with what to do with it.
-    fn longest_accepted<'d>(
-        &'d self,
-        longest: Match,
-        text: &str,
-        folded: &Folded,
-        antecedents: &[Antecedent<'d>],
-    ) -> Option<(Match, Decision<'d>)> {
+    /// The longest key at `longest.start()` whose claims pass the case and
+    /// context checks (rule 6).
+    fn longest_accepted<'d>(&'d self, longest: Match, text: &str, folded: &Folded) -> Option<Candidate<'d>> {
         let haystack = folded.text.as_bytes();
-        let mut candidate = longest;
+        let mut found = longest;
         loop {
-            if let Some(decision) = self.decide(candidate, text, folded, antecedents) {
-                return Some((candidate, decision));
+            if let Some(candidate) = self.check(found, text, folded) {
+                return Some(candidate);
             }
             // A shorter key at the same start must end before this one's
             // trailing space; the shortest possible key is " x ".
-            let bound = candidate.end() - 1;
-            if bound < candidate.start() + 3 {
+            let bound = found.end() - 1;
+            if bound < found.start() + 3 {
                 return None;
             }
-            let shorter = Input::new(haystack).span(candidate.start()..bound).anchored(Anchored::Yes);
-            candidate = self.automaton.find(shorter)?;
+            let shorter = Input::new(haystack).span(found.start()..bound).anchored(Anchored::Yes);
+            found = self.automaton.find(shorter)?;
         }
     }
 
-    fn decide<'d>(
-        &'d self,
-        found: Match,
-        text: &str,
-        folded: &Folded,
-        antecedents: &[Antecedent<'d>],
-    ) -> Option<Decision<'d>> {
+    /// Rules 4, 5 and 7 for one automaton match.
+    fn check<'d>(&'d self, found: Match, text: &str, folded: &Folded) -> Option<Candidate<'d>> {
         let entry = self.entry_of(found);
+        let (start, end) = (found.start() + 1, found.end() - 1);
         if entry.ignore {
-            return Some(Decision::Consume);
+            return Some(Candidate { start, end, targets: Vec::new(), variant: false });
         }
-        let (start, end) = folded.map.original_span(found.start() + 1, found.end() - 1);
-        let original = &text[start..end];
+        let (orig_start, orig_end) = folded.map.original_span(start, end);
+        let original = &text[orig_start..orig_end];
         let mut preserved: Option<String> = None;
         let before = &folded.text[..=found.start()];
-        let mut passing = entry.targets.iter().filter(|target| {
-            target.extract
-                && (target.case_forms.is_none()
-                    || target.case_matches(preserved.get_or_insert_with(|| fold_key(original, CaseMode::Preserve))))
-                && target.after.as_ref().is_none_or(|phrases| phrases.iter().any(|p| before.ends_with(p.as_str())))
-        });
-        let first = passing.next()?;
-        if !first.short_form {
-            let kind =
-                if first.written.iter().any(|w| w == original) { MatchKind::Exact } else { MatchKind::Normalized };
-            return Some(Decision::Link { target: first, kind });
-        }
-        let shared: Vec<&Target> = std::iter::once(first).chain(passing).collect();
-        Some(match resolve_short_form(&shared, &entry.key, antecedents) {
-            Some(target) => Decision::Link { target, kind: MatchKind::ShortForm },
-            None => Decision::Consume,
-        })
+        let targets: Vec<&Target> = entry
+            .targets
+            .iter()
+            .filter(|target| {
+                target.extract
+                    && (target.case_forms.is_none()
+                        || target.case_matches(preserved.get_or_insert_with(|| fold_key(original, CaseMode::Preserve))))
+                    && target.after.as_ref().is_none_or(|phrases| phrases.iter().any(|p| before.ends_with(p.as_str())))
+            })
+            .collect();
+        (!targets.is_empty()).then_some(Candidate { start, end, targets, variant: false })
     }
+
+    /// Rule 10: runs of capitalised words (with the particles between them)
+    /// reduced to romanisation skeletons and matched against the variant
+    /// index.
+    fn variant_candidates<'d>(&'d self, folded: &Folded) -> Vec<Candidate<'d>> {
+        let Some(index) = &self.variants else { return Vec::new() };
+        let mut candidates = Vec::new();
+        let text = folded.text.as_str();
+        let mut skeleton = String::new();
+        let mut words: Vec<(usize, usize, usize)> = Vec::new(); // (skeleton start, folded start, folded end)
+        let mut covered_until = 0;
+        for &cap in &folded.capitalised {
+            let cap = cap as usize;
+            if cap < covered_until {
+                continue;
+            }
+            let run_start = leading_articles(text, cap);
+            covered_until = build_run(text, &folded.capitalised, run_start, &mut skeleton, &mut words);
+            if words.is_empty() {
+                continue;
+            }
+            let haystack = skeleton.as_bytes();
+            let mut pos = 0;
+            while let Some(found) = index.automaton.find(Input::new(haystack).span(pos..haystack.len())) {
+                pos = found.end() - 1;
+                let entry = &index.entries[found.pattern().as_usize()];
+                // The key's pads are the spaces around its first and last words.
+                let first = words.partition_point(|w| w.0 <= found.start() + 1) - 1;
+                let last = words.partition_point(|w| w.0 < found.end() - 1) - 1;
+                let targets = entry.targets.iter().collect();
+                candidates.push(Candidate { start: words[first].1, end: words[last].2, targets, variant: true });
+            }
+        }
+        candidates
+    }
+
+    /// Rules 8, 9 and short forms (rule 11), left to right, into mentions.
+    fn resolve_candidates<'d>(
+        &'d self,
+        text: &str,
+        folded: &Folded,
+        candidates: Vec<Candidate<'d>>,
+    ) -> Vec<Mention<'d>> {
+        let mut mentions = Vec::with_capacity(candidates.len());
+        let mut antecedents: Vec<Antecedent> = Vec::new();
+        let mut units = UnitCounter::new(text);
+        for candidate in candidates {
+            let Some(&first) = candidate.targets.first() else { continue };
+            let (target, kind) = if first.short_form {
+                let short = &folded.text[candidate.start - 1..=candidate.end];
+                match resolve_short_form(&candidate.targets, short, &antecedents, &folded.text) {
+                    Some(target) => (target, MatchKind::ShortForm),
+                    None => continue,
+                }
+            } else {
+                (first, if candidate.variant { MatchKind::Variant } else { MatchKind::Normalized })
+            };
+            let (start, end) = folded.map.original_span(candidate.start, candidate.end);
+            let end = end + trailing_punctuation(target, &text[end..]);
+            let original = &text[start..end];
+            let exact = target.written.iter().find(|w| *w == original);
+            let alias = exact.unwrap_or(&target.written[0]);
+            let kind = if kind == MatchKind::Normalized && exact.is_some() { MatchKind::Exact } else { kind };
+            if kind != MatchKind::ShortForm {
+                antecedents
+                    .push(Antecedent { entity: target.entity, padded: (candidate.start - 1, candidate.end + 1) });
+            }
+            mentions.push(Mention { entity: target.entity, span: units.span(start, end), alias, kind });
+        }
+        mentions
+    }
+}
+
+/// Where a name run starting with the capitalised word at `cap` really
+/// starts: up to two article words before it ("al-Houthi", "as-Sakhar").
+fn leading_articles(text: &str, cap: usize) -> usize {
+    let mut start = cap;
+    for _ in 0..2 {
+        let Some(space) = start.checked_sub(1) else { break };
+        let word_start = text[..space].rfind(' ').map_or(0, |i| i + 1);
+        let word = &text[word_start..space];
+        if word.is_empty() || !is_article(word) {
+            break;
+        }
+        start = word_start;
+    }
+    start
+}
+
+fn is_article(word: &str) -> bool {
+    matches!(word, "al" | "el" | "ul" | "as" | "ash" | "ad" | "ar" | "at" | "az" | "an" | "ez" | "es")
+}
+
+/// Builds the skeleton of the run of words starting at folded `start`:
+/// capitalised words and particles, until any other word or punctuation.
+/// Fills `skeleton` (padded) and `words`; returns where the run ended.
+fn build_run(
+    text: &str,
+    capitalised: &[u32],
+    start: usize,
+    skeleton: &mut String,
+    words: &mut Vec<(usize, usize, usize)>,
+) -> usize {
+    skeleton.clear();
+    words.clear();
+    skeleton.push(' ');
+    let mut pos = start;
+    while pos < text.len() {
+        let end = text[pos..].find(' ').map_or(text.len(), |i| pos + i);
+        let word = &text[pos..end];
+        if word.is_empty() || !(is_particle(word) || capitalised.binary_search(&(pos as u32)).is_ok()) {
+            break;
+        }
+        let skeleton_start = skeleton.len();
+        if !skeleton_word(word, skeleton) {
+            skeleton.truncate(skeleton_start);
+            break;
+        }
+        skeleton.push(' ');
+        words.push((skeleton_start, pos, end));
+        pos = end + 1;
+    }
+    // A run does not end on a particle ("Hezbollah and ...").
+    while let Some(&(skeleton_start, f_start, f_end)) = words.last() {
+        if !is_particle(&text[f_start..f_end]) {
+            break;
+        }
+        words.pop();
+        skeleton.truncate(skeleton_start);
+    }
+    pos
+}
+
+/// Rule 3 across both passes: exact-pass candidates (already leftmost-
+/// longest among themselves) and variant candidates, merged so that the
+/// leftmost, then longest, wins; at equal spans the exact candidate wins.
+fn merge_leftmost_longest<'d>(exact: Vec<Candidate<'d>>, variants: Vec<Candidate<'d>>) -> Vec<Candidate<'d>> {
+    let mut all: Vec<Candidate<'d>> = exact.into_iter().chain(variants).collect();
+    all.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.variant.cmp(&b.variant)));
+    let mut merged = Vec::with_capacity(all.len());
+    let mut covered = 0;
+    for candidate in all {
+        if candidate.start >= covered {
+            covered = candidate.end;
+            merged.push(candidate);
+        }
+    }
+    merged
 }
 
 /// Bytes of `rest` (the text right after a mention) that continue the
@@ -220,8 +357,14 @@ fn trailing_punctuation(target: &Target, rest: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// Rule 9: which of the entities sharing `key` the document means here.
-fn resolve_short_form<'d>(candidates: &[&'d Target], key: &str, antecedents: &[Antecedent<'_>]) -> Option<&'d Target> {
+/// Rule 11: which of the entities sharing a short form the document means
+/// here. `short` is the short form's padded folded text.
+fn resolve_short_form<'d>(
+    candidates: &[&'d Target],
+    short: &str,
+    antecedents: &[Antecedent],
+    folded: &str,
+) -> Option<&'d Target> {
     let claimed = |a: &Antecedent| candidates.iter().copied().find(|t| t.entity == a.entity);
     // Nearest antecedent whose full name contains the short form, then the
     // nearest antecedent at all: "Al-Assad" after "Osama Al-Assad" and
@@ -229,7 +372,7 @@ fn resolve_short_form<'d>(candidates: &[&'d Target], key: &str, antecedents: &[A
     antecedents
         .iter()
         .rev()
-        .filter(|a| a.key.contains(key))
+        .filter(|a| folded[a.padded.0..a.padded.1].contains(short))
         .find_map(claimed)
         .or_else(|| antecedents.iter().rev().find_map(claimed))
         .or_else(|| candidates.iter().copied().find(|t| t.default))
@@ -311,6 +454,11 @@ type = "LOC"
 name = "Iran"
 
 [[entity]]
+id = "per:abu-fadak"
+type = "PER"
+name = "Abu Fadak al-Mohammedawi"
+
+[[entity]]
 id = "loc:sanaa"
 type = "LOC"
 name = "Sanaa"
@@ -339,6 +487,8 @@ phrases = ["Washington Post"]
                     MatchKind::Exact => "",
                     MatchKind::Normalized => "~",
                     MatchKind::ShortForm => "^",
+                    MatchKind::Variant => "*",
+                    MatchKind::Fuzzy => "?",
                 };
                 format!("{}={}{kind}", &text[m.span.start..m.span.end], dict.entity(m.entity).id)
             })
@@ -410,6 +560,31 @@ phrases = ["Washington Post"]
             "Ali Soleimani spoke. Soleimani said",
             &["Ali Soleimani=per:ali-soleimani", "Soleimani=per:ali-soleimani^"],
         ),
+        // romanisation variants (capitalised names only)
+        ("variant surname and name", "Qasim Suleimani arrived", &["Qasim Suleimani=per:qassem-soleimani*"]),
+        ("variant vowels", "Hizbullah fighters", &["Hizbullah=org:hezbollah*"]),
+        ("variant two words", "Ketaib Hizbollah said", &["Ketaib Hizbollah=org:kataib-hezbollah*"]),
+        ("variant needs capitals", "kataeb hizbollah said", &[]),
+        ("variant longer than exact inside", "Kataeb Hizballah", &["Kataeb Hizballah=org:kataib-hezbollah*"]),
+        (
+            "variant of a short form links by context",
+            "Ali Soleimani spoke. Sulaimani said",
+            &["Ali Soleimani=per:ali-soleimani", "Sulaimani=per:ali-soleimani^"],
+        ),
+        // derived surnames: only after the full name
+        (
+            "derived surname after full name",
+            "Kataib Hezbollah chief Abu Fadak al-Mohammedawi met Mohammedawi",
+            &[
+                "Kataib Hezbollah=org:kataib-hezbollah",
+                "Abu Fadak al-Mohammedawi=per:abu-fadak",
+                "Mohammedawi=per:abu-fadak^",
+            ],
+        ),
+        ("derived surname alone is nothing", "Mohammedawi said", &[]),
+        // titles are outside spans and block nothing
+        ("title before name", "Maj. Gen. Qassem Soleimani", &["Qassem Soleimani=per:qassem-soleimani"]),
+        ("honorific before name", "Sheikh Abu Fadak al-Mohammedawi", &["Abu Fadak al-Mohammedawi=per:abu-fadak"]),
         // regressions
         ("empty text", "", &[]),
         ("only punctuation", " -–— ", &[]),

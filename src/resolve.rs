@@ -4,28 +4,37 @@
 //!
 //! The whole query must be a name: "Washington Post" does not resolve to
 //! Washington, and "Ali Soleimani" does not resolve to Qassem Soleimani
-//! because one of its words is a surname. The query is folded exactly like
-//! aliases ([`crate::text`]) and looked up:
+//! because one of its words is a surname. The query is folded like aliases
+//! ([`crate::text`]); leading titles ("Maj. Gen.", "Sheikh", "Sayyed",
+//! "Hajj") are dropped when the name with them is not itself an alias. Then
+//! the stages below run in order and the first that finds anything answers:
 //!
-//! - an alias written exactly as the query: [`MatchKind::Exact`], score 1.0;
-//! - an alias equal after folding: [`MatchKind::Normalized`], score 0.95;
-//! - case-sensitive aliases must match the query's capitalisation ("IS" is
-//!   the Islamic State, "is" is nothing), as in running text;
-//! - ignore phrases (news outlets and the like) resolve to nothing;
-//! - aliases marked `extract = false` ("Kingdom") resolve here even though
-//!   extraction never matches them in running text;
-//! - a shared alias ("Assad") is ambiguous: every entity claiming it is a
-//!   candidate (score divided among them); the declared default, if any, is
-//!   the answer with score 0.6, otherwise there is no answer, only
-//!   candidates.
+//! | stage | finds | kind | score |
+//! |---|---|---|---|
+//! | exact | an alias written exactly as the query | `Exact` | 1.0 |
+//! | normalised | an alias equal after folding | `Normalized` | 0.95 |
+//! | variant | an alias with the same romanisation skeleton ([`crate::text::skeleton`]) | `Variant` | 0.85 |
+//! | fuzzy | an alias within an edit distance scaled to its length (1 edit below 16 letters, 2 below 30, 3 above), same first letter | `Fuzzy` | 0.8 × (1 − edits/length) |
 //!
-//! A name matching nothing resolves to nothing; that is an answer, not an
-//! error.
+//! Case-sensitive aliases need the query's capitalisation ("IS" is the
+//! Islamic State, "is" is nothing) and take no part in fuzzy matching. An
+//! ignore phrase (a news outlet) resolves to nothing at once. Aliases marked
+//! `extract = false` ("Kingdom") resolve here though running text never
+//! matches them.
+//!
+//! When a stage finds several entities, all are candidates, best first: a
+//! short form with a declared default answers with that entity at score
+//! 0.6; otherwise, when the best score is shared by two entities, there is
+//! no answer, only candidates. Near neighbours never merge: each stage
+//! compares whole names, and the variant index refuses skeletons that two
+//! entities share.
+
+use std::collections::HashMap;
 
 use crate::{
     dictionary::{Dictionary, EntityIndex, Target},
     matcher::MatchKind,
-    text::{CaseMode, fold_key},
+    text::{CaseMode, PUNCT_MARK, fold_key, skeleton::skeleton_key},
 };
 
 /// Score of an alias written exactly as the query.
@@ -33,9 +42,81 @@ pub const EXACT_SCORE: f32 = 1.0;
 /// Score of an alias equal to the query after folding: as certain of the
 /// entity, marked lower so that callers can tell a spelling was repaired.
 pub const NORMALIZED_SCORE: f32 = 0.95;
-/// Score of a shared alias resolved to its declared default: a guess the
+/// Score of a romanisation variant: regular, but not attested in the
+/// dictionary.
+pub const VARIANT_SCORE: f32 = 0.85;
+/// Ceiling of a fuzzy match's score, scaled down by the edits it needed.
+pub const FUZZY_SCORE: f32 = 0.8;
+/// Score of a short form resolved to its declared default: a guess the
 /// dictionary endorses, not a certainty.
 pub const DEFAULT_SCORE: f32 = 0.6;
+/// Most candidates returned for one name.
+pub const MAX_CANDIDATES: usize = 5;
+
+/// Words that precede a name without being part of it (folded).
+const TITLES: &[&str] = &[
+    "maj",
+    "major",
+    "gen",
+    "general",
+    "lt",
+    "lieutenant",
+    "col",
+    "colonel",
+    "brig",
+    "brigadier",
+    "cmdr",
+    "commander",
+    "adm",
+    "admiral",
+    "capt",
+    "captain",
+    "sgt",
+    "sergeant",
+    "cpl",
+    "pvt",
+    "sheikh",
+    "shaykh",
+    "sheik",
+    "shaikh",
+    "sayyed",
+    "sayyid",
+    "sayed",
+    "seyed",
+    "seyyed",
+    "syed",
+    "hajj",
+    "haj",
+    "haji",
+    "hajji",
+    "ayatollah",
+    "grand",
+    "hojatoleslam",
+    "hojjatoleslam",
+    "mullah",
+    "imam",
+    "president",
+    "prime",
+    "minister",
+    "pm",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "king",
+    "crown",
+    "prince",
+    "emir",
+    "speaker",
+    "spokesman",
+    "chief",
+    "secretary",
+    "deputy",
+    "senator",
+    "governor",
+    "gov",
+    "the",
+];
 
 /// One entity a name may mean.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -70,39 +151,176 @@ impl TypeFilter {
     }
 }
 
-impl Dictionary {
-    /// Resolves one name; see the module rules.
-    pub fn resolve(&self, name: &str, filter: &TypeFilter) -> Resolution {
-        let Some(entry) = self.entry(&fold_key(name, CaseMode::Fold)) else {
-            return Resolution::default();
-        };
-        let preserved = fold_key(name, CaseMode::Preserve);
-        let trimmed = name.trim();
-        let matching: Vec<&Target> = entry
-            .targets
-            .iter()
-            .filter(|t| t.case_matches(&preserved) && filter.allows(self.entity(t.entity).entity_type.as_str()))
-            .collect();
-        let candidate = |t: &Target, score_scale: f32| {
-            let exact = t.written.iter().any(|w| w == trimmed);
-            let (kind, score) =
-                if exact { (MatchKind::Exact, EXACT_SCORE) } else { (MatchKind::Normalized, NORMALIZED_SCORE) };
-            Candidate { entity: t.entity, kind, score: score * score_scale }
-        };
-        match matching.as_slice() {
-            [] => Resolution::default(),
-            [only] if !only.short_form => Resolution { best: Some(candidate(only, 1.0)), candidates: Vec::new() },
-            shared => {
-                let share = 1.0 / shared.len() as f32;
-                // Default first, then as written in the dictionary.
-                let mut candidates: Vec<Candidate> = shared.iter().map(|t| candidate(t, share)).collect();
-                candidates.sort_by_key(|c| !shared.iter().any(|t| t.entity == c.entity && t.default));
-                let best =
-                    shared.iter().find(|t| t.default).map(|t| Candidate { score: DEFAULT_SCORE, ..candidate(t, 1.0) });
-                Resolution { best, candidates }
-            }
+/// How a claim may answer on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Claim {
+    /// A short form without a default: a candidate, never the answer.
+    Contextual,
+    /// An ordinary alias.
+    Plain,
+    /// A short form's declared default: the answer, at [`DEFAULT_SCORE`].
+    Default,
+}
+
+impl Claim {
+    fn of(target: &Target) -> Self {
+        match (target.short_form, target.default) {
+            (true, true) => Self::Default,
+            (true, false) => Self::Contextual,
+            _ => Self::Plain,
         }
     }
+}
+
+/// What a Normalize request asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ResolveOptions {
+    pub types: TypeFilter,
+    /// Answers and candidates below this score are dropped.
+    pub min_score: f32,
+}
+
+impl Dictionary {
+    /// Resolves one name; see the module rules.
+    pub fn resolve(&self, name: &str, options: &ResolveOptions) -> Resolution {
+        let key = fold_key(name, CaseMode::Fold);
+        if self.entry(&key).is_some_and(|e| e.ignore) {
+            return Resolution::default();
+        }
+        let preserved = fold_key(name, CaseMode::Preserve);
+        let mut found = self.resolve_key(&key, &preserved, name.trim(), options);
+        if found.is_empty()
+            && let Some((stripped, stripped_preserved)) = strip_titles(&key, &preserved)
+        {
+            found = self.resolve_key(&stripped, &stripped_preserved, "", options);
+        }
+        let mut resolution = self.rank(found);
+        resolution.best = resolution.best.filter(|b| b.score >= options.min_score);
+        resolution.candidates.retain(|c| c.score >= options.min_score);
+        resolution
+    }
+
+    /// The stages for one folded key; the first that finds anything answers.
+    fn resolve_key(
+        &self,
+        key: &str,
+        preserved: &str,
+        written: &str,
+        options: &ResolveOptions,
+    ) -> Vec<(Candidate, Claim)> {
+        let allowed = |t: &Target| options.types.allows(self.entity(t.entity).entity_type.as_str());
+        if let Some(entry) = self.entry(key) {
+            if entry.ignore {
+                return Vec::new();
+            }
+            let found: Vec<(Candidate, Claim)> = entry
+                .targets
+                .iter()
+                .filter(|t| t.case_matches(preserved) && allowed(t))
+                .map(|t| {
+                    let exact = t.written.iter().any(|w| w == written);
+                    let (kind, score) =
+                        if exact { (MatchKind::Exact, EXACT_SCORE) } else { (MatchKind::Normalized, NORMALIZED_SCORE) };
+                    (Candidate { entity: t.entity, kind, score }, Claim::of(t))
+                })
+                .collect();
+            if !found.is_empty() {
+                return share_contextual(found);
+            }
+        }
+        if let Some(entry) = skeleton_key(key).and_then(|s| self.variant_entry(&s)) {
+            let found: Vec<(Candidate, Claim)> = entry
+                .targets
+                .iter()
+                .filter(|t| allowed(t))
+                .map(|t| (Candidate { entity: t.entity, kind: MatchKind::Variant, score: VARIANT_SCORE }, Claim::of(t)))
+                .collect();
+            if !found.is_empty() {
+                return share_contextual(found);
+            }
+        }
+        self.fuzzy(key, &allowed)
+    }
+
+    /// The fuzzy stage: every key within the allowed edits, best per entity.
+    fn fuzzy(&self, key: &str, allowed: &impl Fn(&Target) -> bool) -> Vec<(Candidate, Claim)> {
+        let query = key.trim();
+        let length = query.chars().count();
+        let Some(first) = query.chars().next() else { return Vec::new() };
+        let max_edits = match length {
+            0..=4 => return Vec::new(),
+            5..=15 => 1,
+            16..=29 => 2,
+            _ => 3,
+        };
+        let mut best: HashMap<EntityIndex, (usize, Claim)> = HashMap::new();
+        for entry in self.entries() {
+            let alias = entry.key.trim();
+            if entry.ignore || !alias.starts_with(first) || alias.len().abs_diff(query.len()) > max_edits * 4 {
+                continue;
+            }
+            if alias.chars().count().abs_diff(length) > max_edits {
+                continue;
+            }
+            let edits = strsim::levenshtein(query, alias);
+            if edits == 0 || edits > max_edits {
+                continue;
+            }
+            for target in entry.targets.iter().filter(|t| t.case_forms.is_none() && allowed(t)) {
+                let slot = best.entry(target.entity).or_insert((usize::MAX, Claim::Contextual));
+                if edits < slot.0 || (edits == slot.0 && Claim::of(target) > slot.1) {
+                    *slot = (edits, Claim::of(target));
+                }
+            }
+        }
+        best.into_iter()
+            // A misspelt bare surname says too little to answer from.
+            .filter(|(_, (_, claim))| *claim != Claim::Contextual)
+            .map(|(entity, (edits, _))| {
+                let score = FUZZY_SCORE * (1.0 - edits as f32 / length as f32);
+                (Candidate { entity, kind: MatchKind::Fuzzy, score }, Claim::Plain)
+            })
+            .collect()
+    }
+
+    /// Orders candidates and picks the answer: a declared default, else a
+    /// best score that no other entity shares.
+    fn rank(&self, mut found: Vec<(Candidate, Claim)>) -> Resolution {
+        found.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.score.total_cmp(&a.0.score)).then(a.0.entity.cmp(&b.0.entity)));
+        let candidates: Vec<Candidate> = found.iter().map(|(c, _)| *c).take(MAX_CANDIDATES).collect();
+        let best = match found.as_slice() {
+            [(default, Claim::Default), ..] => Some(Candidate { score: DEFAULT_SCORE, ..*default }),
+            [(only, Claim::Plain)] => Some(*only),
+            [(first, Claim::Plain), (second, _), ..] if first.score > second.score => Some(*first),
+            _ => None,
+        };
+        let candidates = if candidates.len() > 1 { candidates } else { Vec::new() };
+        Resolution { best, candidates }
+    }
+}
+
+/// A short form shared by several entities splits its score among them: it
+/// is evidence for each, proof of none.
+fn share_contextual(found: Vec<(Candidate, Claim)>) -> Vec<(Candidate, Claim)> {
+    let n = found.len();
+    if n < 2 || found.iter().any(|(_, claim)| *claim == Claim::Plain) {
+        return found;
+    }
+    found.into_iter().map(|(c, claim)| (Candidate { score: c.score / n as f32, ..c }, claim)).collect()
+}
+
+/// The key without its leading titles, if it had any and a name remains
+/// ("maj | gen | qasem soleimani" -> "qasem soleimani").
+fn strip_titles(key: &str, preserved: &str) -> Option<(String, String)> {
+    let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+    let kept = words.iter().position(|w| !(TITLES.contains(w) || *w == PUNCT_MARK.to_string()))?;
+    if kept == 0 {
+        return None;
+    }
+    let rest = &words[kept..];
+    let preserved_words: Vec<&str> = preserved.split(' ').filter(|w| !w.is_empty()).collect();
+    let preserved_rest = preserved_words.get(kept..)?;
+    Some((format!(" {} ", rest.join(" ")), format!(" {} ", preserved_rest.join(" "))))
 }
 
 #[cfg(test)]
@@ -158,6 +376,11 @@ type = "PER"
 name = "Qassem Soleimani"
 aliases = ["Soleimani"]
 
+[[entity]]
+id = "loc:ministry-of-interior"
+type = "ORG"
+name = "Ministry of Interior"
+
 [[ignore]]
 phrases = ["Washington Post"]
 "#;
@@ -183,14 +406,23 @@ phrases = ["Washington Post"]
         ("no partial", "Hezbollah Brigades commander", "", None),
         ("empty", "", "", None),
         ("punctuation", "—", "", None),
-        ("shared with default", "Assad", "per:bashar-al-assad", Some(MatchKind::Exact)),
+        ("short form with default", "Assad", "per:bashar-al-assad", Some(MatchKind::Exact)),
+        ("variant", "Ketaib Hizbollah", "org:kataib-hezbollah", Some(MatchKind::Variant)),
+        ("variant person", "Qasim Suleimani", "per:qassem-soleimani", Some(MatchKind::Variant)),
+        ("doubled letter is a variant", "Kataib Hezbolah", "org:kataib-hezbollah", Some(MatchKind::Variant)),
+        ("fuzzy one typo", "Kataib Hezbpllah", "org:kataib-hezbollah", Some(MatchKind::Fuzzy)),
+        ("titles stripped", "Maj. Gen. Qassem Soleimani", "per:qassem-soleimani", Some(MatchKind::Normalized)),
+        ("title and variant", "Hajj Qasim Sulaimani", "per:qassem-soleimani", Some(MatchKind::Variant)),
+        ("only a title", "General", "", None),
+        ("near neighbour stays apart", "Hafez al-Assad", "per:hafez-al-assad", Some(MatchKind::Exact)),
+        ("names nothing", "Ministry of Agriculture", "", None),
         ("shared without default", "Al-Assad", "", None),
     ];
 
     #[test]
     fn resolution_rules() {
         let dict = dict();
-        let all = TypeFilter::default();
+        let all = ResolveOptions::default();
         for (name, query, want, kind) in ROWS {
             let resolution = dict.resolve(query, &all);
             let got = resolution.best.map(|c| dict.entity(c.entity).id.as_str()).unwrap_or("");
@@ -202,20 +434,32 @@ phrases = ["Washington Post"]
     #[test]
     fn ambiguous_names_list_candidates() {
         let dict = dict();
-        let all = TypeFilter::default();
+        let all = ResolveOptions::default();
         let al_assad = dict.resolve("al-Assad", &all);
         let ids: Vec<&str> = al_assad.candidates.iter().map(|c| dict.entity(c.entity).id.as_str()).collect();
-        assert_eq!(ids, ["per:osama-al-assad", "per:hafez-al-assad"]);
-        assert!(al_assad.candidates.iter().all(|c| (c.score - 0.475).abs() < 1e-6));
+        // Bashar's surname is derived from his name ("Bashar al-Assad").
+        assert_eq!(ids, ["per:bashar-al-assad", "per:osama-al-assad", "per:hafez-al-assad"]);
+        assert!(al_assad.best.is_none());
+        // Three entities share the form: a third of the evidence each.
+        assert!(al_assad.candidates.iter().all(|c| c.score <= 1.0 / 3.0 + 1e-6));
         let assad = dict.resolve("Assad", &all);
         assert_eq!(dict.entity(assad.candidates[0].entity).id.as_str(), "per:bashar-al-assad");
         assert_eq!(assad.best.unwrap().score, DEFAULT_SCORE);
     }
 
     #[test]
+    fn min_score_drops_weaker_answers() {
+        let dict = dict();
+        let strict = ResolveOptions { min_score: 0.9, ..ResolveOptions::default() };
+        assert!(dict.resolve("Kataib Hezbollah", &strict).best.is_some());
+        assert!(dict.resolve("Ketaib Hizbollah", &strict).best.is_none());
+        assert!(dict.resolve("Assad", &strict).best.is_none(), "a default answer scores 0.6");
+    }
+
+    #[test]
     fn type_filter_applies() {
         let dict = dict();
-        let only_loc = TypeFilter::new(vec!["LOC".into()]);
+        let only_loc = ResolveOptions { types: TypeFilter::new(vec!["LOC".into()]), min_score: 0.0 };
         assert_eq!(dict.resolve("Kataib Hezbollah", &only_loc), Resolution::default());
         assert!(dict.resolve("Washington", &only_loc).best.is_some());
     }

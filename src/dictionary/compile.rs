@@ -35,11 +35,11 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, StartKind};
 use sha2::{Digest, Sha256};
 
 use super::{
-    Dictionary, DictionaryInfo, Entity, KeyEntry, SourceInfo, Target,
+    Dictionary, DictionaryInfo, Entity, KeyEntry, SourceInfo, Target, VariantIndex,
     model::{AliasSpec, EntityId, Location, ParsedSource, Problem},
     parse::parse_source,
 };
-use crate::text::{CaseMode, fold_key};
+use crate::text::{CaseMode, fold_key, skeleton::skeleton_key};
 
 /// A dictionary source: its name (a path, or `embedded:<file>`) and text.
 #[derive(Debug, Clone)]
@@ -81,10 +81,12 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
     }
     builder.attach_extra_aliases(&parsed, &mut problems);
     builder.check_parents(&mut problems);
-    let (entries, keys) = builder.group_aliases(&parsed, &mut problems);
+    let (mut entries, mut keys) = builder.group_aliases(&parsed, &mut problems);
     if !problems.is_empty() {
         return Err(LoadError { problems });
     }
+    builder.derive_surnames(&mut entries, &mut keys);
+    let variants = build_variants(&entries)?;
 
     let pattern_entries: Vec<u32> =
         (0..entries.len() as u32).filter(|&i| entries[i as usize].is_extractable()).collect();
@@ -100,13 +102,15 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
         })?;
 
     let info = builder.info(sources, &entries, &automaton, started);
-    let dictionary = Dictionary { entities: builder.entities, entries, keys, pattern_entries, automaton, info };
+    let dictionary =
+        Dictionary { entities: builder.entities, entries, keys, pattern_entries, automaton, variants, info };
     let info = &dictionary.info;
     tracing::info!(
         version = %info.version,
         entities = info.entity_count,
         aliases = info.alias_count,
         patterns = dictionary.pattern_entries.len(),
+        variant_keys = dictionary.variants.as_ref().map_or(0, |v| v.entries.len()),
         automaton_kind = info.automaton_kind,
         automaton_bytes = info.automaton_bytes,
         memory_bytes = dictionary.memory_usage(),
@@ -322,6 +326,46 @@ impl Builder {
         }
     }
 
+    /// Adds each person's surname ("Soleimani" from "Qassem Soleimani";
+    /// "al-Muhandis" and "Muhandis" from "Abu Mahdi al-Muhandis") as a
+    /// short form with no default: it links only after the document named
+    /// that person in full. A surname that is already some entity's full
+    /// alias, or an ignore phrase, is left alone; one the entity lists
+    /// itself keeps the dictionary's options.
+    fn derive_surnames(&self, entries: &mut Vec<KeyEntry>, keys: &mut HashMap<String, u32>) {
+        for (index, entity) in self.entities.iter().enumerate() {
+            if entity.entity_type.as_str() != "PER" {
+                continue;
+            }
+            for surname in surnames(&entity.name) {
+                let key = fold_key(surname, CaseMode::Fold);
+                let target = Target {
+                    entity: index as u32,
+                    written: vec![surname.to_owned()],
+                    case_forms: None,
+                    after: None,
+                    extract: true,
+                    short_form: true,
+                    default: false,
+                };
+                match keys.get(&key) {
+                    None => {
+                        keys.insert(key.clone(), entries.len() as u32);
+                        entries.push(KeyEntry { key, targets: vec![target], ignore: false });
+                    }
+                    Some(&i) => {
+                        let entry = &mut entries[i as usize];
+                        let taken =
+                            entry.ignore || entry.targets.iter().any(|t| !t.short_form || t.entity == index as u32);
+                        if !taken {
+                            entry.targets.push(target);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     fn info(
         &self,
         sources: &[SourceText],
@@ -361,6 +405,86 @@ impl Builder {
             },
         }
     }
+}
+
+/// The surname forms of a person's canonical name: its last word, and that
+/// word without its article ("al-Muhandis" -> "Muhandis"). None for one-word
+/// names, patronymics ("bin Salman") and words of fewer than 4 letters.
+fn surnames(name: &str) -> Vec<&str> {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let [.., before, last] = words.as_slice() else { return Vec::new() };
+    if matches!(before.to_lowercase().as_str(), "bin" | "ibn" | "bint" | "abu" | "umm") {
+        return Vec::new();
+    }
+    let starts_upper = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let letters = |w: &str| w.chars().filter(|c| c.is_alphabetic()).count();
+    let mut forms = Vec::new();
+    if letters(last) >= 4 && (starts_upper(last) || last.contains('-')) {
+        forms.push(*last);
+    }
+    if let Some((article, bare)) = last.split_once('-')
+        && matches!(
+            article.to_lowercase().as_str(),
+            "al" | "el" | "ul" | "as" | "ash" | "ad" | "ar" | "at" | "az" | "an"
+        )
+        && letters(bare) >= 4
+        && starts_upper(bare)
+    {
+        forms.push(bare);
+    }
+    forms
+}
+
+/// The variant index: every extractable, case-insensitive, context-free
+/// alias (and ignore phrase) under its romanisation skeleton
+/// ([`crate::text::skeleton`]). A skeleton that two entities' aliases share
+/// is dropped (unless all are short forms, which context resolves): a
+/// variant must never pick between entities by chance.
+fn build_variants(entries: &[KeyEntry]) -> Result<Option<VariantIndex>, LoadError> {
+    let mut variant_entries: Vec<KeyEntry> = Vec::new();
+    let mut variant_keys: HashMap<String, u32> = HashMap::new();
+    for entry in entries {
+        let Some(skeleton) = skeleton_key(&entry.key) else { continue };
+        let index = *variant_keys.entry(skeleton.clone()).or_insert_with(|| {
+            variant_entries.push(KeyEntry { key: skeleton.clone(), targets: Vec::new(), ignore: false });
+            variant_entries.len() as u32 - 1
+        });
+        let variant = &mut variant_entries[index as usize];
+        variant.ignore |= entry.ignore;
+        for target in &entry.targets {
+            let usable = target.extract && target.case_forms.is_none() && target.after.is_none();
+            if usable && !variant.targets.iter().any(|t| t.entity == target.entity) {
+                variant.targets.push(target.clone());
+            }
+        }
+    }
+    for variant in &mut variant_entries {
+        let entities_differ = variant.targets.windows(2).any(|w| w[0].entity != w[1].entity);
+        let all_short = variant.targets.iter().all(|t| t.short_form);
+        if entities_differ && !all_short {
+            variant.targets.clear();
+        }
+        if !variant.targets.is_empty() {
+            // An entity alias is more specific than an ignore phrase.
+            variant.ignore = false;
+        }
+    }
+    variant_entries.retain(|v| v.ignore || !v.targets.is_empty());
+    if variant_entries.is_empty() {
+        return Ok(None);
+    }
+    let keys: HashMap<String, u32> =
+        variant_entries.iter().enumerate().map(|(i, v)| (v.key.clone(), i as u32)).collect();
+    let automaton = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(variant_entries.iter().map(|v| v.key.as_str()))
+        .map_err(|e| LoadError {
+            problems: vec![Problem {
+                at: Location { source: Arc::from("<variant automaton>"), line: 0 },
+                message: format!("cannot build the variant automaton: {e}"),
+            }],
+        })?;
+    Ok(Some(VariantIndex { entries: variant_entries, keys, automaton }))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -438,8 +562,10 @@ name = "Osama Al-Assad"
 aliases = [{ text = "Assad", short_form = true }]
 "#;
         assert!(build(&toml(text)).is_ok());
-        let two_defaults =
-            text.replace("{ text = \"Assad\", short_form = true }", "{ text = \"Assad\", short_form = true, default = true }");
+        let two_defaults = text.replace(
+            "{ text = \"Assad\", short_form = true }",
+            "{ text = \"Assad\", short_form = true, default = true }",
+        );
         let p = problems(&toml(&two_defaults));
         assert!(p[0].contains("more than one default"), "{p:?}");
     }

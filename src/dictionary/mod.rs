@@ -36,7 +36,10 @@ include!(concat!(env!("OUT_DIR"), "/embedded_dictionaries.rs"));
 /// The embedded default dictionary (every file of `dictionaries/default/`,
 /// compiled into the binary), as sources named `embedded:default/<file>`.
 pub fn embedded_default() -> Vec<SourceText> {
-    EMBEDDED_DEFAULT.iter().map(|(name, text)| SourceText { name: (*name).to_owned(), text: (*text).to_owned() }).collect()
+    EMBEDDED_DEFAULT
+        .iter()
+        .map(|(name, text)| SourceText { name: (*name).to_owned(), text: (*text).to_owned() })
+        .collect()
 }
 
 /// Reads dictionary files, in order, after the embedded default when
@@ -201,6 +204,17 @@ pub struct DictionaryInfo {
     pub automaton_kind: &'static str,
 }
 
+/// Aliases under their romanisation skeleton, for VARIANT matches.
+#[derive(Debug)]
+pub struct VariantIndex {
+    /// Skeleton keys and their claims (never two entities, unless all
+    /// claims are short forms).
+    pub entries: Vec<KeyEntry>,
+    pub keys: HashMap<String, u32>,
+    /// Pattern `i` is `entries[i].key`.
+    pub automaton: AhoCorasick,
+}
+
 /// A compiled, immutable dictionary. See the module invariants.
 #[derive(Debug)]
 pub struct Dictionary {
@@ -209,6 +223,7 @@ pub struct Dictionary {
     pub(crate) keys: HashMap<String, u32>,
     pub(crate) pattern_entries: Vec<u32>,
     pub(crate) automaton: AhoCorasick,
+    pub(crate) variants: Option<VariantIndex>,
     pub(crate) info: DictionaryInfo,
 }
 
@@ -230,6 +245,17 @@ impl Dictionary {
         self.keys.get(key).map(|&i| &self.entries[i as usize])
     }
 
+    /// The claims on a skeleton key ([`crate::text::skeleton`]).
+    pub fn variant_entry(&self, skeleton: &str) -> Option<&KeyEntry> {
+        let variants = self.variants.as_ref()?;
+        variants.keys.get(skeleton).map(|&i| &variants.entries[i as usize])
+    }
+
+    /// Every folded key with its claims (for fuzzy resolution).
+    pub fn entries(&self) -> &[KeyEntry] {
+        &self.entries
+    }
+
     /// Approximate heap bytes held: automaton, keys, entities.
     pub fn memory_usage(&self) -> usize {
         let entries: usize = self
@@ -242,6 +268,9 @@ impl Dictionary {
             .sum();
         let entities: usize =
             self.entities.iter().map(|e| 128 + e.aliases.iter().map(|a| a.len() + 24).sum::<usize>()).sum();
-        self.automaton.memory_usage() + entries + entities + self.keys.len() * 16
+        let variants = self.variants.as_ref().map_or(0, |v| {
+            v.automaton.memory_usage() + v.entries.iter().map(|e| e.key.len() * 2 + e.targets.len() * 64).sum::<usize>()
+        });
+        self.automaton.memory_usage() + entries + entities + self.keys.len() * 16 + variants
     }
 }

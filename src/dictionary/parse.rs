@@ -345,7 +345,8 @@ phrases = ["Washington Post"]
 
     #[test]
     fn parses_tsv() {
-        let text = "# comment\nKH\torg:kh\tcase=sensitive\n\nAssad\tper:bashar\tshort_form default after=President_of\n";
+        let text =
+            "# comment\nKH\torg:kh\tcase=sensitive\n\nAssad\tper:bashar\tshort_form default after=President_of\n";
         let parsed = parse_source("extra.tsv", text).unwrap();
         assert_eq!(parsed.extra_aliases.len(), 2);
         assert_eq!(parsed.extra_aliases[0].alias.case, CaseRule::Sensitive);

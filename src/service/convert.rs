@@ -9,7 +9,7 @@ use crate::{
     dictionary::{Dictionary, DictionaryInfo, Entity},
     matcher::{MatchKind, Mention},
     proto::entex_v1 as pb,
-    resolve::{Candidate, Resolution, TypeFilter},
+    resolve::{Candidate, Resolution, ResolveOptions, TypeFilter},
     service::status::RequestError,
 };
 
@@ -72,9 +72,12 @@ pub fn extract_filter(options: Option<pb::ExtractOptions>) -> TypeFilter {
     TypeFilter::new(entity_types)
 }
 
-pub fn normalize_filter(options: Option<pb::NormalizeOptions>) -> TypeFilter {
-    let pb::NormalizeOptions { entity_types } = options.unwrap_or_default();
-    TypeFilter::new(entity_types)
+pub fn resolve_options(options: Option<pb::NormalizeOptions>) -> ResolveOptions {
+    let pb::NormalizeOptions { entity_types, min_score } = options.unwrap_or_default();
+    ResolveOptions {
+        types: TypeFilter::new(entity_types),
+        min_score: if min_score.is_finite() { min_score } else { 0.0 },
+    }
 }
 
 /// Runs extraction on one document and builds its result.
@@ -116,6 +119,8 @@ pub fn match_kind(kind: MatchKind) -> pb::MatchKind {
         MatchKind::Exact => pb::MatchKind::Exact,
         MatchKind::Normalized => pb::MatchKind::Normalized,
         MatchKind::ShortForm => pb::MatchKind::ShortForm,
+        MatchKind::Variant => pb::MatchKind::Variant,
+        MatchKind::Fuzzy => pb::MatchKind::Fuzzy,
     }
 }
 

@@ -192,7 +192,7 @@ impl EntityExtractor for ExtractorService {
                 tracing::info!(error = %error, "request refused");
                 return Err(error.into());
             }
-            let filter = convert::normalize_filter(options);
+            let options = convert::resolve_options(options);
             let dictionary = self.catalog.snapshot();
             let version = dictionary.info().version.clone();
             let resolutions = self
@@ -201,7 +201,7 @@ impl EntityExtractor for ExtractorService {
                     names
                         .into_iter()
                         .map(|name| {
-                            let resolution = dictionary.resolve(&name, &filter);
+                            let resolution = dictionary.resolve(&name, &options);
                             convert::resolution(&dictionary, name, resolution)
                         })
                         .collect::<Vec<_>>()

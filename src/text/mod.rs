@@ -42,6 +42,7 @@
 //! where lengths change, so clean ASCII text carries an almost empty map.
 
 pub mod offsets;
+pub mod skeleton;
 pub mod stages;
 
 pub use offsets::{OffsetMap, Span, UnitCounter};
@@ -56,6 +57,10 @@ pub struct Folded {
     /// Padded folded text: `" word word "`.
     pub text: String,
     pub map: OffsetMap,
+    /// Folded byte positions of the words whose first original letter is a
+    /// capital (proper names, sentence starts), ascending. Variant matching
+    /// ([`skeleton`]) only considers such words.
+    pub capitalised: Vec<u32>,
 }
 
 /// Folds `text` with case folding, keeping the offset map.
@@ -70,7 +75,9 @@ pub fn fold(text: &str) -> Folded {
 pub fn fold_into(text: &str, mode: CaseMode, out: &mut Folded) {
     out.text.clear();
     out.map.anchors.clear();
-    let mut folder = Folder { out: &mut out.text, anchors: &mut out.map.anchors, mode };
+    out.capitalised.clear();
+    let mut folder =
+        Folder { out: &mut out.text, anchors: &mut out.map.anchors, capitalised: &mut out.capitalised, mode };
     folder.run(text);
 }
 
@@ -142,6 +149,7 @@ fn push_punct(out: &mut String) {
 struct Folder<'o> {
     out: &'o mut String,
     anchors: &'o mut Vec<Anchor>,
+    capitalised: &'o mut Vec<u32>,
     mode: CaseMode,
 }
 
@@ -157,6 +165,9 @@ impl Folder<'_> {
             if b < 0x80 {
                 match ASCII[b as usize] {
                     AsciiClass::Word(lower, same) => {
+                        if b.is_ascii_uppercase() && self.out.ends_with(' ') {
+                            self.capitalised.push(self.out.len() as u32);
+                        }
                         let byte = if self.mode == CaseMode::Fold { lower } else { same };
                         self.out.push(char::from(byte));
                     }
@@ -220,6 +231,9 @@ impl Folder<'_> {
 
     fn unicode_char(&mut self, c: char, orig: usize, len: usize) {
         let norm = self.out.len();
+        if self.out.ends_with(' ') && c.is_uppercase() {
+            self.capitalised.push(norm as u32);
+        }
         let (out, mode) = (&mut *self.out, self.mode);
         expand(c, mode, &mut |piece| match piece {
             Piece::Word(w) => out.push(w),
@@ -296,6 +310,14 @@ mod tests {
         for (name, input, want) in FOLD_ROWS {
             assert_eq!(fold(input).text, *want, "{name}: {input:?}");
         }
+    }
+
+    #[test]
+    fn capitalised_words_are_recorded() {
+        let folded = fold("the Kata’ib of Ḥizballah and İran, al-Sadr");
+        let words: Vec<&str> =
+            folded.capitalised.iter().map(|&p| folded.text[p as usize..].split(' ').next().unwrap()).collect();
+        assert_eq!(words, ["kataib", "hizballah", "iran", "sadr"]);
     }
 
     #[test]

@@ -7,7 +7,10 @@ use crate::helpers::spawn_app;
 async fn normalize(app: &crate::helpers::TestApp, names: &[&str], types: &[&str]) -> pb::NormalizeResponse {
     let request = pb::NormalizeRequest {
         names: names.iter().map(|n| n.to_string()).collect(),
-        options: Some(pb::NormalizeOptions { entity_types: types.iter().map(|t| t.to_string()).collect() }),
+        options: Some(pb::NormalizeOptions {
+            entity_types: types.iter().map(|t| t.to_string()).collect(),
+            min_score: 0.0,
+        }),
     };
     app.client.clone().normalize(request).await.unwrap().into_inner()
 }
