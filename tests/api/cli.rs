@@ -98,10 +98,10 @@ fn serve_drains_and_exits_zero_on_sigterm() {
     let mut addr = None;
     let mut line = String::new();
     while addr.is_none() && stderr.read_line(&mut line).unwrap() > 0 {
-        if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) {
-            if event["message"] == "serving" {
-                addr = event["addr"].as_str().map(str::to_owned);
-            }
+        if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
+            && event["message"] == "serving"
+        {
+            addr = event["addr"].as_str().map(str::to_owned);
         }
         line.clear();
     }
