@@ -13,10 +13,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    config::{CheckArgs, Command, ExtractArgs, HealthcheckArgs, ServeArgs},
+    config::{CheckArgs, Command, ExtractArgs, HealthcheckArgs, NormalizeArgs, ServeArgs},
     dictionary::{self, Dictionary, LoadError},
     matcher::MatchKind,
-    resolve::TypeFilter,
+    resolve::{ResolveOptions, TypeFilter},
     startup::Application,
     telemetry,
 };
@@ -31,6 +31,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(args),
         Command::Extract(args) => extract(args),
         Command::Check(args) => check(args),
+        Command::Normalize(args) => normalize(args),
         Command::Healthcheck(args) => healthcheck(args),
     }
 }
@@ -205,6 +206,85 @@ fn write_chunk(
         out.write_all(lines.as_bytes()).context("cannot write output")?;
     }
     Ok(())
+}
+
+/// One output line of `entex normalize`.
+#[derive(Debug, Serialize)]
+struct OutputResolution<'a> {
+    query: &'a str,
+    /// Canonical entity id, or null when the name resolves to nothing.
+    id: Option<&'a str>,
+    /// Canonical name, or null.
+    name: Option<&'a str>,
+    #[serde(rename = "type")]
+    entity_type: Option<&'a str>,
+    match_kind: Option<&'static str>,
+    score: f32,
+    candidates: Vec<OutputCandidate<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct OutputCandidate<'a> {
+    id: &'a str,
+    name: &'a str,
+    match_kind: &'static str,
+    score: f32,
+}
+
+fn normalize(args: NormalizeArgs) -> anyhow::Result<ExitCode> {
+    telemetry::init(crate::config::LogFormat::Text, "warn").map_err(anyhow::Error::msg)?;
+    let dictionary = load_dictionary(&args.dictionary.dictionaries, args.dictionary.with_default())?;
+    let options = ResolveOptions { types: TypeFilter::new(args.entity_types.clone()), min_score: args.min_score };
+    let input: Box<dyn BufRead> = if args.input.as_os_str() == "-" {
+        Box::new(BufReader::new(io::stdin().lock()))
+    } else {
+        let file = File::open(&args.input).with_context(|| format!("cannot open {}", args.input.display()))?;
+        Box::new(BufReader::new(file))
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    for (index, line) in input.lines().enumerate() {
+        let line = line.with_context(|| format!("cannot read input line {}", index + 1))?;
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        // A JSON object with "query" (as the evaluation's alias files), or a bare name.
+        let query = match serde_json::from_str::<serde_json::Value>(trimmed) {
+            Ok(serde_json::Value::Object(object)) => match object.get("query").and_then(|q| q.as_str()) {
+                Some(q) => q.to_owned(),
+                None => anyhow::bail!("input line {}: a JSON object needs a \"query\" string", index + 1),
+            },
+            _ => trimmed.to_owned(),
+        };
+        let resolution = dictionary.resolve(&query, &options);
+        let entity = resolution.best.map(|b| dictionary.entity(b.entity));
+        let output = OutputResolution {
+            query: &query,
+            id: entity.map(|e| e.id.as_str()),
+            name: entity.map(|e| e.name.as_str()),
+            entity_type: entity.map(|e| e.entity_type.as_str()),
+            match_kind: resolution.best.map(|b| match_kind_name(b.kind)),
+            score: resolution.best.map_or(0.0, |b| b.score),
+            candidates: resolution
+                .candidates
+                .iter()
+                .map(|c| {
+                    let e = dictionary.entity(c.entity);
+                    OutputCandidate {
+                        id: e.id.as_str(),
+                        name: &e.name,
+                        match_kind: match_kind_name(c.kind),
+                        score: c.score,
+                    }
+                })
+                .collect(),
+        };
+        serde_json::to_writer(&mut out, &output).context("cannot write output")?;
+        out.write_all(b"\n").context("cannot write output")?;
+    }
+    out.flush().context("cannot write output")?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {

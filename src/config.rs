@@ -40,6 +40,10 @@ pub enum Command {
     /// Validate dictionary files together, as `serve` would load them, and
     /// report every problem with file and line. Exits 1 if there is any.
     Check(CheckArgs),
+    /// Resolve names (one per line, or JSON lines {"query": "..."}) to
+    /// canonical entities and print one JSON line per name: the service's
+    /// resolver, for batch jobs and debugging.
+    Normalize(NormalizeArgs),
     /// Ask a running server for its gRPC health (for container HEALTHCHECKs,
     /// which cannot rely on a shell). Exits 0 when SERVING, 1 otherwise.
     Healthcheck(HealthcheckArgs),
@@ -232,6 +236,24 @@ pub struct ExtractArgs {
     /// Only report mentions of this entity type (repeatable).
     #[arg(long = "entity-type", value_name = "TYPE")]
     pub entity_types: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct NormalizeArgs {
+    /// Input file; "-" (the default) reads standard input.
+    #[arg(long, short, value_name = "PATH", default_value = "-")]
+    pub input: PathBuf,
+
+    #[command(flatten)]
+    pub dictionary: DictionaryArgs,
+
+    /// Only resolve to this entity type (repeatable).
+    #[arg(long = "entity-type", value_name = "TYPE")]
+    pub entity_types: Vec<String>,
+
+    /// Drop answers and candidates scoring below this.
+    #[arg(long, value_name = "SCORE", default_value_t = 0.0)]
+    pub min_score: f32,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -127,3 +127,21 @@ fn serve_drains_and_exits_zero_on_sigterm() {
     let after = Command::new(BIN).args(["healthcheck", "--addr", &addr, "--timeout", "1"]).output().unwrap();
     assert_eq!(after.status.code(), Some(1));
 }
+
+#[test]
+fn normalize_resolves_names_from_lines_and_json() {
+    let mut child = Command::new(BIN).arg("normalize").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let input = "Maj. Gen. Qasim Sulaimani\n{\"query\": \"Washington Post\"}\n\nHizballah Brigades\n";
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["id"], "per:qassem-soleimani");
+    assert_eq!(lines[0]["match_kind"], "VARIANT");
+    assert_eq!(lines[1]["query"], "Washington Post");
+    assert!(lines[1]["id"].is_null());
+    assert_eq!(lines[2]["id"], "org:kataib-hezbollah");
+    assert_eq!(lines[2]["match_kind"], "EXACT");
+}
