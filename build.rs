@@ -29,9 +29,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn embed_default_dictionary(out_dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?).join("dictionaries/default");
     println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)?
-        .map(|entry| entry.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(&dir)?.map(|entry| entry.map(|e| e.path())).collect::<Result<_, _>>()?;
     files.retain(|p| p.extension().is_some_and(|e| e == "toml" || e == "tsv"));
     files.sort();
     let mut code = String::from("/// The embedded default dictionary: (source name, text), in load order.\n");
