@@ -51,7 +51,7 @@ pub const FUZZY_SCORE: f32 = 0.8;
 /// dictionary endorses, not a certainty.
 pub const DEFAULT_SCORE: f32 = 0.6;
 /// Most candidates returned for one name.
-pub const MAX_CANDIDATES: usize = 5;
+pub const MAX_CANDIDATES: usize = 10;
 
 /// Words that precede a name without being part of it (folded).
 const TITLES: &[&str] = &[
