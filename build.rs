@@ -16,7 +16,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // prost's codec, with malformed requests reported as INVALID_ARGUMENT.
         .codec_path("crate::service::codec::ProtoCodec")
         .file_descriptor_set_path(out_dir.join("entex_descriptor.bin"))
-        .compile_protos(&[PathBuf::from("proto/entex/v1/entex.proto")], &[PathBuf::from("proto"), wkt_include])?;
+        .compile_protos(
+            &[PathBuf::from("proto/entex/v1/entex.proto"), PathBuf::from("proto/entex/v1/admin.proto")],
+            &[PathBuf::from("proto"), wkt_include],
+        )?;
     println!("cargo:rerun-if-changed=proto");
 
     embed_default_dictionary(&out_dir)?;

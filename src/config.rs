@@ -105,6 +105,34 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILTER", env = "ENTEX_LOG", default_value = "info")]
     pub log_level: String,
 
+    /// Address to serve Prometheus metrics on (`GET /metrics`, plain HTTP).
+    /// Unset: no metrics endpoint.
+    #[arg(long, value_name = "ADDR", env = "ENTEX_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Serve the admin service (DictionaryAdmin) on its own address. Keep it
+    /// off the load balancer. Without --admin-token, this address is the
+    /// only protection.
+    #[arg(long, value_name = "ADDR", env = "ENTEX_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
+
+    /// Require this bearer token (metadata `authorization: Bearer TOKEN`) on
+    /// admin calls. Alone, it serves the admin service on the main address;
+    /// with --admin-listen, on that one.
+    #[arg(long, value_name = "TOKEN", env = "ENTEX_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Reload the dictionary when a --dictionary file changes (polled).
+    #[arg(long, env = "ENTEX_WATCH")]
+    pub watch: bool,
+
+    /// Seconds between checks of the dictionary files under --watch.
+    #[arg(long, value_name = "SECONDS", env = "ENTEX_WATCH_INTERVAL", default_value_t = 2.0)]
+    pub watch_interval: f64,
+
+    #[command(flatten)]
+    pub tls: TlsArgs,
+
     /// On SIGTERM/SIGINT, seconds to keep accepting requests after health
     /// turns NOT_SERVING, so load balancers stop routing here first.
     #[arg(long, value_name = "SECONDS", env = "ENTEX_DRAIN_DELAY", default_value_t = 0.0)]
@@ -114,6 +142,24 @@ pub struct ServeArgs {
     /// before exiting anyway.
     #[arg(long, value_name = "SECONDS", env = "ENTEX_SHUTDOWN_TIMEOUT", default_value_t = 30.0)]
     pub shutdown_timeout: f64,
+}
+
+/// TLS for the gRPC listeners (rustls). Both --tls-cert and --tls-key turn
+/// it on; --tls-client-ca also requires clients to present a certificate
+/// signed by that CA (mutual TLS).
+#[derive(Debug, Clone, Default, Args)]
+pub struct TlsArgs {
+    /// PEM certificate chain of the server.
+    #[arg(long, value_name = "PATH", env = "ENTEX_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of the server.
+    #[arg(long, value_name = "PATH", env = "ENTEX_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// PEM CA certificate(s) that client certificates must chain to.
+    #[arg(long, value_name = "PATH", env = "ENTEX_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
 }
 
 /// Request limits. Past a limit a request fails with a status that names the
@@ -171,6 +217,12 @@ impl ServeArgs {
             workers: 0,
             log_format: LogFormat::Text,
             log_level: "info".to_owned(),
+            metrics_listen: None,
+            admin_listen: None,
+            admin_token: None,
+            watch: false,
+            watch_interval: 2.0,
+            tls: TlsArgs::default(),
             drain_delay: 0.0,
             shutdown_timeout: 30.0,
         }
@@ -207,6 +259,12 @@ impl ServeArgs {
                 l.max_document_bytes
             ));
         }
+        if self.admin_token.as_deref().is_some_and(|t| t.len() < 16) {
+            return Err("--admin-token must be at least 16 characters".to_owned());
+        }
+        if !(self.watch_interval.is_finite() && self.watch_interval >= 0.05) {
+            return Err(format!("--watch-interval must be at least 0.05 seconds, not {}", self.watch_interval));
+        }
         for (name, value) in [("--drain-delay", self.drain_delay), ("--shutdown-timeout", self.shutdown_timeout)] {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(format!("{name} must be a non-negative number of seconds, not {value}"));
@@ -221,6 +279,10 @@ impl ServeArgs {
 
     pub fn shutdown_timeout(&self) -> Duration {
         Duration::from_secs_f64(self.shutdown_timeout)
+    }
+
+    pub fn watch_interval(&self) -> Duration {
+        Duration::from_secs_f64(self.watch_interval)
     }
 }
 

@@ -35,6 +35,8 @@
 //! | [`matcher`] | mentions in running text: boundaries, overlaps, case, context, short forms |
 //! | [`resolve`] | alias normalisation: a name to a ranked canonical entity |
 //! | [`catalog`] | the live dictionary behind an atomic swap |
+//! | [`reload`] | rebuilding and swapping the dictionary (SIGHUP, file watch, admin RPC) |
+//! | [`metrics`] | Prometheus metrics: per-RPC, documents, dictionary, reloads |
 //! | [`workers`] | the CPU pool that runs matching off the async runtime |
 //! | [`service`] | the gRPC edge: proto ⇄ domain, limits, errors → statuses |
 //! | [`startup`] | bind, wire health, reflection and the service, serve, drain |
@@ -50,7 +52,9 @@ pub mod cli;
 pub mod config;
 pub mod dictionary;
 pub mod matcher;
+pub mod metrics;
 pub mod proto;
+pub mod reload;
 pub mod resolve;
 pub mod service;
 pub mod startup;

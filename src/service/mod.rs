@@ -7,6 +7,7 @@
 //! mention count, latency and dictionary version, and never with the text
 //! of a document or name.
 
+pub mod admin;
 pub mod codec;
 pub mod convert;
 pub mod status;
@@ -25,6 +26,7 @@ use tracing::{Instrument, field::Empty, info_span};
 use crate::{
     catalog::Catalog,
     config::Limits,
+    metrics::Metrics,
     proto::entex_v1::{self as pb, entity_extractor_server::EntityExtractor},
     workers::{JobPanicked, Workers},
 };
@@ -36,11 +38,12 @@ pub struct ExtractorService {
     catalog: Arc<Catalog>,
     limits: Limits,
     workers: Arc<Workers>,
+    metrics: Arc<Metrics>,
 }
 
 impl ExtractorService {
-    pub fn new(catalog: Arc<Catalog>, limits: Limits, workers: Arc<Workers>) -> Self {
-        Self { catalog, limits, workers }
+    pub fn new(catalog: Arc<Catalog>, limits: Limits, workers: Arc<Workers>, metrics: Arc<Metrics>) -> Self {
+        Self { catalog, limits, workers, metrics }
     }
 }
 
@@ -83,6 +86,9 @@ impl EntityExtractor for ExtractorService {
                 .await
                 .map_err(RequestError::from)?;
             let mentions: usize = results.iter().map(|r| r.mentions.len()).sum();
+            self.metrics.documents.inc_by(results.len() as u64);
+            self.metrics.document_bytes.inc_by(bytes as u64);
+            self.metrics.mentions.inc_by(mentions as u64);
             let span = tracing::Span::current();
             span.record("mentions", mentions);
             span.record("version", version.as_str());
@@ -107,6 +113,7 @@ impl EntityExtractor for ExtractorService {
         let span = info_span!("extract_stream", documents = Empty, bytes = Empty, mentions = Empty);
 
         let (catalog, workers, limits) = (self.catalog.clone(), self.workers.clone(), self.limits.clone());
+        let metrics = self.metrics.clone();
         tokio::spawn(
             async move {
                 let mut index = 0usize;
@@ -153,6 +160,9 @@ impl EntityExtractor for ExtractorService {
                                     documents += 1;
                                     bytes += doc_bytes;
                                     mentions += result.mentions.len();
+                                    metrics.documents.inc();
+                                    metrics.document_bytes.inc_by(doc_bytes as u64);
+                                    metrics.mentions.inc_by(result.mentions.len() as u64);
                                     Ok(pb::ExtractStreamResponse { result: Some(result), dictionary_version: version })
                                 }
                                 Err(panicked) => Err(RequestError::from(panicked).into()),
@@ -193,6 +203,7 @@ impl EntityExtractor for ExtractorService {
                 return Err(error.into());
             }
             let options = convert::resolve_options(options);
+            self.metrics.names.inc_by(names.len() as u64);
             let dictionary = self.catalog.snapshot();
             let version = dictionary.info().version.clone();
             let resolutions = self

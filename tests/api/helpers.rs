@@ -53,6 +53,8 @@ pub fn captured_logs() -> String {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    pub metrics_addr: Option<SocketAddr>,
+    pub admin_addr: Option<SocketAddr>,
     pub client: EntityExtractorClient<Channel>,
     shutdown: Option<oneshot::Sender<()>>,
     pub server: Option<JoinHandle<anyhow::Result<()>>>,
@@ -85,6 +87,25 @@ impl TestApp {
     }
 }
 
+/// Scrapes the app's metrics endpoint with a plain HTTP/1.0 GET.
+pub async fn scrape(app: &TestApp) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.metrics_addr.expect("metrics are on");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n").await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"), "{response}");
+    response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default()
+}
+
+/// The value of one sample (`name{labels}`, exactly as exposed), or 0.
+pub fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')))
+        .map_or(0.0, |v| v.trim().parse().unwrap())
+}
+
 pub fn docs(documents: &[(&str, &str)]) -> Vec<pb::Document> {
     documents.iter().map(|(id, text)| pb::Document { id: (*id).into(), text: (*text).into() }).collect()
 }
@@ -103,13 +124,27 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeArgs), dictionary: 
     let dictionary = dictionary.unwrap_or_else(default_dictionary);
     let app = Application::build(settings, dictionary).await.expect("app builds");
     let addr = app.local_addr();
+    let (metrics_addr, admin_addr) = (app.metrics_addr(), app.admin_addr());
     let (tx, rx) = oneshot::channel();
     let server = tokio::spawn(app.run_until_stopped(async move {
         let _ = rx.await;
     }));
     let channel = Channel::from_shared(format!("http://{addr}")).unwrap().connect().await.expect("connects");
     let client = EntityExtractorClient::new(channel).max_decoding_message_size(64 << 20);
-    TestApp { addr, client, shutdown: Some(tx), server: Some(server) }
+    TestApp { addr, metrics_addr, admin_addr, client, shutdown: Some(tx), server: Some(server) }
+}
+
+/// Starts an app whose transport the plain client cannot speak (TLS) and
+/// returns its address; it stops when the test process ends.
+pub async fn spawn_app_without_client(configure: impl FnOnce(&mut ServeArgs)) -> SocketAddr {
+    init_logs();
+    let mut settings = ServeArgs::for_address("127.0.0.1:0".parse().unwrap());
+    settings.workers = 1;
+    configure(&mut settings);
+    let app = Application::build(settings, default_dictionary()).await.expect("app builds");
+    let addr = app.local_addr();
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    addr
 }
 
 pub fn default_dictionary() -> Dictionary {

@@ -1,0 +1,88 @@
+//! The large dictionary's build time and resident memory (a plain `main`,
+//! not criterion: a build takes seconds and is measured a few times).
+//!
+//! For each of `ENTEX_BENCH_BUILD_RUNS` (default 3) builds: the wall time of
+//! `entex::dictionary::load` from the generated source files (read, parse,
+//! validate, fold, compile both automata), and the engine's own
+//! `info().build_time` (everything after reading). Memory, from the first
+//! build: `VmRSS` of this process before the load and after it, after
+//! returning freed heap to the system (`malloc_trim`), so the delta is what
+//! the loaded dictionary keeps resident, not the build's transient peak
+//! (reported too, as the `VmHWM` high-water mark).
+//!
+//! Prints one JSON object on stdout (bench/run.sh reads it).
+
+mod support;
+
+use std::time::Instant;
+
+/// Returns freed heap pages to the system, so `VmRSS` holds live memory only.
+fn trim_heap() {
+    // SAFETY: malloc_trim takes a byte count and only releases free heap
+    // memory; it touches no memory this program holds. Needed because glibc
+    // keeps freed build scratch mapped, which would be counted as the
+    // dictionary's.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+fn rss() -> u64 {
+    support::proc_status_bytes("self", "VmRSS:").expect("VmRSS in /proc/self/status")
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn main() {
+    let Some(files) = support::large_dictionary_files() else {
+        eprintln!("nothing to measure");
+        std::process::exit(2);
+    };
+    let runs: usize = std::env::var("ENTEX_BENCH_BUILD_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3).max(1);
+    let source_bytes: u64 = files.iter().map(|f| std::fs::metadata(f).map_or(0, |m| m.len())).sum();
+
+    trim_heap();
+    let before = rss();
+    let mut load_secs = Vec::new();
+    let mut build_secs = Vec::new();
+    let mut memory = None;
+    for run in 0..runs {
+        let started = Instant::now();
+        let dictionary = entex::dictionary::load(&files, false).unwrap_or_else(|e| panic!("does not load: {e}"));
+        let elapsed = started.elapsed().as_secs_f64();
+        let info = dictionary.info();
+        eprintln!("build {}: {:.3} s (engine build_time {:.3} s)", run + 1, elapsed, info.build_time.as_secs_f64());
+        load_secs.push(elapsed);
+        build_secs.push(info.build_time.as_secs_f64());
+        if memory.is_none() {
+            trim_heap();
+            let after = rss();
+            memory = Some(serde_json::json!({
+                "rss_before_bytes": before,
+                "rss_after_bytes": after,
+                "rss_delta_bytes": after.saturating_sub(before),
+                "peak_rss_bytes": support::proc_status_bytes("self", "VmHWM:"),
+                "estimated_bytes": dictionary.memory_usage(),
+                "automaton_bytes": info.automaton_bytes,
+                "automaton_kind": info.automaton_kind,
+                "entities": info.entity_count,
+                "aliases": info.alias_count,
+                "version": info.version,
+            }));
+        }
+        drop(dictionary);
+    }
+    let out = serde_json::json!({
+        "files": files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+        "source_bytes": source_bytes,
+        "runs": runs,
+        "load_seconds": load_secs,
+        "load_seconds_median": median(load_secs.clone()),
+        "build_seconds_median": median(build_secs),
+        "memory": memory,
+    });
+    println!("{out}");
+}

@@ -1,0 +1,152 @@
+//! The engine alone, per document: what `Extract` does for one document
+//! (fold, automaton scan, boundary/case/context rules, short forms, offsets
+//! back into the caller's text), over
+//!
+//! - document sizes 1 KB, 16 KB, 256 KB and 1 MB;
+//! - news text, non-ASCII text and text with no entities (see
+//!   `support/mod.rs`);
+//! - the default (embedded) dictionary and the large generated one
+//!   (>= 1,000,000 aliases; skipped with a note when not generated).
+//!
+//! Beside each engine run, the **raw reference**: the `aho-corasick` crate's
+//! own leftmost-longest scan of the same bytes with the dictionary's aliases
+//! as written plus their lowercase forms, counting matches and nothing else
+//! (no folding, no word boundaries, no checks, no output). It is the limit
+//! the engine is held against.
+//!
+//! And **fold**: the folding stage alone (default dictionary runs only; it
+//! does not depend on the dictionary), to show where engine time goes.
+//!
+//! Every benchmark asserts its match count, computed once before it runs:
+//! a change that speeds the engine up by matching less fails here.
+//!
+//! Criterion ids: `engine/<dict>/<corpus>/<size>`, `raw/<dict>/<corpus>/<size>`,
+//! `fold/<corpus>/<size>`. Measurement and warm-up seconds come from
+//! `ENTEX_BENCH_MEASURE_SECS` / `ENTEX_BENCH_WARMUP_SECS` (default 3 / 1).
+
+mod support;
+
+use std::{hint::black_box, time::Duration};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use criterion::{BenchmarkId, Criterion, Throughput};
+use entex::{
+    dictionary::Dictionary,
+    text::{CaseMode, Folded, fold_into},
+};
+use support::SIZES;
+
+struct Corpus {
+    name: &'static str,
+    /// (size label, document)
+    documents: Vec<(&'static str, String)>,
+}
+
+fn corpora(dictionaries: &[&Dictionary]) -> Vec<Corpus> {
+    let news = support::news_unit();
+    let non_ascii = support::non_ascii_unit();
+    vec![
+        Corpus { name: "news", documents: SIZES.iter().map(|&(l, s)| (l, support::repeat_to(&news, s))).collect() },
+        Corpus {
+            name: "non_ascii",
+            documents: SIZES.iter().map(|&(l, s)| (l, support::repeat_to(&non_ascii, s))).collect(),
+        },
+        Corpus {
+            name: "no_entities",
+            documents: SIZES.iter().map(|&(l, s)| (l, support::no_entity_text(s, dictionaries))).collect(),
+        },
+    ]
+}
+
+fn secs(var: &str, default: f64) -> Duration {
+    Duration::from_secs_f64(std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(default))
+}
+
+fn raw_reference(dictionary: &Dictionary) -> AhoCorasick {
+    let patterns = support::raw_patterns(dictionary);
+    AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&patterns).expect("raw reference automaton")
+}
+
+fn bench_dictionary(c: &mut Criterion, label: &str, dictionary: &Dictionary, corpora: &[Corpus], with_fold: bool) {
+    let raw = raw_reference(dictionary);
+    eprintln!(
+        "{label}: {} engine patterns ({}, {} bytes); raw reference {} patterns ({:?}, {} bytes)",
+        dictionary.info().alias_count,
+        dictionary.info().automaton_kind,
+        dictionary.info().automaton_bytes,
+        raw.patterns_len(),
+        raw.kind(),
+        raw.memory_usage()
+    );
+    for corpus in corpora {
+        let mut engine = c.benchmark_group(format!("engine/{label}/{}", corpus.name));
+        for (size, text) in &corpus.documents {
+            let expected = dictionary.extract(text).len();
+            if corpus.name == "no_entities" {
+                assert_eq!(expected, 0, "{label}: the no-entity text has mentions");
+            }
+            eprintln!("matches engine/{label}/{}/{size}: {expected} in {} bytes", corpus.name, text.len());
+            engine.throughput(Throughput::Bytes(text.len() as u64));
+            engine.bench_with_input(BenchmarkId::from_parameter(size), text.as_str(), |b, text| {
+                b.iter(|| {
+                    let mentions = dictionary.extract(black_box(text));
+                    assert_eq!(mentions.len(), expected);
+                    mentions
+                })
+            });
+        }
+        engine.finish();
+
+        let mut reference = c.benchmark_group(format!("raw/{label}/{}", corpus.name));
+        for (size, text) in &corpus.documents {
+            let expected = raw.find_iter(text.as_bytes()).count();
+            eprintln!("matches raw/{label}/{}/{size}: {expected} in {} bytes", corpus.name, text.len());
+            reference.throughput(Throughput::Bytes(text.len() as u64));
+            reference.bench_with_input(BenchmarkId::from_parameter(size), text.as_bytes(), |b, bytes| {
+                b.iter(|| {
+                    let count = raw.find_iter(black_box(bytes)).count();
+                    assert_eq!(count, expected);
+                    count
+                })
+            });
+        }
+        reference.finish();
+
+        if with_fold {
+            let mut fold = c.benchmark_group(format!("fold/{}", corpus.name));
+            let mut folded = Folded::default();
+            for (size, text) in &corpus.documents {
+                fold_into(text, CaseMode::Fold, &mut folded);
+                let expected = folded.text.len();
+                fold.throughput(Throughput::Bytes(text.len() as u64));
+                fold.bench_with_input(BenchmarkId::from_parameter(size), text.as_str(), |b, text| {
+                    b.iter(|| {
+                        fold_into(black_box(text), CaseMode::Fold, &mut folded);
+                        assert_eq!(folded.text.len(), expected);
+                    })
+                });
+            }
+            fold.finish();
+        }
+    }
+}
+
+fn main() {
+    let mut c = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(secs("ENTEX_BENCH_WARMUP_SECS", 1.0))
+        .measurement_time(secs("ENTEX_BENCH_MEASURE_SECS", 3.0))
+        .configure_from_args();
+
+    let default = support::load_default();
+    let large = support::large_dictionary_files().map(|files| support::load_large(&files));
+    let mut dictionaries = vec![&default];
+    dictionaries.extend(large.as_ref());
+    let corpora = corpora(&dictionaries);
+
+    bench_dictionary(&mut c, "default", &default, &corpora, true);
+    if let Some(large) = &large {
+        bench_dictionary(&mut c, "large", large, &corpora, false);
+    }
+    c.final_summary();
+}
