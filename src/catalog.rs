@@ -23,8 +23,8 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    pub fn new(dictionary: Dictionary) -> Self {
-        Self { current: ArcSwap::from_pointee(dictionary) }
+    pub fn new(dictionary: Arc<Dictionary>) -> Self {
+        Self { current: ArcSwap::new(dictionary) }
     }
 
     /// The dictionary to use for one whole request.

@@ -5,6 +5,7 @@ use std::{
     fs::File,
     io::{self, BufRead, BufReader, BufWriter, Write},
     process::ExitCode,
+    sync::Arc,
     time::Duration,
 };
 
@@ -52,7 +53,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     runtime.block_on(async {
-        let app = Application::build(args, dictionary).await?;
+        let app = Application::build(args, Arc::new(dictionary)).await?;
         app.run_until_stopped(shutdown_signal()).await
     })?;
     Ok(ExitCode::SUCCESS)

@@ -9,9 +9,10 @@
 //!    accents, quote and dash variants, NBSP, Arabic letter forms) never
 //!    block a match.
 //! 2. **Whole words.** Folded text and keys are padded with spaces and hold
-//!    only letters, digits and single spaces, so a key can only match from a
-//!    word start to a word end: "Hezbollah" never matches inside
-//!    "Hezbollahi", and a possessive `’s` is a separate word, outside the span.
+//!    only letters, digits, single spaces and a punctuation mark, so a key
+//!    can only match from a word start to a word end: "Hezbollah" never
+//!    matches inside "Hezbollahi", a possessive `’s` is a separate word
+//!    outside the span, and no name runs across a comma or a full stop.
 //! 3. **Leftmost, then longest.** At the leftmost position where any alias
 //!    starts, the longest alias wins: "Kataib Hezbollah" is one mention of
 //!    Kataib Hezbollah, never Hezbollah; "Qassem Soleimani Forces" is the
@@ -21,18 +22,32 @@
 //!    preserved, equals the alias so folded: "US" matches, "us" does not.
 //! 5. **Context.** An alias with `after` phrases matches only right after
 //!    one of them ("the Gulf").
-//! 6. **Fallback.** When the longest alias at a position fails rule 4 or 5,
+//! 6. **Descriptors.** An alias ending in a generic word ("Anbar Province",
+//!    "Harir Air Base", "State of Law Coalition") includes it only when the
+//!    text capitalises it: "Anbar province" is the mention "Anbar".
+//! 7. **Fallback.** When the longest alias at a position fails rules 4–6,
 //!    the next longest alias at the same position is tried, and so on; when
 //!    none passes, the search moves on one byte.
-//! 7. **Ignore phrases** ("Washington Post") match like aliases and consume
-//!    their span, so the alias inside them ("Washington") is not reported.
-//! 8. **Trailing punctuation** that an alias is written with ("U.S.") is
+//! 8. **Names that are not mentions.** Ignore phrases ("Washington Post")
+//!    and Normalize-only aliases (`extract = false`: "the East") match like
+//!    aliases and consume their span, so no alias inside them ("Washington")
+//!    is reported in their place; they yield nothing themselves.
+//! 9. **Trailing punctuation** that an alias is written with ("U.S.") is
 //!    part of the span when the text has it, though folding ignores it.
-//! 9. **Short forms.** An alias that several entities share (`short_form`) links
-//!    to the entity the same document mentioned in full most recently before
-//!    it, preferring an entity whose full mention contains the short form
-//!    ("Osama Al-Assad" ... "Al-Assad"); with no such mention, to the entity
-//!    the dictionary declares `default`; with no default, it yields nothing.
+//! 10. **Romanisation variants.** Runs of capitalised words (with the
+//!     particles between them: al-, bin, of) are reduced to their
+//!     skeletons ([`crate::text::skeleton`]) and matched against the
+//!     dictionary's skeleton index: "Qasim Suleimani", "Kataeb Hizbollah".
+//!     Such a mention has kind `Variant`. Variant and exact candidates
+//!     merge by rule 3; at equal spans the exact one wins.
+//! 11. **Short forms.** A short form (an alias marked `short_form`; every
+//!     one-word alias of a person, "Soleimani"; and every person's surname,
+//!     derived from the canonical name) links to the entity the same
+//!     document mentioned in full most recently before it, preferring one
+//!     whose full mention contains the short form ("Osama Al-Assad" ...
+//!     "Al-Assad"); with no such mention, to the entity the dictionary
+//!     declares `default` (a plain one-word alias of a person is its own
+//!     default); with no default, it yields nothing.
 //!
 //! # Offsets
 //!
@@ -124,7 +139,7 @@ impl Dictionary {
         })
     }
 
-    /// Rules 1–7 over the folded text: leftmost-longest keys, with fallback
+    /// Rules 1–8 over the folded text: leftmost-longest keys, with fallback
     /// to shorter keys at the same start when checks fail.
     fn exact_candidates<'d>(&'d self, text: &str, folded: &Folded) -> Vec<Candidate<'d>> {
         let haystack = folded.text.as_bytes();
@@ -150,8 +165,8 @@ impl Dictionary {
         &self.entries[self.pattern_entries[found.pattern().as_usize()] as usize]
     }
 
-    /// The longest key at `longest.start()` whose claims pass the case and
-    /// context checks (rule 6).
+    /// The longest key at `longest.start()` whose claims pass the case,
+    /// context and descriptor checks (rule 7).
     fn longest_accepted<'d>(&'d self, longest: Match, text: &str, folded: &Folded) -> Option<Candidate<'d>> {
         let haystack = folded.text.as_bytes();
         let mut found = longest;
@@ -170,7 +185,7 @@ impl Dictionary {
         }
     }
 
-    /// Rules 4, 5 and 7 for one automaton match.
+    /// Rules 4–6 and 8 for one automaton match.
     fn check<'d>(&'d self, found: Match, text: &str, folded: &Folded) -> Option<Candidate<'d>> {
         let entry = self.entry_of(found);
         let (start, end) = (found.start() + 1, found.end() - 1);
@@ -181,17 +196,27 @@ impl Dictionary {
         let original = &text[orig_start..orig_end];
         let mut preserved: Option<String> = None;
         let before = &folded.text[..=found.start()];
-        let targets: Vec<&Target> = entry
-            .targets
-            .iter()
-            .filter(|target| {
-                target.extract
-                    && (target.case_forms.is_none()
-                        || target.case_matches(preserved.get_or_insert_with(|| fold_key(original, CaseMode::Preserve))))
-                    && target.after.as_ref().is_none_or(|phrases| phrases.iter().any(|p| before.ends_with(p.as_str())))
-            })
-            .collect();
-        (!targets.is_empty()).then_some(Candidate { start, end, targets, variant: false })
+        let mut applies = |target: &Target| {
+            (target.case_forms.is_none()
+                || target.case_matches(preserved.get_or_insert_with(|| fold_key(original, CaseMode::Preserve))))
+                && target.after.as_ref().is_none_or(|phrases| phrases.iter().any(|p| before.ends_with(p.as_str())))
+                && (!target.capitalised_tail || last_word_capitalised(text, folded, start, end))
+        };
+        let mut targets = Vec::new();
+        let mut names_nothing_here = false;
+        for target in &entry.targets {
+            if applies(target) {
+                if target.extract {
+                    targets.push(target);
+                } else {
+                    names_nothing_here = true;
+                }
+            }
+        }
+        // A Normalize-only alias ("the East", "al-Houthi" as a bare surname)
+        // is still a name: it consumes its span, so no shorter alias inside
+        // it ("Houthi") is reported in its place.
+        (!targets.is_empty() || names_nothing_here).then_some(Candidate { start, end, targets, variant: false })
     }
 
     /// Rule 10: runs of capitalised words (with the particles between them)
@@ -229,7 +254,7 @@ impl Dictionary {
         candidates
     }
 
-    /// Rules 8, 9 and short forms (rule 11), left to right, into mentions.
+    /// Rules 8, 9 and 11, left to right, into mentions.
     fn resolve_candidates<'d>(
         &'d self,
         text: &str,
@@ -241,29 +266,38 @@ impl Dictionary {
         let mut units = UnitCounter::new(text);
         for candidate in candidates {
             let Some(&first) = candidate.targets.first() else { continue };
-            let (target, kind) = if first.short_form {
+            let (entity, target, kind) = if first.short_form {
                 let short = &folded.text[candidate.start - 1..=candidate.end];
-                match resolve_short_form(&candidate.targets, short, &antecedents, &folded.text) {
-                    Some(target) => (target, MatchKind::ShortForm),
+                match resolve_short_form(self, &candidate.targets, short, &antecedents, &folded.text) {
+                    Some((entity, target)) => (entity, target, MatchKind::ShortForm),
                     None => continue,
                 }
             } else {
-                (first, if candidate.variant { MatchKind::Variant } else { MatchKind::Normalized })
+                (first.entity, first, if candidate.variant { MatchKind::Variant } else { MatchKind::Normalized })
             };
             let (start, end) = folded.map.original_span(candidate.start, candidate.end);
+            let start = start - leading_modifier_letters(&text[..start]);
             let end = end + trailing_punctuation(target, &text[end..]);
             let original = &text[start..end];
             let exact = target.written.iter().find(|w| *w == original);
             let alias = exact.unwrap_or(&target.written[0]);
             let kind = if kind == MatchKind::Normalized && exact.is_some() { MatchKind::Exact } else { kind };
             if kind != MatchKind::ShortForm {
-                antecedents
-                    .push(Antecedent { entity: target.entity, padded: (candidate.start - 1, candidate.end + 1) });
+                antecedents.push(Antecedent { entity, padded: (candidate.start - 1, candidate.end + 1) });
             }
-            mentions.push(Mention { entity: target.entity, span: units.span(start, end), alias, kind });
+            mentions.push(Mention { entity, span: units.span(start, end), alias, kind });
         }
         mentions
     }
+}
+
+/// Whether the last word of the folded span `[start, end)` begins, in the
+/// caller's text, with a capital letter.
+fn last_word_capitalised(text: &str, folded: &Folded, start: usize, end: usize) -> bool {
+    let word = folded.text[start..end].rfind(' ').map_or(start, |i| start + i + 1);
+    let width = folded.text[word..].chars().next().map_or(1, char::len_utf8);
+    let (original, _) = folded.map.original_span(word, word + width);
+    text[original..].chars().next().is_some_and(char::is_uppercase)
 }
 
 /// Where a name run starting with the capitalised word at `cap` really
@@ -343,6 +377,19 @@ fn merge_leftmost_longest<'d>(exact: Vec<Candidate<'d>>, variants: Vec<Candidate
     merged
 }
 
+/// Bytes at the end of `before` (the text right before a mention) that open
+/// its first word: a transliterated ayn or hamza ("ʿAbd al-Malik"), which
+/// folding drops but which belongs to the name.
+fn leading_modifier_letters(before: &str) -> usize {
+    let mut chars = before.chars().rev();
+    match chars.next() {
+        Some(c) if crate::text::is_modifier_apostrophe(c) && !chars.next().is_some_and(char::is_alphanumeric) => {
+            c.len_utf8()
+        }
+        _ => 0,
+    }
+}
+
 /// Bytes of `rest` (the text right after a mention) that continue the
 /// alias: folding drops an alias's trailing punctuation ("U.S." folds to
 /// " u s "), but the caller's span should hold it when the text has it.
@@ -357,25 +404,35 @@ fn trailing_punctuation(target: &Target, rest: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// Rule 11: which of the entities sharing a short form the document means
-/// here. `short` is the short form's padded folded text.
+/// Rule 11: which entity a short form means here, and the claim whose
+/// spelling it matched (for the mention's `alias`). `short` is the short
+/// form's padded folded text.
+///
+/// The nearest earlier full mention that contains the short form wins if
+/// its entity claims the form or is of the same type ("Bagheri" after "Ali
+/// Bagheri Kani" is him, though only Mohammad Bagheri lists "Bagheri"); then
+/// the nearest earlier full mention of a claiming entity; then the default.
 fn resolve_short_form<'d>(
-    candidates: &[&'d Target],
+    dictionary: &Dictionary,
+    claims: &[&'d Target],
     short: &str,
     antecedents: &[Antecedent],
     folded: &str,
-) -> Option<&'d Target> {
-    let claimed = |a: &Antecedent| candidates.iter().copied().find(|t| t.entity == a.entity);
-    // Nearest antecedent whose full name contains the short form, then the
-    // nearest antecedent at all: "Al-Assad" after "Osama Al-Assad" and
-    // "Bashar Assad" is Osama.
+) -> Option<(EntityIndex, &'d Target)> {
+    let first = *claims.first()?;
+    let claimed = |a: &Antecedent| claims.iter().copied().find(|t| t.entity == a.entity);
+    let same_type =
+        |a: &Antecedent| dictionary.entity(a.entity).entity_type == dictionary.entity(first.entity).entity_type;
     antecedents
         .iter()
         .rev()
         .filter(|a| folded[a.padded.0..a.padded.1].contains(short))
-        .find_map(claimed)
-        .or_else(|| antecedents.iter().rev().find_map(claimed))
-        .or_else(|| candidates.iter().copied().find(|t| t.default))
+        .find_map(|a| match claimed(a) {
+            Some(target) => Some((target.entity, target)),
+            None => same_type(a).then_some((a.entity, first)),
+        })
+        .or_else(|| antecedents.iter().rev().find_map(claimed).map(|t| (t.entity, t)))
+        .or_else(|| claims.iter().copied().find(|t| t.default).map(|t| (t.entity, t)))
 }
 
 #[cfg(test)]
@@ -400,7 +457,7 @@ aliases = ["Kata'ib Hezbollah", "Hezbollah Brigades", "KH"]
 id = "per:qassem-soleimani"
 type = "PER"
 name = "Qassem Soleimani"
-aliases = ["Qasem Soleimani", { text = "Soleimani", short_form = true, default = true }]
+aliases = ["Qasem Soleimani", { text = "Soleimani", short_form = true, default = true }, { text = "Ayatollah Qassem Soleimani", extract = false }]
 
 [[entity]]
 id = "org:qassem-soleimani-forces"
@@ -452,6 +509,34 @@ aliases = [{ text = "Soleimani", short_form = true }]
 id = "loc:iran"
 type = "LOC"
 name = "Iran"
+
+[[entity]]
+id = "loc:anbar"
+type = "LOC"
+name = "Anbar"
+aliases = ["Anbar Province"]
+
+[[entity]]
+id = "org:tower"
+type = "ORG"
+name = "Tower"
+
+[[entity]]
+id = "loc:kingdom-centre"
+type = "LOC"
+name = "Kingdom Centre"
+aliases = [{ text = "Kingdom Tower", extract = false }]
+
+[[entity]]
+id = "per:mohammad-bagheri"
+type = "PER"
+name = "Mohammad Bagheri"
+aliases = ["Bagheri"]
+
+[[entity]]
+id = "per:ali-bagheri-kani"
+type = "PER"
+name = "Ali Bagheri Kani"
 
 [[entity]]
 id = "per:abu-fadak"
@@ -526,6 +611,7 @@ phrases = ["Washington Post"]
         ),
         ("accents", "Qāsem Soleimānī", &["Qāsem Soleimānī=per:qassem-soleimani~"]),
         ("dot below", "Ḥizballah", &["Ḥizballah=org:hezbollah~"]),
+        ("ayn opens the span", "said ʿIran", &["ʿIran=loc:iran~"]),
         // case-sensitive acronyms
         ("acronym exact case", "the IRGC and KH", &["IRGC=org:irgc", "KH=org:kataib-hezbollah"]),
         ("acronym lowercase is a word", "let us go, kh", &[]),
@@ -585,6 +671,23 @@ phrases = ["Washington Post"]
         // titles are outside spans and block nothing
         ("title before name", "Maj. Gen. Qassem Soleimani", &["Qassem Soleimani=per:qassem-soleimani"]),
         ("honorific before name", "Sheikh Abu Fadak al-Mohammedawi", &["Abu Fadak al-Mohammedawi=per:abu-fadak"]),
+        // descriptors belong to a name only when capitalised
+        ("capitalised descriptor", "Anbar Province was quiet", &["Anbar Province=loc:anbar"]),
+        ("lowercase descriptor", "in Anbar province", &["Anbar=loc:anbar"]),
+        // a Normalize-only alias consumes its span
+        ("normalize-only alias blocks shorter", "the Kingdom Tower", &[]),
+        (
+            "decorated normalize-only form leaves the name",
+            "Ayatollah Qassem Soleimani",
+            &["Qassem Soleimani=per:qassem-soleimani"],
+        ),
+        // one-word person aliases are short forms with a default
+        ("plain surname alias links by default", "Bagheri said", &["Bagheri=per:mohammad-bagheri^"]),
+        (
+            "plain surname alias follows the document",
+            "Ali Bagheri Kani spoke. Bagheri said",
+            &["Ali Bagheri Kani=per:ali-bagheri-kani", "Bagheri=per:ali-bagheri-kani^"],
+        ),
         // regressions
         ("empty text", "", &[]),
         ("only punctuation", " -–— ", &[]),

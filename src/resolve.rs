@@ -34,7 +34,7 @@ use std::collections::HashMap;
 use crate::{
     dictionary::{Dictionary, EntityIndex, Target},
     matcher::MatchKind,
-    text::{CaseMode, PUNCT_MARK, fold_key, skeleton::skeleton_key},
+    text::{CaseMode, PUNCT_MARK, fold_key, skeleton::skeleton_key, titles::is_title},
 };
 
 /// Score of an alias written exactly as the query.
@@ -52,71 +52,6 @@ pub const FUZZY_SCORE: f32 = 0.8;
 pub const DEFAULT_SCORE: f32 = 0.6;
 /// Most candidates returned for one name.
 pub const MAX_CANDIDATES: usize = 10;
-
-/// Words that precede a name without being part of it (folded).
-const TITLES: &[&str] = &[
-    "maj",
-    "major",
-    "gen",
-    "general",
-    "lt",
-    "lieutenant",
-    "col",
-    "colonel",
-    "brig",
-    "brigadier",
-    "cmdr",
-    "commander",
-    "adm",
-    "admiral",
-    "capt",
-    "captain",
-    "sgt",
-    "sergeant",
-    "cpl",
-    "pvt",
-    "sheikh",
-    "shaykh",
-    "sheik",
-    "shaikh",
-    "sayyed",
-    "sayyid",
-    "sayed",
-    "seyed",
-    "seyyed",
-    "syed",
-    "hajj",
-    "haj",
-    "haji",
-    "hajji",
-    "ayatollah",
-    "grand",
-    "hojatoleslam",
-    "hojjatoleslam",
-    "mullah",
-    "imam",
-    "president",
-    "prime",
-    "minister",
-    "pm",
-    "dr",
-    "mr",
-    "mrs",
-    "ms",
-    "king",
-    "crown",
-    "prince",
-    "emir",
-    "speaker",
-    "spokesman",
-    "chief",
-    "secretary",
-    "deputy",
-    "senator",
-    "governor",
-    "gov",
-    "the",
-];
 
 /// One entity a name may mean.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -313,7 +248,7 @@ fn share_contextual(found: Vec<(Candidate, Claim)>) -> Vec<(Candidate, Claim)> {
 /// ("maj | gen | qasem soleimani" -> "qasem soleimani").
 fn strip_titles(key: &str, preserved: &str) -> Option<(String, String)> {
     let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
-    let kept = words.iter().position(|w| !(TITLES.contains(w) || *w == PUNCT_MARK.to_string()))?;
+    let kept = words.iter().position(|w| !(is_title(w) || *w == PUNCT_MARK.to_string() || *w == "the"))?;
     if kept == 0 {
         return None;
     }

@@ -66,7 +66,7 @@ impl Application {
     ///
     /// Invalid settings, an address that cannot be bound, unreadable TLS
     /// files, or a worker pool that cannot start.
-    pub async fn build(settings: ServeArgs, dictionary: Dictionary) -> anyhow::Result<Self> {
+    pub async fn build(settings: ServeArgs, dictionary: Arc<Dictionary>) -> anyhow::Result<Self> {
         settings.validate().map_err(anyhow::Error::msg).context("invalid configuration")?;
         let bind = |addr: SocketAddr| async move {
             TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))

@@ -39,7 +39,7 @@ use super::{
     model::{AliasSpec, EntityId, Location, ParsedSource, Problem},
     parse::parse_source,
 };
-use crate::text::{CaseMode, fold_key, skeleton::skeleton_key};
+use crate::text::{CaseMode, fold_key, skeleton::skeleton_key, titles::starts_with_title};
 
 /// A dictionary source: its name (a path, or `embedded:<file>`) and text.
 #[derive(Debug, Clone)]
@@ -85,11 +85,13 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
     if !problems.is_empty() {
         return Err(LoadError { problems });
     }
+    mark_descriptor_tails(&mut entries);
     builder.derive_surnames(&mut entries, &mut keys);
     let variants = build_variants(&entries)?;
 
+    let decorated = decorated_forms(&entries);
     let pattern_entries: Vec<u32> =
-        (0..entries.len() as u32).filter(|&i| entries[i as usize].is_extractable()).collect();
+        (0..entries.len() as u32).filter(|&i| is_pattern(&entries[i as usize]) && !decorated[i as usize]).collect();
     let automaton = AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostLongest)
         .start_kind(StartKind::Both)
@@ -225,6 +227,8 @@ impl Builder {
             let entity_index = entity_index as u32;
             for spec in specs {
                 let key = fold_key(&spec.text, CaseMode::Fold);
+                let promoted = person_short_form(spec, &self.entities[entity_index as usize], &key);
+                let spec = promoted.as_ref().unwrap_or(spec);
                 if key == EMPTY_KEY {
                     problems.push(Problem {
                         at: spec.at.clone(),
@@ -347,6 +351,7 @@ impl Builder {
                     extract: true,
                     short_form: true,
                     default: false,
+                    capitalised_tail: false,
                 };
                 match keys.get(&key) {
                     None => {
@@ -405,6 +410,105 @@ impl Builder {
             },
         }
     }
+}
+
+/// Whether running text can match a key: every alias and ignore phrase
+/// can (even a Normalize-only alias consumes its span, matcher rule 8),
+/// except a Normalize-only alias that starts with a title ("Ayatollah Ali
+/// Khamenei"): titles are never part of a mention, so such a form must not
+/// swallow the name after it.
+fn is_pattern(entry: &KeyEntry) -> bool {
+    if entry.ignore {
+        return true;
+    }
+    let extractable = entry.targets.iter().any(|t| t.extract);
+    extractable || (!entry.targets.is_empty() && !starts_with_title(&entry.key))
+}
+
+/// For each entry: whether it is a Normalize-only alias that ends with an
+/// extractable alias of the same entity ("Supreme Leader Ali Khamenei" and
+/// "Ali Khamenei"): a decorated form for the resolver, which in running text
+/// must leave the name inside it to be matched.
+fn decorated_forms(entries: &[KeyEntry]) -> Vec<bool> {
+    let mut extractable: HashMap<u32, Vec<&str>> = HashMap::new();
+    for entry in entries {
+        for target in entry.targets.iter().filter(|t| t.extract) {
+            extractable.entry(target.entity).or_default().push(&entry.key);
+        }
+    }
+    entries
+        .iter()
+        .map(|entry| {
+            !entry.ignore
+                && entry.targets.iter().all(|t| !t.extract)
+                && entry.targets.iter().any(|t| {
+                    extractable
+                        .get(&t.entity)
+                        .is_some_and(|keys| keys.iter().any(|k| k.len() < entry.key.len() && entry.key.ends_with(k)))
+                })
+        })
+        .collect()
+}
+
+/// Generic words that end many place and party names but are common nouns
+/// on their own (folded). Rule: as the last word of a multi-word alias they
+/// belong to the name only when capitalised in the text.
+const DESCRIPTORS: &[&str] = &[
+    "province",
+    "governorate",
+    "district",
+    "region",
+    "camp",
+    "base",
+    "airbase",
+    "airport",
+    "strait",
+    "straits",
+    "field",
+    "bloc",
+    "coalition",
+    "list",
+    "port",
+    "crossing",
+    "prison",
+    "dam",
+    "border",
+    "valley",
+    "desert",
+    "city",
+];
+
+fn mark_descriptor_tails(entries: &mut [KeyEntry]) {
+    for entry in entries {
+        let mut words = entry.key.split_whitespace();
+        let last = words.next_back();
+        let more = words.next().is_some();
+        if more && last.is_some_and(|w| DESCRIPTORS.contains(&w)) {
+            for target in &mut entry.targets {
+                target.capitalised_tail = true;
+            }
+        }
+    }
+}
+
+/// A person's alias that is one word ("Soleimani", "al-Sadr") is a
+/// surname or short name, never a full name: it is made a short form, so a
+/// document that named another person of that name links it there. Written
+/// as a plain alias, it keeps linking without context (it becomes the
+/// declared default).
+fn person_short_form(spec: &AliasSpec, entity: &Entity, key: &str) -> Option<AliasSpec> {
+    if spec.short_form || entity.entity_type.as_str() != "PER" || entity.name.split_whitespace().count() < 2 {
+        return None;
+    }
+    let words = key.split_whitespace().filter(|w| !is_article(w)).count();
+    if words != 1 || fold_key(&entity.name, CaseMode::Fold) == key {
+        return None;
+    }
+    Some(AliasSpec { short_form: true, default: true, ..spec.clone() })
+}
+
+fn is_article(folded_word: &str) -> bool {
+    matches!(folded_word, "al" | "el" | "ul" | "as" | "ash" | "ad" | "ar" | "at" | "az" | "an")
 }
 
 /// The surname forms of a person's canonical name: its last word, and that

@@ -105,6 +105,10 @@ pub struct Target {
     pub extract: bool,
     pub short_form: bool,
     pub default: bool,
+    /// The alias ends in a generic descriptor ("Anbar Province", "Harir Air
+    /// Base"): in running text that word must be capitalised to be part of
+    /// the name ("Anbar province" is the name Anbar and a common noun).
+    pub capitalised_tail: bool,
 }
 
 impl Target {
@@ -117,6 +121,7 @@ impl Target {
             extract: spec.extract,
             short_form: spec.short_form,
             default: spec.default,
+            capitalised_tail: false,
         }
     }
 
@@ -170,12 +175,6 @@ pub struct KeyEntry {
     pub targets: Vec<Target>,
     /// An ignore phrase: matches, consumes its span, yields nothing.
     pub ignore: bool,
-}
-
-impl KeyEntry {
-    fn is_extractable(&self) -> bool {
-        self.ignore || self.targets.iter().any(|t| t.extract)
-    }
 }
 
 /// A compiled dictionary source, as reported by `GetDictionaryInfo`.

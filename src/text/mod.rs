@@ -44,6 +44,7 @@
 pub mod offsets;
 pub mod skeleton;
 pub mod stages;
+pub mod titles;
 
 pub use offsets::{OffsetMap, Span, UnitCounter};
 pub use stages::CaseMode;
@@ -209,10 +210,15 @@ impl Folder<'_> {
         let rest = &text[orig + len..];
         let after_letter = !self.out.ends_with(' ');
         let before_letter = rest.chars().next().is_some_and(char::is_alphanumeric);
+        let modifier = text[orig..].chars().next().is_some_and(is_modifier_apostrophe);
         if !before_letter && after_letter && self.out.ends_with(['s', 'S']) {
             // A plural possessive ("Houthis’ drones"), or a closing quote,
             // which costs nothing to treat alike.
             self.separator(orig, len, push_space);
+        } else if modifier && before_letter && !after_letter {
+            // A transliterated ayn or hamza opening a word ("ʿAbd"): part
+            // of the word, never a quotation mark.
+            self.anchor(self.out.len(), 0, orig, len);
         } else if !(after_letter && before_letter) {
             // A quotation mark.
             self.separator(orig, len, push_punct);
@@ -259,6 +265,12 @@ impl Folder<'_> {
     }
 }
 
+/// Apostrophe-like modifier letters that transliterate ayn and hamza: never
+/// quotation marks.
+pub fn is_modifier_apostrophe(c: char) -> bool {
+    matches!(c, '\u{02BB}' | '\u{02BC}' | '\u{02BD}' | '\u{02BE}' | '\u{02BF}')
+}
+
 /// `rest` (the text after an apostrophe) is `s` then a non-letter or end.
 fn is_possessive(rest: &str) -> bool {
     let mut chars = rest.chars();
@@ -285,6 +297,7 @@ mod tests {
         ("curly apostrophe joins", "Kata’ib", " kataib "),
         ("ascii apostrophe joins", "Sana'a", " sanaa "),
         ("ayn joins", "Kataʿib", " kataib "),
+        ("ayn opening a word", "ʿAbd al-Malik", " abd al malik "),
         ("modifier apostrophe joins", "Asaʼib", " asaib "),
         ("possessive splits", "Hezbollah’s fighters", " hezbollah s fighters "),
         ("possessive at end", "Iran's", " iran s "),

@@ -117,11 +117,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// An app with adjusted settings and, optionally, a dictionary of its own.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeArgs), dictionary: Option<Dictionary>) -> TestApp {
+    let dictionary = dictionary.map(Arc::new);
     init_logs();
     let mut settings = ServeArgs::for_address("127.0.0.1:0".parse().unwrap());
     settings.workers = 2;
     configure(&mut settings);
-    let dictionary = dictionary.unwrap_or_else(default_dictionary);
+    // Built outside the runtime's worker: it takes seconds in debug builds.
+    let dictionary = match dictionary {
+        Some(dictionary) => dictionary,
+        None => tokio::task::spawn_blocking(default_dictionary).await.unwrap(),
+    };
     let app = Application::build(settings, dictionary).await.expect("app builds");
     let addr = app.local_addr();
     let (metrics_addr, admin_addr) = (app.metrics_addr(), app.admin_addr());
@@ -147,8 +152,11 @@ pub async fn spawn_app_without_client(configure: impl FnOnce(&mut ServeArgs)) ->
     addr
 }
 
-pub fn default_dictionary() -> Dictionary {
-    dictionary::load(&[] as &[&str], true).expect("default dictionary loads")
+/// The default dictionary, built once per test process (seconds in a debug
+/// build) and shared by every app that does not bring its own.
+pub fn default_dictionary() -> Arc<Dictionary> {
+    static DEFAULT: OnceLock<Arc<Dictionary>> = OnceLock::new();
+    DEFAULT.get_or_init(|| Arc::new(dictionary::load(&[] as &[&str], true).expect("default dictionary loads"))).clone()
 }
 
 /// Whether an external tool is on PATH; under `CI=true` a missing tool is a

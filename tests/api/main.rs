@@ -5,6 +5,7 @@
 mod helpers;
 
 mod cli;
+mod dictionary;
 mod extract;
 mod health_reflection;
 mod info;

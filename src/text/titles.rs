@@ -1,0 +1,78 @@
+//! Titles, ranks and honorifics: words that precede a name without being
+//! part of it ("Maj. Gen. Qassem Soleimani", "Sheikh Qais al-Khazali").
+//! Mention spans never include them (the gold rule); the resolver drops
+//! them from queries; an alias that starts with one is resolver-only.
+
+/// Title words, folded ([`super::fold_key`] form, one word each).
+const TITLES: &[&str] = &[
+    "maj",
+    "major",
+    "gen",
+    "general",
+    "lt",
+    "lieutenant",
+    "col",
+    "colonel",
+    "brig",
+    "brigadier",
+    "cmdr",
+    "commander",
+    "adm",
+    "admiral",
+    "capt",
+    "captain",
+    "sgt",
+    "sergeant",
+    "cpl",
+    "pvt",
+    "sheikh",
+    "shaykh",
+    "sheik",
+    "shaikh",
+    "sayyed",
+    "sayyid",
+    "sayed",
+    "seyed",
+    "seyyed",
+    "syed",
+    "hajj",
+    "haj",
+    "haji",
+    "hajji",
+    "ayatollah",
+    "grand",
+    "hojatoleslam",
+    "hojjatoleslam",
+    "mullah",
+    "imam",
+    "president",
+    "prime",
+    "minister",
+    "pm",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "king",
+    "crown",
+    "prince",
+    "emir",
+    "speaker",
+    "spokesman",
+    "chief",
+    "secretary",
+    "deputy",
+    "senator",
+    "governor",
+    "gov",
+];
+
+/// Whether a folded word is a title.
+pub fn is_title(folded_word: &str) -> bool {
+    TITLES.contains(&folded_word)
+}
+
+/// Whether a padded folded key starts with a title word.
+pub fn starts_with_title(key: &str) -> bool {
+    key.split_whitespace().next().is_some_and(is_title)
+}
