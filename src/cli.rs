@@ -47,15 +47,22 @@ fn load_dictionary(paths: &[std::path::PathBuf], with_default: bool) -> anyhow::
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    telemetry::init(args.log_format, &args.log_level).map_err(anyhow::Error::msg)?;
-    args.validate().map_err(anyhow::Error::msg).context("invalid configuration")?;
-    let dictionary = load_dictionary(&args.dictionary.dictionaries, args.dictionary.with_default())?;
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
-    runtime.block_on(async {
+    // The OTLP exporter's gRPC channel lives on this runtime; the guard ends,
+    // and exported spans are flushed, before the runtime shuts down.
+    let entered = runtime.enter();
+    let telemetry =
+        telemetry::init(args.log_format, &args.log_level, args.otlp_endpoint.as_deref()).map_err(anyhow::Error::msg)?;
+    args.validate().map_err(anyhow::Error::msg).context("invalid configuration")?;
+    let dictionary = load_dictionary(&args.dictionary.dictionaries, args.dictionary.with_default())?;
+    let served = runtime.block_on(async {
         let app = Application::build(args, Arc::new(dictionary)).await?;
         app.run_until_stopped(shutdown_signal()).await
-    })?;
+    });
+    drop(telemetry);
+    drop(entered);
+    served?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -119,7 +126,7 @@ fn match_kind_name(kind: MatchKind) -> &'static str {
 const EXTRACT_CHUNK: usize = 256;
 
 fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
-    telemetry::init(crate::config::LogFormat::Text, "warn").map_err(anyhow::Error::msg)?;
+    let _telemetry = telemetry::init(crate::config::LogFormat::Text, "warn", None).map_err(anyhow::Error::msg)?;
     let dictionary = load_dictionary(&args.dictionary.dictionaries, args.dictionary.with_default())?;
     let filter = TypeFilter::new(args.entity_types.clone());
     let input: Box<dyn BufRead> = if args.input.as_os_str() == "-" {
@@ -233,7 +240,7 @@ struct OutputCandidate<'a> {
 }
 
 fn normalize(args: NormalizeArgs) -> anyhow::Result<ExitCode> {
-    telemetry::init(crate::config::LogFormat::Text, "warn").map_err(anyhow::Error::msg)?;
+    let _telemetry = telemetry::init(crate::config::LogFormat::Text, "warn", None).map_err(anyhow::Error::msg)?;
     let dictionary = load_dictionary(&args.dictionary.dictionaries, args.dictionary.with_default())?;
     let options = ResolveOptions { types: TypeFilter::new(args.entity_types.clone()), min_score: args.min_score };
     let input: Box<dyn BufRead> = if args.input.as_os_str() == "-" {

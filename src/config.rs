@@ -135,6 +135,12 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub tls: TlsArgs,
 
+    /// Export request spans to this OpenTelemetry collector (OTLP over gRPC,
+    /// e.g. http://otel-collector:4317). A request's W3C `traceparent`
+    /// metadata makes its span part of the caller's trace. Unset: no export.
+    #[arg(long, value_name = "URL", env = "ENTEX_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+
     /// On SIGTERM/SIGINT, seconds to keep accepting requests after health
     /// turns NOT_SERVING, so load balancers stop routing here first.
     #[arg(long, value_name = "SECONDS", env = "ENTEX_DRAIN_DELAY", default_value_t = 0.0)]
@@ -225,6 +231,7 @@ impl ServeArgs {
             watch: false,
             watch_interval: 2.0,
             tls: TlsArgs::default(),
+            otlp_endpoint: None,
             drain_delay: 0.0,
             shutdown_timeout: 30.0,
         }

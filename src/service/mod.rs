@@ -28,6 +28,7 @@ use crate::{
     config::Limits,
     metrics::Metrics,
     proto::entex_v1::{self as pb, entity_extractor_server::EntityExtractor},
+    telemetry::join_caller_trace,
     workers::{JobPanicked, Workers},
 };
 use status::{RequestError, inbound_status};
@@ -67,9 +68,11 @@ enum StreamItem {
 impl EntityExtractor for ExtractorService {
     async fn extract(&self, request: Request<pb::ExtractRequest>) -> Result<Response<pb::ExtractResponse>, Status> {
         let started = Instant::now();
-        let pb::ExtractRequest { documents, options } = request.into_inner();
+        let (metadata, _, message) = request.into_parts();
+        let pb::ExtractRequest { documents, options } = message;
         let bytes: usize = documents.iter().map(|d| d.text.len()).sum();
         let span = info_span!("extract", documents = documents.len(), bytes, mentions = Empty, version = Empty);
+        join_caller_trace(&span, &metadata);
         async move {
             if let Err(error) = convert::check_documents(&documents, &self.limits) {
                 tracing::info!(error = %error, "request refused");
@@ -105,12 +108,13 @@ impl EntityExtractor for ExtractorService {
         &self,
         request: Request<Streaming<pb::ExtractStreamRequest>>,
     ) -> Result<Response<Self::ExtractStreamStream>, Status> {
-        let mut inbound = request.into_inner();
+        let (metadata, _, mut inbound) = request.into_parts();
         // Backpressure: the reader may run at most `window` documents ahead of
         // what the client has accepted; the response channel holds one more.
         let (queue_tx, mut queue_rx) = mpsc::channel::<StreamItem>(self.limits.stream_window);
         let (out_tx, out_rx) = mpsc::channel(1);
         let span = info_span!("extract_stream", documents = Empty, bytes = Empty, mentions = Empty);
+        join_caller_trace(&span, &metadata);
 
         let (catalog, workers, limits) = (self.catalog.clone(), self.workers.clone(), self.limits.clone());
         let metrics = self.metrics.clone();
@@ -195,8 +199,10 @@ impl EntityExtractor for ExtractorService {
         request: Request<pb::NormalizeRequest>,
     ) -> Result<Response<pb::NormalizeResponse>, Status> {
         let started = Instant::now();
-        let pb::NormalizeRequest { names, options } = request.into_inner();
+        let (metadata, _, message) = request.into_parts();
+        let pb::NormalizeRequest { names, options } = message;
         let span = info_span!("normalize", names = names.len(), resolved = Empty, version = Empty);
+        join_caller_trace(&span, &metadata);
         async move {
             if let Err(error) = convert::check_names(&names, &self.limits) {
                 tracing::info!(error = %error, "request refused");

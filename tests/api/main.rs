@@ -13,6 +13,7 @@ mod limits;
 mod logging;
 mod metrics;
 mod normalize;
+mod otlp;
 mod quality;
 mod reload;
 mod shutdown;
