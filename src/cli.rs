@@ -329,7 +329,20 @@ fn healthcheck(args: HealthcheckArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let status = runtime.block_on(async {
         let check = async {
-            let channel = tonic::transport::Channel::from_shared(format!("http://{}", args.addr))?.connect().await?;
+            let scheme = if args.tls_ca.is_some() { "https" } else { "http" };
+            let mut endpoint = tonic::transport::Channel::from_shared(format!("{scheme}://{}", args.addr))?;
+            if let Some(ca) = &args.tls_ca {
+                let read =
+                    |p: &std::path::Path| std::fs::read(p).with_context(|| format!("cannot read {}", p.display()));
+                let mut tls = tonic::transport::ClientTlsConfig::new()
+                    .ca_certificate(tonic::transport::Certificate::from_pem(read(ca)?))
+                    .domain_name(args.tls_domain.clone());
+                if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+                    tls = tls.identity(tonic::transport::Identity::from_pem(read(cert)?, read(key)?));
+                }
+                endpoint = endpoint.tls_config(tls)?;
+            }
+            let channel = endpoint.connect().await?;
             let mut client = HealthClient::new(channel);
             let response = client.check(HealthCheckRequest { service: args.service.clone() }).await?;
             anyhow::Ok(response.into_inner().status())

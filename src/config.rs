@@ -84,7 +84,7 @@ pub enum LogFormat {
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Address to listen on for gRPC (plaintext HTTP/2).
+    /// Address to listen on for gRPC (HTTP/2; TLS with --tls-cert).
     #[arg(long, value_name = "ADDR", env = "ENTEX_LISTEN", default_value = "0.0.0.0:50051")]
     pub listen: SocketAddr,
 
@@ -352,6 +352,21 @@ pub struct HealthcheckArgs {
     /// Seconds to wait for an answer.
     #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
     pub timeout: f64,
+
+    /// Speak TLS, trusting this PEM CA (for a server run with --tls-cert).
+    #[arg(long, value_name = "PATH", env = "ENTEX_HEALTHCHECK_TLS_CA")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// Name the server certificate must carry, with --tls-ca.
+    #[arg(long, value_name = "NAME", default_value = "localhost")]
+    pub tls_domain: String,
+
+    /// PEM client certificate and key, for a server that requires mutual TLS.
+    #[arg(long, value_name = "PATH", env = "ENTEX_HEALTHCHECK_TLS_CERT", requires = "tls_key", requires = "tls_ca")]
+    pub tls_cert: Option<PathBuf>,
+
+    #[arg(long, value_name = "PATH", env = "ENTEX_HEALTHCHECK_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[cfg(test)]

@@ -114,6 +114,14 @@ struct Candidate<'d> {
     /// Claims that passed rules 4 and 5 (empty for an ignore phrase).
     targets: Vec<&'d Target>,
     variant: bool,
+    /// A Normalize-only alias: consumes its span, yields nothing.
+    normalize_only: bool,
+}
+
+impl Candidate<'_> {
+    fn names_nothing(&self) -> bool {
+        self.normalize_only
+    }
 }
 
 /// A mention made with a full (non-short-form) alias: what short forms
@@ -150,6 +158,12 @@ impl Dictionary {
                 break;
             };
             match self.longest_accepted(longest, text, folded) {
+                // A Normalize-only name yields to a name that starts inside
+                // it and runs past it ("the East" in "the East Jerusalem
+                // office"): it only blocks names inside itself.
+                Some(candidate) if candidate.names_nothing() && self.overrun(&candidate, haystack) => {
+                    pos = longest.start() + 1;
+                }
                 Some(candidate) => {
                     // The trailing pad of this key is the leading pad of the next.
                     pos = candidate.end;
@@ -159,6 +173,12 @@ impl Dictionary {
             }
         }
         candidates
+    }
+
+    /// Whether some key starts inside `candidate` and ends after it.
+    fn overrun(&self, candidate: &Candidate, haystack: &[u8]) -> bool {
+        let inside = Input::new(haystack).span(candidate.start..haystack.len());
+        self.automaton.find(inside).is_some_and(|m| m.start() < candidate.end && m.end() > candidate.end + 1)
     }
 
     fn entry_of(&self, found: Match) -> &KeyEntry {
@@ -190,7 +210,7 @@ impl Dictionary {
         let entry = self.entry_of(found);
         let (start, end) = (found.start() + 1, found.end() - 1);
         if entry.ignore {
-            return Some(Candidate { start, end, targets: Vec::new(), variant: false });
+            return Some(Candidate { start, end, targets: Vec::new(), variant: false, normalize_only: false });
         }
         let (orig_start, orig_end) = folded.map.original_span(start, end);
         let original = &text[orig_start..orig_end];
@@ -216,7 +236,14 @@ impl Dictionary {
         // A Normalize-only alias ("the East", "al-Houthi" as a bare surname)
         // is still a name: it consumes its span, so no shorter alias inside
         // it ("Houthi") is reported in its place.
-        (!targets.is_empty() || names_nothing_here).then_some(Candidate { start, end, targets, variant: false })
+        let normalize_only = targets.is_empty() && names_nothing_here;
+        (!targets.is_empty() || names_nothing_here).then_some(Candidate {
+            start,
+            end,
+            targets,
+            variant: false,
+            normalize_only,
+        })
     }
 
     /// Rule 10: runs of capitalised words (with the particles between them)
@@ -248,7 +275,13 @@ impl Dictionary {
                 let first = words.partition_point(|w| w.0 <= found.start() + 1) - 1;
                 let last = words.partition_point(|w| w.0 < found.end() - 1) - 1;
                 let targets = entry.targets.iter().collect();
-                candidates.push(Candidate { start: words[first].1, end: words[last].2, targets, variant: true });
+                candidates.push(Candidate {
+                    start: words[first].1,
+                    end: words[last].2,
+                    targets,
+                    variant: true,
+                    normalize_only: false,
+                });
             }
         }
         candidates
@@ -522,6 +555,12 @@ type = "ORG"
 name = "Tower"
 
 [[entity]]
+id = "loc:kingdom-tower-hotel"
+type = "LOC"
+name = "Tower Hotel"
+aliases = ["Kingdom Tower Hotel"]
+
+[[entity]]
 id = "loc:kingdom-centre"
 type = "LOC"
 name = "Kingdom Centre"
@@ -676,6 +715,11 @@ phrases = ["Washington Post"]
         ("lowercase descriptor", "in Anbar province", &["Anbar=loc:anbar"]),
         // a Normalize-only alias consumes its span
         ("normalize-only alias blocks shorter", "the Kingdom Tower", &[]),
+        (
+            "normalize-only alias yields to a longer name",
+            "in the Kingdom Tower Hotel",
+            &["Kingdom Tower Hotel=loc:kingdom-tower-hotel"],
+        ),
         (
             "decorated normalize-only form leaves the name",
             "Ayatollah Qassem Soleimani",

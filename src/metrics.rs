@@ -17,8 +17,8 @@
 //! | `entex_dictionary_entities` / `_aliases` | gauge | | its size |
 //! | `entex_dictionary_build_seconds` | gauge | | its build time |
 //! | `entex_dictionary_reloads_total` | counter | `result` (`success`, `failure`) | reload attempts |
-//! | `entex_dictionary_last_reload_timestamp_seconds` | gauge | | when the last reload attempt ended |
-//! | `entex_dictionary_last_reload_success` | gauge | | 1 if it succeeded, 0 if not |
+//! | `entex_dictionary_last_reload_timestamp_seconds` | gauge | | when the last load (at start) or reload attempt ended |
+//! | `entex_dictionary_last_reload_success` | gauge | | 1 if it succeeded, 0 if not (1 after the initial load) |
 //!
 //! RPC metrics are taken by [`GrpcMetricsLayer`] around the whole server, so
 //! requests refused before any handler (oversized, malformed) are counted
@@ -158,6 +158,15 @@ impl Metrics {
         let mut buffer = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut buffer).expect("text encoding cannot fail");
         String::from_utf8(buffer).expect("the text format is UTF-8")
+    }
+
+    /// Records the dictionary loaded at start as the first successful load,
+    /// so the reload gauges never read as a failure before any reload.
+    pub fn record_initial_load(&self, info: &DictionaryInfo) {
+        self.set_dictionary(info);
+        let loaded = info.loaded_at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64();
+        self.last_reload_timestamp.set(loaded);
+        self.last_reload_success.set(1);
     }
 
     /// Describes the dictionary now served.

@@ -84,7 +84,7 @@ impl Application {
         tls_config(&settings.tls)?;
         let workers = Arc::new(Workers::new(settings.workers).context("cannot start the worker pool")?);
         let metrics = Metrics::new();
-        metrics.set_dictionary(dictionary.info());
+        metrics.record_initial_load(dictionary.info());
         let catalog = Arc::new(Catalog::new(dictionary));
         let reloader = Arc::new(Reloader::new(
             catalog.clone(),
@@ -205,6 +205,7 @@ impl Application {
                 builder = builder.tls_config(tls).context("invalid TLS configuration")?;
             }
             let server = builder
+                .layer(GrpcMetricsLayer::new(metrics.clone()))
                 .add_service(admin.clone())
                 .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopped(stopping_rx.clone()));
             tokio::spawn(async move {

@@ -1,7 +1,8 @@
 //! Titles, ranks and honorifics: words that precede a name without being
 //! part of it ("Maj. Gen. Qassem Soleimani", "Sheikh Qais al-Khazali").
 //! Mention spans never include them (the gold rule); the resolver drops
-//! them from queries; an alias that starts with one is resolver-only.
+//! them from queries; a Normalize-only alias that starts with one is
+//! never matched in running text, so it cannot swallow the name after it.
 
 /// Title words, folded ([`super::fold_key`] form, one word each).
 const TITLES: &[&str] = &[

@@ -80,6 +80,16 @@ async fn tls_and_mutual_tls() {
     };
     assert!(!plaintext_ok, "a plaintext client must not be served by a TLS server");
 
+    // The binary's own health client speaks TLS too (container HEALTHCHECK).
+    let healthcheck = |extra: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_entex"));
+        command.args(["healthcheck", "--addr", &tls_only.to_string(), "--tls-ca", pki.ca_path.to_str().unwrap()]);
+        command.args(extra).output().unwrap()
+    };
+    let health = healthcheck(&[]);
+    assert!(health.status.success(), "{health:?}");
+    assert_eq!(String::from_utf8_lossy(&health.stdout).trim(), "SERVING");
+
     // Mutual TLS: only a client with a certificate from the CA gets through.
     let mutual = spawn_tls_app(cert, key, Some(pki.ca_path.clone())).await;
     assert!(works(tls_client(mutual, &pki, true).await.unwrap()).await);
