@@ -62,7 +62,7 @@
 //! The fold buffer is reused per thread, so a document costs no allocation
 //! beyond the mentions it returns.
 
-use std::cell::RefCell;
+use std::{cell::RefCell, collections::HashMap};
 
 use aho_corasick::{Anchored, Input, Match};
 
@@ -124,12 +124,51 @@ impl Candidate<'_> {
     }
 }
 
-/// A mention made with a full (non-short-form) alias: what short forms
-/// link to.
-struct Antecedent {
-    entity: EntityIndex,
-    /// Its span in the folded text, pads included (`" osama al assad "`).
-    padded: (usize, usize),
+/// The full (non-short-form) mentions made so far in a document, indexed
+/// for short forms (rule 11): by every run of their words, and by entity.
+/// Insertion costs O(words²) per mention (names have a handful of words);
+/// a lookup is O(1), so a long document stays linear.
+#[derive(Default)]
+struct Antecedents<'f> {
+    /// Padded folded word run (a slice of the folded text, `" bagheri "`) ->
+    /// entities of the full mentions containing it, most recent last.
+    by_words: HashMap<&'f str, Vec<EntityIndex>>,
+    /// Entity -> sequence number of its most recent full mention.
+    last_of: HashMap<EntityIndex, usize>,
+    seen: usize,
+}
+
+/// How many recent antecedents a word run remembers: enough to tell apart
+/// the people of one story, bounded so a long document stays linear.
+const ANTECEDENTS_PER_WORDS: usize = 8;
+
+impl<'f> Antecedents<'f> {
+    /// Records a full mention of `entity` at folded `[start, end)`.
+    fn add(&mut self, entity: EntityIndex, folded: &'f str, start: usize, end: usize) {
+        self.seen += 1;
+        self.last_of.insert(entity, self.seen);
+        // Word starts and ends within the mention; each run of words, with
+        // the spaces around it, is a slice of the folded text.
+        let mut bounds = Vec::new();
+        let mut word_start = start;
+        for (i, b) in folded.as_bytes()[start..end].iter().enumerate() {
+            if *b == b' ' {
+                bounds.push((word_start, start + i));
+                word_start = start + i + 1;
+            }
+        }
+        bounds.push((word_start, end));
+        for (i, &(first, _)) in bounds.iter().enumerate() {
+            for &(_, last) in &bounds[i..] {
+                let entities = self.by_words.entry(&folded[first - 1..=last]).or_default();
+                entities.retain(|&e| e != entity);
+                entities.push(entity);
+                if entities.len() > ANTECEDENTS_PER_WORDS {
+                    entities.remove(0);
+                }
+            }
+        }
+    }
 }
 
 impl Dictionary {
@@ -295,13 +334,13 @@ impl Dictionary {
         candidates: Vec<Candidate<'d>>,
     ) -> Vec<Mention<'d>> {
         let mut mentions = Vec::with_capacity(candidates.len());
-        let mut antecedents: Vec<Antecedent> = Vec::new();
+        let mut antecedents = Antecedents::default();
         let mut units = UnitCounter::new(text);
         for candidate in candidates {
             let Some(&first) = candidate.targets.first() else { continue };
             let (entity, target, kind) = if first.short_form {
                 let short = &folded.text[candidate.start - 1..=candidate.end];
-                match resolve_short_form(self, &candidate.targets, short, &antecedents, &folded.text) {
+                match resolve_short_form(self, &candidate.targets, short, &antecedents) {
                     Some((entity, target)) => (entity, target, MatchKind::ShortForm),
                     None => continue,
                 }
@@ -316,7 +355,7 @@ impl Dictionary {
             let alias = exact.unwrap_or(&target.written[0]);
             let kind = if kind == MatchKind::Normalized && exact.is_some() { MatchKind::Exact } else { kind };
             if kind != MatchKind::ShortForm {
-                antecedents.push(Antecedent { entity, padded: (candidate.start - 1, candidate.end + 1) });
+                antecedents.add(entity, &folded.text, candidate.start, candidate.end);
             }
             mentions.push(Mention { entity, span: units.span(start, end), alias, kind });
         }
@@ -449,22 +488,26 @@ fn resolve_short_form<'d>(
     dictionary: &Dictionary,
     claims: &[&'d Target],
     short: &str,
-    antecedents: &[Antecedent],
-    folded: &str,
+    antecedents: &Antecedents<'_>,
 ) -> Option<(EntityIndex, &'d Target)> {
     let first = *claims.first()?;
-    let claimed = |a: &Antecedent| claims.iter().copied().find(|t| t.entity == a.entity);
+    let claim_of = |entity: EntityIndex| claims.iter().copied().find(|t| t.entity == entity);
     let same_type =
-        |a: &Antecedent| dictionary.entity(a.entity).entity_type == dictionary.entity(first.entity).entity_type;
-    antecedents
-        .iter()
-        .rev()
-        .filter(|a| folded[a.padded.0..a.padded.1].contains(short))
-        .find_map(|a| match claimed(a) {
-            Some(target) => Some((target.entity, target)),
-            None => same_type(a).then_some((a.entity, first)),
+        |entity: EntityIndex| dictionary.entity(entity).entity_type == dictionary.entity(first.entity).entity_type;
+    let containing =
+        antecedents.by_words.get(short).into_iter().flatten().rev().find_map(|&entity| match claim_of(entity) {
+            Some(target) => Some((entity, target)),
+            None => same_type(entity).then_some((entity, first)),
+        });
+    containing
+        .or_else(|| {
+            claims
+                .iter()
+                .copied()
+                .filter_map(|t| antecedents.last_of.get(&t.entity).map(|&seen| (seen, t)))
+                .max_by_key(|&(seen, _)| seen)
+                .map(|(_, t)| (t.entity, t))
         })
-        .or_else(|| antecedents.iter().rev().find_map(claimed).map(|t| (t.entity, t)))
         .or_else(|| claims.iter().copied().find(|t| t.default).map(|t| (t.entity, t)))
 }
 

@@ -48,10 +48,23 @@ pub fn parse_source(name: &str, text: &str) -> Result<ParsedSource, Vec<Problem>
     }
 }
 
-/// Line (1-based) of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    let offset = offset.min(text.len());
-    text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1
+/// Line numbers of byte offsets, from the line starts counted once (a
+/// count from the start per lookup is quadratic in a large file).
+struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+        Self { starts }
+    }
+
+    /// Line (1-based) of a byte offset.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset)
+    }
 }
 
 #[derive(Deserialize)]
@@ -142,9 +155,10 @@ impl<'de> Deserialize<'de> for AliasToml {
 }
 
 fn parse_toml(source: &Arc<str>, text: &str) -> Result<ParsedSource, Vec<Problem>> {
-    let at = |offset: usize| Location { source: source.clone(), line: line_of(text, offset) };
+    let lines = Lines::new(text);
+    let at = |offset: usize| Location { source: source.clone(), line: lines.line_of(offset) };
     let file: FileToml = toml::from_str(text).map_err(|e| {
-        let line = e.span().map_or(0, |s| line_of(text, s.start));
+        let line = e.span().map_or(0, |s| lines.line_of(s.start));
         vec![Problem { at: Location { source: source.clone(), line }, message: e.message().trim().to_owned() }]
     })?;
 
