@@ -103,8 +103,8 @@ pub const PUNCT_MARK: char = '|';
 /// How an ASCII byte folds.
 #[derive(Clone, Copy)]
 enum AsciiClass {
-    /// Letter or digit: the byte folded, the byte as is.
-    Word(u8, u8),
+    /// Letter or digit (folded by the run copy in `Folder::run`).
+    Word,
     Space,
     Punct,
     Apostrophe,
@@ -115,7 +115,7 @@ const ASCII: [AsciiClass; 128] = {
     let mut b = 0u8;
     while b < 128 {
         table[b as usize] = if b.is_ascii_alphanumeric() {
-            AsciiClass::Word(b.to_ascii_lowercase(), b)
+            AsciiClass::Word
         } else if b == b'\'' || b == b'`' {
             AsciiClass::Apostrophe
         } else if b <= b' ' || b == 0x7f || b == b'-' || b == b'_' {
@@ -165,13 +165,23 @@ impl Folder<'_> {
             let b = bytes[i];
             if b < 0x80 {
                 match ASCII[b as usize] {
-                    AsciiClass::Word(lower, same) => {
+                    AsciiClass::Word => {
+                        // A whole run of ASCII letters and digits at once:
+                        // copied, then lowercased in place (one byte in, one
+                        // out, so no anchor).
                         if b.is_ascii_uppercase() && self.out.ends_with(' ') {
                             self.capitalised.push(self.out.len() as u32);
                         }
-                        let byte = if self.mode == CaseMode::Fold { lower } else { same };
-                        self.out.push(char::from(byte));
+                        let run = bytes[i..].iter().position(|c| !c.is_ascii_alphanumeric()).unwrap_or(bytes.len() - i);
+                        let norm = self.out.len();
+                        self.out.push_str(&text[i..i + run]);
+                        if self.mode == CaseMode::Fold {
+                            self.out[norm..].make_ascii_lowercase();
+                        }
+                        i += run;
+                        continue;
                     }
+                    AsciiClass::Space if b == b' ' && !self.out.ends_with(' ') => self.out.push(' '),
                     AsciiClass::Space => self.separator(i, 1, push_space),
                     AsciiClass::Punct => self.separator(i, 1, push_punct),
                     AsciiClass::Apostrophe => self.apostrophe(text, i, 1),
