@@ -76,7 +76,8 @@ fn main() {
         drop(dictionary);
     }
     let out = serde_json::json!({
-        "files": files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+        "files": files.len(),
+        "dir": files.first().and_then(|f| f.parent()).map(|d| d.display().to_string()),
         "source_bytes": source_bytes,
         "runs": runs,
         "load_seconds": load_secs,

@@ -14,6 +14,12 @@
 //! (no folding, no word boundaries, no checks, no output). It is the limit
 //! the engine is held against.
 //!
+//! And **scan**: the engine's automaton configuration alone (rebuilt from
+//! the dictionary's padded folded keys) over the already folded text,
+//! counting matches: the engine's scan without its rules; for the default
+//! dictionary also as a DFA without the prefilter, to show what that one
+//! change would buy.
+//!
 //! And **fold**: the folding stage alone (default dictionary runs only; it
 //! does not depend on the dictionary), to show where engine time goes.
 //!
@@ -21,14 +27,14 @@
 //! a change that speeds the engine up by matching less fails here.
 //!
 //! Criterion ids: `engine/<dict>/<corpus>/<size>`, `raw/<dict>/<corpus>/<size>`,
-//! `fold/<corpus>/<size>`. Measurement and warm-up seconds come from
+//! `scan/<dict>/<corpus>/<config>/<size>`, `fold/<corpus>/<size>`. Measurement and warm-up seconds come from
 //! `ENTEX_BENCH_MEASURE_SECS` / `ENTEX_BENCH_WARMUP_SECS` (default 3 / 1).
 
 mod support;
 
 use std::{hint::black_box, time::Duration};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, StartKind};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use entex::{
     dictionary::Dictionary,
@@ -45,6 +51,15 @@ struct Corpus {
 fn corpora(dictionaries: &[&Dictionary]) -> Vec<Corpus> {
     let news = support::news_unit();
     let non_ascii = support::non_ascii_unit();
+    for (name, text) in [("news", &news), ("non_ascii", &non_ascii)] {
+        let chars = text.chars().count();
+        let non_ascii_chars = text.chars().filter(|c| !c.is_ascii()).count();
+        eprintln!(
+            "corpus {name}: {} bytes, {:.1} % of chars non-ASCII",
+            text.len(),
+            100.0 * non_ascii_chars as f64 / chars as f64
+        );
+    }
     vec![
         Corpus { name: "news", documents: SIZES.iter().map(|&(l, s)| (l, support::repeat_to(&news, s))).collect() },
         Corpus {
@@ -67,6 +82,37 @@ fn raw_reference(dictionary: &Dictionary) -> AhoCorasick {
     AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&patterns).expect("raw reference automaton")
 }
 
+/// The engine's own automaton configuration, rebuilt from the dictionary's
+/// padded folded keys (the compiled automaton is private): leftmost-longest,
+/// anchored and unanchored starts, kind chosen by the crate. With `dfa`, the
+/// same keys as a DFA without the prefilter too: what the scan would cost
+/// with that one change.
+fn scan_automata(dictionary: &Dictionary, dfa: bool) -> Vec<(&'static str, AhoCorasick)> {
+    let keys: Vec<&str> = dictionary
+        .entries()
+        .iter()
+        .filter(|e| e.ignore || e.targets.iter().any(|t| t.extract))
+        .map(|e| e.key.as_str())
+        .collect();
+    let build = |kind: Option<AhoCorasickKind>, prefilter: bool| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Both)
+            .kind(kind)
+            .prefilter(prefilter)
+            .build(&keys)
+            .expect("scan automaton")
+    };
+    let mut scans = vec![("engine_config", build(None, true))];
+    if dfa {
+        // Every padded key starts with a space, so the crate's start-byte
+        // prefilter stops at every word: a DFA without it walks the text
+        // once instead.
+        scans.push(("dfa", build(Some(AhoCorasickKind::DFA), false)));
+    }
+    scans
+}
+
 fn bench_dictionary(c: &mut Criterion, label: &str, dictionary: &Dictionary, corpora: &[Corpus], with_fold: bool) {
     let raw = raw_reference(dictionary);
     eprintln!(
@@ -78,6 +124,7 @@ fn bench_dictionary(c: &mut Criterion, label: &str, dictionary: &Dictionary, cor
         raw.kind(),
         raw.memory_usage()
     );
+    let scans = scan_automata(dictionary, label == "default");
     for corpus in corpora {
         let mut engine = c.benchmark_group(format!("engine/{label}/{}", corpus.name));
         for (size, text) in &corpus.documents {
@@ -111,6 +158,26 @@ fn bench_dictionary(c: &mut Criterion, label: &str, dictionary: &Dictionary, cor
             });
         }
         reference.finish();
+
+        let mut scan = c.benchmark_group(format!("scan/{label}/{}", corpus.name));
+        let mut folded = Folded::default();
+        for (size, text) in &corpus.documents {
+            fold_into(text, CaseMode::Fold, &mut folded);
+            let haystack = folded.text.clone();
+            for (config, automaton) in &scans {
+                let expected = automaton.find_iter(haystack.as_bytes()).count();
+                eprintln!("matches scan/{label}/{}/{config}/{size}: {expected}", corpus.name);
+                scan.throughput(Throughput::Bytes(text.len() as u64));
+                scan.bench_with_input(BenchmarkId::new(*config, size), haystack.as_bytes(), |b, bytes| {
+                    b.iter(|| {
+                        let count = automaton.find_iter(black_box(bytes)).count();
+                        assert_eq!(count, expected);
+                        count
+                    })
+                });
+            }
+        }
+        scan.finish();
 
         if with_fold {
             let mut fold = c.benchmark_group(format!("fold/{}", corpus.name));

@@ -244,33 +244,40 @@ pub fn no_entity_text(size: usize, dictionaries: &[&Dictionary]) -> String {
     panic!("no entity-free text after 100 rounds");
 }
 
-/// Loads the large benchmark dictionary made by
-/// `bench/gen_large_dictionary.py`, from `ENTEX_BENCH_LARGE_DIR` or
-/// `target/bench-data/large`; `None` (with a note) when it was not made.
-pub fn large_dictionary_files() -> Option<[PathBuf; 2]> {
+/// The files of the large benchmark dictionary made by
+/// `bench/gen_large_dictionary.py` (its `manifest.json` lists them, in
+/// order), from `ENTEX_BENCH_LARGE_DIR` or `target/bench-data/large`;
+/// `None` (with a note) when it was not made.
+pub fn large_dictionary_files() -> Option<Vec<PathBuf>> {
     let dir = std::env::var_os("ENTEX_BENCH_LARGE_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/large"));
-    let files = [dir.join("entities.toml"), dir.join("aliases.tsv")];
-    if files.iter().all(|f| f.exists()) {
-        Some(files)
-    } else {
+    let Ok(manifest) = std::fs::read_to_string(dir.join("manifest.json")) else {
         eprintln!(
             "note: no large dictionary in {}; run `python3 bench/gen_large_dictionary.py` (bench/run.sh does) to bench with it",
             dir.display()
         );
-        None
-    }
+        return None;
+    };
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).expect("manifest.json is JSON");
+    let files: Vec<PathBuf> = manifest["dictionary_files"]
+        .as_array()
+        .expect("manifest.json lists dictionary_files")
+        .iter()
+        .map(|f| dir.join(f.as_str().expect("file names are strings")))
+        .collect();
+    Some(files)
 }
 
-pub fn load_large(files: &[PathBuf; 2]) -> Dictionary {
+pub fn load_large(files: &[PathBuf]) -> Dictionary {
     let started = Instant::now();
     let dictionary =
         entex::dictionary::load(files, false).unwrap_or_else(|e| panic!("the large dictionary does not load: {e}"));
     eprintln!(
-        "large dictionary: {} entities, {} aliases, loaded in {:.2} s",
+        "large dictionary: {} entities, {} aliases from {} files, loaded in {:.2} s",
         dictionary.info().entity_count,
         dictionary.info().alias_count,
+        files.len(),
         started.elapsed().as_secs_f64()
     );
     dictionary

@@ -247,25 +247,49 @@ async fn run(args: &Args, documents: Arc<Vec<Document>>) -> anyhow::Result<Repor
     let stop_at = measure_from + Duration::from_secs_f64(args.duration);
     let budget = Arc::new(AtomicU64::new(args.requests.unwrap_or(u64::MAX)));
     let stopped = Arc::new(AtomicBool::new(false));
-    // Interval between one caller's requests at the fixed rate.
-    let interval = args.rate.map(|r| Duration::from_secs_f64(args.concurrency as f64 / r));
+    // At a fixed rate, one OS thread hands out the due times: tokio's timer
+    // has millisecond resolution, too coarse to pace sub-millisecond
+    // intervals, while a thread's sleep is precise to tens of microseconds.
+    // A caller that is behind takes the next due time at once; its latency
+    // still counts from that due time.
+    let pacer = args.rate.map(|rate| {
+        let (sender, receiver) = tokio::sync::mpsc::channel::<Instant>(1 << 16);
+        let interval = Duration::from_secs_f64(1.0 / rate);
+        std::thread::spawn(move || {
+            let mut due = started;
+            while due < stop_at {
+                let now = Instant::now();
+                if due > now {
+                    std::thread::sleep(due - now);
+                }
+                if sender.blocking_send(due).is_err() {
+                    break;
+                }
+                due += interval;
+            }
+        });
+        Arc::new(tokio::sync::Mutex::new(receiver))
+    });
 
     let mut tasks = Vec::with_capacity(args.concurrency);
-    for (index, mut client) in clients.into_iter().enumerate() {
+    for mut client in clients {
         let documents = documents.clone();
         let budget = budget.clone();
         let stopped = stopped.clone();
-        let first_due = interval.map(|i| started + i.mul_f64(index as f64 / args.concurrency as f64));
+        let pacer = pacer.clone();
         tasks.push(tokio::spawn(async move {
             let mut result = WorkerResult {
                 histogram: Some(Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds")),
                 ..WorkerResult::default()
             };
-            let mut due = first_due;
             loop {
-                if let Some(d) = due {
-                    tokio::time::sleep_until(d.into()).await;
-                }
+                let due = match &pacer {
+                    Some(receiver) => match receiver.lock().await.recv().await {
+                        Some(due) => Some(due),
+                        None => break,
+                    },
+                    None => None,
+                };
                 let now = Instant::now();
                 if now >= stop_at || stopped.load(Ordering::Relaxed) {
                     break;
@@ -282,9 +306,6 @@ async fn run(args: &Args, documents: Arc<Vec<Document>>) -> anyhow::Result<Repor
                 request.set_timeout(REQUEST_TIMEOUT);
                 let outcome = client.extract(request).await;
                 let latency = origin.elapsed();
-                if let (Some(d), Some(i)) = (due.as_mut(), interval) {
-                    *d += i;
-                }
                 if !measured {
                     continue;
                 }

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# bench/run.sh: runs the whole performance harness of issue #4 and writes
+# docs/benchmarks.md (see bench/README.md).
+#
+#   1. builds the benches and the release binaries (entex, entex-load);
+#   2. generates the large dictionary if it is missing (bench/gen_large_dictionary.py);
+#   3. validates it with `entex check`;
+#   4. runs the criterion engine benches (engine, raw reference, fold) and the
+#      large-dictionary build/memory bench;
+#   5. runs `entex serve` with 1 and 2 worker threads under entex-load (batch
+#      and single modes, a closed-loop peak and a fixed rate at 80 % of it),
+#      and once with the large dictionary (cold start, RSS, batch throughput);
+#   6. writes docs/benchmarks.md (bench/report.py).
+#
+# Every server listens on 127.0.0.1 only and every load run is bounded in time.
+# Takes about 15 minutes on 2 cores (plus the build). Knobs (environment):
+#   ENTEX_BENCH_MEASURE_SECS  criterion measurement seconds per benchmark (2)
+#   ENTEX_BENCH_WARMUP_SECS   criterion warm-up seconds (1)
+#   ENTEX_BENCH_LOAD_SECS     measured seconds per load run (10)
+#   ENTEX_BENCH_PORT          first loopback port for the servers (50871)
+#   ENTEX_BENCH_SEEDS         seed articles (../shared/eval/seeds)
+#   ENTEX_BENCH_LARGE_DIR     large dictionary directory (target/bench-data/large)
+#   ENTEX_BENCH_SKIP_CRITERION=1  reuse the last criterion results (report only)
+#   CARGO_TARGET_DIR          as usual
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=$TARGET_DIR/release
+OUT=$TARGET_DIR/bench-results
+export CRITERION_HOME=$OUT/criterion
+export ENTEX_BENCH_SEEDS=${ENTEX_BENCH_SEEDS:-$ROOT/../shared/eval/seeds}
+export ENTEX_BENCH_LARGE_DIR=${ENTEX_BENCH_LARGE_DIR:-$ROOT/target/bench-data/large}
+export ENTEX_BENCH_MEASURE_SECS=${ENTEX_BENCH_MEASURE_SECS:-2}
+export ENTEX_BENCH_WARMUP_SECS=${ENTEX_BENCH_WARMUP_SECS:-1}
+LOAD_SECS=${ENTEX_BENCH_LOAD_SECS:-10}
+PORT=${ENTEX_BENCH_PORT:-50871}
+LARGE=$ENTEX_BENCH_LARGE_DIR
+
+log() { printf '\n== %s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+if [[ ! -d $ENTEX_BENCH_SEEDS ]]; then
+    echo "bench/run.sh: no seed articles at $ENTEX_BENCH_SEEDS (set ENTEX_BENCH_SEEDS)" >&2
+    exit 1
+fi
+mkdir -p "$OUT"
+STARTED=$(date +%s)
+COMMANDS=$OUT/commands.txt
+: > "$COMMANDS"
+# Runs a command, recording it for the report.
+run() { printf '%s\n' "$*" >> "$COMMANDS"; "$@"; }
+
+log "machine and versions"
+python3 - "$OUT/machine.json" <<'EOF'
+import json, os, subprocess, sys
+def sh(*cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
+    except Exception as e:
+        return f"unavailable ({e})"
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
+mem = next((int(l.split()[1]) * 1024 for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
+version = next((l.split('"')[1] for l in open("Cargo.toml") if l.startswith("version")), "?")
+dirty = sh("git", "status", "--porcelain", "--untracked-files=no")
+json.dump({
+    "nproc": os.cpu_count(), "cpu_model": cpu, "mem_total_bytes": mem,
+    "kernel": sh("uname", "-sr"), "rustc": sh("rustc", "-V"), "cargo": sh("cargo", "-V"),
+    "crate_version": version, "git_commit": sh("git", "rev-parse", "HEAD"),
+    "git_dirty": bool(dirty) and not dirty.startswith("unavailable"),
+    "python": sh("python3", "-V"), "loadavg_start": open("/proc/loadavg").read().split()[:3],
+}, open(sys.argv[1], "w"), indent=2)
+EOF
+
+log "build (release profile: the benches, and with them the entex and entex-load binaries)"
+# Cargo builds the package's binaries for its benches, with the same
+# features, so one build serves both (a separate `cargo build --release`
+# would compile everything again without the dev-dependencies' features).
+run cargo bench --no-run --bench engine --bench dictionary
+[[ -x $BIN/entex && -x $BIN/entex-load ]] || { echo "no $BIN/entex or $BIN/entex-load after the build" >&2; exit 1; }
+
+if [[ ! -f $LARGE/manifest.json ]]; then
+    log "generate the large dictionary"
+    run python3 bench/gen_large_dictionary.py --out "$LARGE" --cache "$ROOT/target/bench-data/pkgs"
+fi
+mapfile -t LARGE_FILES < <(python3 -c 'import json,sys; d=sys.argv[1]; [print(f"{d}/{f}") for f in json.load(open(f"{d}/manifest.json"))["dictionary_files"]]' "$LARGE")
+
+log "entex check on the large dictionary (${#LARGE_FILES[@]} files)"
+printf '%s\n' "$BIN/entex check --no-default-dictionary ${LARGE_FILES[*]}" >> "$COMMANDS"
+/usr/bin/env time -f '%e %M' -o "$OUT/check.time" "$BIN/entex" check --no-default-dictionary "${LARGE_FILES[@]}" | tee "$OUT/check.txt"
+
+if [[ ${ENTEX_BENCH_SKIP_CRITERION:-0} != 1 ]]; then
+    log "criterion: engine, raw reference, fold (measurement ${ENTEX_BENCH_MEASURE_SECS}s each)"
+    rm -rf "$CRITERION_HOME"
+    run cargo bench --bench engine 2>&1 | tee "$OUT/engine.log" | grep -E '^(engine|raw|fold)/|thrpt|^matches|dictionary' || true
+    grep -q '^matches engine/default/news/1MB' "$OUT/engine.log" || { echo "the engine bench failed; see $OUT/engine.log" >&2; exit 1; }
+
+    log "large dictionary: build time and resident memory"
+    run cargo bench --bench dictionary > "$OUT/dictionary.json" 2> "$OUT/dictionary.log"
+    cat "$OUT/dictionary.log" >&2
+fi
+
+# --- where the engine's time goes (perf, when available) ------------------
+
+# profile NAME FILTER [env...]: runs one engine benchmark in criterion's
+# profiling mode and samples it with perf once setup is over.
+profile() {
+    local name=$1 filter=$2
+    shift 2
+    local exe
+    exe=$(cargo bench --bench engine --no-run --message-format=json 2>/dev/null \
+        | python3 -c 'import json,sys; [print(m["executable"]) for m in map(json.loads, sys.stdin) if m.get("executable") and m.get("target", {}).get("name") == "engine"]' | tail -1)
+    [[ -x $exe ]] || return 0
+    env "$@" "$exe" --bench --profile-time 12 "$filter" > "$OUT/profile-$name.out" 2>&1 &
+    local pid=$!
+    for _ in $(seq 1200); do
+        grep -q 'Profiling for' "$OUT/profile-$name.out" 2>/dev/null && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    printf '%s\n' "perf record -F 999 -p <engine bench pid> -- sleep 8   # $filter" >> "$COMMANDS"
+    perf record -q -F 999 -o "$OUT/perf-$name.data" -p "$pid" -- sleep 8 > /dev/null 2>&1 || true
+    wait "$pid" || true
+    perf report -i "$OUT/perf-$name.data" --no-children --stdio --sort symbol 2>/dev/null \
+        | grep -E '^ +[0-9.]+%' | head -12 > "$OUT/profile-$name.txt" || true
+    rm -f "$OUT/perf-$name.data"
+}
+
+if command -v perf > /dev/null && [[ ${ENTEX_BENCH_SKIP_PROFILE:-0} != 1 ]]; then
+    log "profiles (perf)"
+    profile default-news-16KB '^engine/default/news/16KB$' ENTEX_BENCH_LARGE_DIR=/nonexistent
+    profile default-news-1MB '^engine/default/news/1MB$' ENTEX_BENCH_LARGE_DIR=/nonexistent
+    profile large-news-16KB '^engine/large/news/16KB$'
+fi
+
+# --- servers under load ---------------------------------------------------
+
+SERVER_PID=
+stop_server() {
+    if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID"
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=
+}
+trap stop_server EXIT
+
+# start_server NAME WORKERS [serve args...]: starts entex serve on the next
+# port, waits (at most 120 s) for SERVING, records the cold start.
+start_server() {
+    local name=$1 workers=$2
+    shift 2
+    PORT=$((PORT + 1))
+    ADDR=127.0.0.1:$PORT
+    printf '%s\n' "$BIN/entex serve --workers $workers --listen $ADDR --log-level warn $*" >> "$COMMANDS"
+    local t0 t1
+    t0=$(date +%s.%N)
+    "$BIN/entex" serve --workers "$workers" --listen "$ADDR" --log-level warn "$@" > "$OUT/server-$name.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 2400); do
+        if "$BIN/entex" healthcheck --addr "$ADDR" --timeout 1 > /dev/null 2>&1; then
+            t1=$(date +%s.%N)
+            local rss
+            rss=$(awk '/^VmRSS/ {print $2 * 1024}' "/proc/$SERVER_PID/status")
+            python3 -c 'import json,sys; json.dump({"cold_start_s": float(sys.argv[2]) - float(sys.argv[1]), "rss_serving_bytes": int(sys.argv[3]), "workers": int(sys.argv[4])}, open(sys.argv[5], "w"))' \
+                "$t0" "$t1" "$rss" "$workers" "$OUT/server-$name.json"
+            return 0
+        fi
+        kill -0 "$SERVER_PID" 2>/dev/null || { echo "server $name exited; see $OUT/server-$name.log" >&2; exit 1; }
+        sleep 0.05
+    done
+    echo "server $name not SERVING after 120 s" >&2
+    exit 1
+}
+
+# load NAME [entex-load args...]
+load() {
+    local name=$1
+    shift
+    log "load $name"
+    run "$BIN/entex-load" --addr "$ADDR" --server-pid "$SERVER_PID" --duration "$LOAD_SECS" \
+        --json "$OUT/load-$name.json" "$@"
+}
+
+peak_rate() { python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["requests_per_s"] * 0.8, 1))' "$1"; }
+
+for workers in 1 2; do
+    log "server, default dictionary, $workers worker(s)"
+    start_server "w$workers" "$workers"
+    load "w$workers-batch-peak" --mode batch --concurrency 4
+    load "w$workers-batch-80" --mode batch --concurrency 4 --rate "$(peak_rate "$OUT/load-w$workers-batch-peak.json")"
+    load "w$workers-single-c1" --mode single --concurrency 1
+    load "w$workers-single-peak" --mode single --concurrency 8
+    load "w$workers-single-80" --mode single --concurrency 8 --rate "$(peak_rate "$OUT/load-w$workers-single-peak.json")"
+    stop_server
+done
+
+log "server, large dictionary, 2 workers (cold start from source files)"
+start_server large 2 --no-default-dictionary "${LARGE_FILES[@]/#/--dictionary=}"
+load "large-batch-peak" --mode batch --concurrency 4
+load "large-single-c1" --mode single --concurrency 1
+stop_server
+
+python3 -c 'import json,sys; json.dump({"seconds": int(sys.argv[1]), "loadavg_end": open("/proc/loadavg").read().split()[:3]}, open(sys.argv[2], "w"))' \
+    "$(($(date +%s) - STARTED))" "$OUT/run.json"
+
+log "write docs/benchmarks.md"
+run python3 bench/report.py "$OUT" docs/benchmarks.md
+log "done in $(($(date +%s) - STARTED)) s; raw results in $OUT"
