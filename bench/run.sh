@@ -17,10 +17,11 @@
 #   ENTEX_BENCH_MEASURE_SECS  criterion measurement seconds per benchmark (2)
 #   ENTEX_BENCH_WARMUP_SECS   criterion warm-up seconds (1)
 #   ENTEX_BENCH_LOAD_SECS     measured seconds per load run (10)
-#   ENTEX_BENCH_PORT          first loopback port for the servers (50871)
+#   ENTEX_BENCH_PORT          first loopback port for the servers (20871)
 #   ENTEX_BENCH_SEEDS         seed articles (../shared/eval/seeds)
 #   ENTEX_BENCH_LARGE_DIR     large dictionary directory (target/bench-data/large)
-#   ENTEX_BENCH_SKIP_CRITERION=1  reuse the last criterion results (report only)
+#   ENTEX_BENCH_SKIP_CRITERION=1  reuse the last criterion and dictionary results
+#   ENTEX_BENCH_SKIP_PROFILE=1    reuse the last perf profiles
 #   CARGO_TARGET_DIR          as usual
 set -euo pipefail
 
@@ -35,7 +36,9 @@ export ENTEX_BENCH_LARGE_DIR=${ENTEX_BENCH_LARGE_DIR:-$ROOT/target/bench-data/la
 export ENTEX_BENCH_MEASURE_SECS=${ENTEX_BENCH_MEASURE_SECS:-2}
 export ENTEX_BENCH_WARMUP_SECS=${ENTEX_BENCH_WARMUP_SECS:-1}
 LOAD_SECS=${ENTEX_BENCH_LOAD_SECS:-10}
-PORT=${ENTEX_BENCH_PORT:-50871}
+# Below Linux's ephemeral range (32768-60999), where a client socket of any
+# other process on the machine may hold the port.
+PORT=${ENTEX_BENCH_PORT:-20871}
 LARGE=$ENTEX_BENCH_LARGE_DIR
 
 log() { printf '\n== %s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -69,6 +72,7 @@ json.dump({
     "crate_version": version, "git_commit": sh("git", "rev-parse", "HEAD"),
     "git_dirty": bool(dirty) and not dirty.startswith("unavailable"),
     "python": sh("python3", "-V"), "loadavg_start": open("/proc/loadavg").read().split()[:3],
+    "criterion_reused": os.environ.get("ENTEX_BENCH_SKIP_CRITERION") == "1",
 }, open(sys.argv[1], "w"), indent=2)
 EOF
 
@@ -126,7 +130,7 @@ profile() {
     rm -f "$OUT/perf-$name.data"
 }
 
-if command -v perf > /dev/null && [[ ${ENTEX_BENCH_SKIP_PROFILE:-0} != 1 ]]; then
+if command -v perf > /dev/null && [[ ${ENTEX_BENCH_SKIP_PROFILE:-0} != 1 && ${ENTEX_BENCH_SKIP_CRITERION:-0} != 1 ]]; then
     log "profiles (perf)"
     profile default-news-16KB '^engine/default/news/16KB$' ENTEX_BENCH_LARGE_DIR=/nonexistent
     profile default-news-1MB '^engine/default/news/1MB$' ENTEX_BENCH_LARGE_DIR=/nonexistent
@@ -146,30 +150,40 @@ stop_server() {
 trap stop_server EXIT
 
 # start_server NAME WORKERS [serve args...]: starts entex serve on the next
-# port, waits (at most 120 s) for SERVING, records the cold start.
+# free port (a port another process took meanwhile is skipped, 5 tries),
+# waits (at most 120 s) for SERVING, records the cold start.
 start_server() {
     local name=$1 workers=$2
     shift 2
-    PORT=$((PORT + 1))
-    ADDR=127.0.0.1:$PORT
-    printf '%s\n' "$BIN/entex serve --workers $workers --listen $ADDR --log-level warn $*" >> "$COMMANDS"
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$BIN/entex" serve --workers "$workers" --listen "$ADDR" --log-level warn "$@" > "$OUT/server-$name.log" 2>&1 &
-    SERVER_PID=$!
-    for _ in $(seq 2400); do
-        if "$BIN/entex" healthcheck --addr "$ADDR" --timeout 1 > /dev/null 2>&1; then
-            t1=$(date +%s.%N)
-            local rss
-            rss=$(awk '/^VmRSS/ {print $2 * 1024}' "/proc/$SERVER_PID/status")
-            python3 -c 'import json,sys; json.dump({"cold_start_s": float(sys.argv[2]) - float(sys.argv[1]), "rss_serving_bytes": int(sys.argv[3]), "workers": int(sys.argv[4])}, open(sys.argv[5], "w"))' \
-                "$t0" "$t1" "$rss" "$workers" "$OUT/server-$name.json"
-            return 0
+    local try t0 t1 rss
+    for try in 1 2 3 4 5; do
+        PORT=$((PORT + 1))
+        ADDR=127.0.0.1:$PORT
+        t0=$(date +%s.%N)
+        "$BIN/entex" serve --workers "$workers" --listen "$ADDR" --log-level warn "$@" > "$OUT/server-$name.log" 2>&1 &
+        SERVER_PID=$!
+        for _ in $(seq 2400); do
+            if "$BIN/entex" healthcheck --addr "$ADDR" --timeout 1 > /dev/null 2>&1; then
+                t1=$(date +%s.%N)
+                printf '%s\n' "$BIN/entex serve --workers $workers --listen $ADDR --log-level warn $*" >> "$COMMANDS"
+                rss=$(awk '/^VmRSS/ {print $2 * 1024}' "/proc/$SERVER_PID/status")
+                python3 -c 'import json,sys; json.dump({"cold_start_s": float(sys.argv[2]) - float(sys.argv[1]), "rss_serving_bytes": int(sys.argv[3]), "workers": int(sys.argv[4])}, open(sys.argv[5], "w"))' \
+                    "$t0" "$t1" "$rss" "$workers" "$OUT/server-$name.json"
+                return 0
+            fi
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.05
+        done
+        if kill -0 "$SERVER_PID" 2>/dev/null; then
+            echo "server $name not SERVING after 120 s" >&2
+            exit 1
         fi
-        kill -0 "$SERVER_PID" 2>/dev/null || { echo "server $name exited; see $OUT/server-$name.log" >&2; exit 1; }
-        sleep 0.05
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=
+        grep -q 'Address already in use' "$OUT/server-$name.log" || break
+        echo "port $PORT is taken; trying the next" >&2
     done
-    echo "server $name not SERVING after 120 s" >&2
+    echo "server $name exited; see $OUT/server-$name.log" >&2
     exit 1
 }
 
