@@ -172,7 +172,7 @@ impl SplitMix {
     }
 }
 
-const NO_ENTITY_SEED: u64 = 0x656e_7465_78; // "entex"
+const NO_ENTITY_SEED: u64 = 0x0065_6e74_6578; // "entex"
 
 /// Lowercase ASCII words of the articles (2+ letters), sorted, without
 /// repeats.
