@@ -70,7 +70,7 @@ use crate::{
     dictionary::{Dictionary, EntityIndex, KeyEntry, Target},
     text::{
         CaseMode, Folded, Span, UnitCounter, fold_into, fold_key,
-        skeleton::{is_particle, skeleton_word},
+        skeleton::{is_article, is_particle, skeleton_word},
     },
 };
 
@@ -386,10 +386,6 @@ fn leading_articles(text: &str, cap: usize) -> usize {
         start = word_start;
     }
     start
-}
-
-fn is_article(word: &str) -> bool {
-    matches!(word, "al" | "el" | "ul" | "as" | "ash" | "ad" | "ar" | "at" | "az" | "an" | "ez" | "es")
 }
 
 /// Builds the skeleton of the run of words starting at folded `start`:

@@ -45,7 +45,7 @@ pub fn skeleton_key(folded_key: &str) -> Option<String> {
         if !skeleton_word(word, &mut out) {
             return None;
         }
-        if !is_article(&out[before..]) {
+        if !is_particle_skeleton(&out[before..]) {
             letters += out.len() - before;
         }
         out.push(' ');
@@ -59,8 +59,14 @@ pub fn skeleton_key(folded_key: &str) -> Option<String> {
     long_enough.then_some(out)
 }
 
-fn is_article(skeleton: &str) -> bool {
+fn is_particle_skeleton(skeleton: &str) -> bool {
     skeleton == "al" || skeleton == "bin"
+}
+
+/// The Arabic article in its transcriptions (folded): `al`, French-style
+/// `el`, and the sun-letter assimilations (`as-Sakhar`, `ash-Sham`).
+pub fn is_article(folded_word: &str) -> bool {
+    matches!(folded_word, "al" | "el" | "ul" | "as" | "ash" | "ad" | "ar" | "at" | "az" | "an" | "ez" | "es")
 }
 
 /// Words that join the capitalised words of a name in running text ("Asaib
@@ -105,11 +111,11 @@ pub fn skeleton_word(word: &str, out: &mut String) -> bool {
     if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_lowercase) {
         return false;
     }
+    if is_article(word) {
+        out.push_str("al");
+        return true;
+    }
     match word {
-        "al" | "el" | "ul" | "as" | "ash" | "ad" | "ar" | "at" | "az" | "an" | "ez" | "es" => {
-            out.push_str("al");
-            return true;
-        }
         "bin" | "ibn" | "bn" => {
             out.push_str("bin");
             return true;

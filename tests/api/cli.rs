@@ -95,17 +95,7 @@ fn serve_drains_and_exits_zero_on_sigterm() {
         .unwrap();
     // Read the log until the server says where it listens.
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut addr = None;
-    let mut line = String::new();
-    while addr.is_none() && stderr.read_line(&mut line).unwrap() > 0 {
-        if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
-            && event["message"] == "serving"
-        {
-            addr = event["addr"].as_str().map(str::to_owned);
-        }
-        line.clear();
-    }
-    let addr = addr.expect("server logged its address");
+    let addr = crate::helpers::serving_addr(&mut stderr);
     // It answers health checks through the binary's own client.
     let health = Command::new(BIN).args(["healthcheck", "--addr", &addr]).output().unwrap();
     assert!(health.status.success(), "{health:?}");

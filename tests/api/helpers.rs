@@ -169,3 +169,19 @@ pub fn require_tool(tool: &str, version_arg: &str) -> bool {
     }
     found
 }
+
+/// Reads a child `entex serve --log-format json` log until its "serving"
+/// event and returns the address it reports.
+pub fn serving_addr(stderr: &mut impl std::io::BufRead) -> String {
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 {
+        if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
+            && event["message"] == "serving"
+            && let Some(addr) = event["addr"].as_str()
+        {
+            return addr.to_owned();
+        }
+        line.clear();
+    }
+    panic!("the server ended its log without a \"serving\" event");
+}

@@ -56,17 +56,7 @@ async fn request_spans_join_the_callers_trace() {
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut addr = None;
-    let mut line = String::new();
-    while addr.is_none() && stderr.read_line(&mut line).unwrap() > 0 {
-        if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
-            && event["message"] == "serving"
-        {
-            addr = event["addr"].as_str().map(str::to_owned);
-        }
-        line.clear();
-    }
-    let addr = addr.expect("server logged its address");
+    let addr = crate::helpers::serving_addr(&mut stderr);
     std::thread::spawn(move || for _ in stderr.lines() {});
 
     let mut client = EntityExtractorClient::connect(format!("http://{addr}")).await.unwrap();
