@@ -64,10 +64,8 @@
 
 use std::{cell::RefCell, collections::HashMap};
 
-use aho_corasick::{Anchored, Input, Match};
-
 use crate::{
-    dictionary::{Dictionary, EntityIndex, KeyEntry, Target},
+    dictionary::{Dictionary, EntityIndex, KeyEntry, Target, scanner::Found},
     text::{
         CaseMode, Folded, Span, UnitCounter, fold_into, fold_key,
         skeleton::{is_article, is_particle, skeleton_word},
@@ -193,7 +191,7 @@ impl Dictionary {
         let mut candidates = Vec::new();
         let mut pos = 0;
         while pos < haystack.len() {
-            let Some(longest) = self.automaton.find(Input::new(haystack).span(pos..haystack.len())) else {
+            let Some(longest) = self.automaton.find_from(haystack, pos) else {
                 break;
             };
             match self.longest_accepted(longest, text, folded) {
@@ -201,14 +199,14 @@ impl Dictionary {
                 // it and runs past it ("the East" in "the East Jerusalem
                 // office"): it only blocks names inside itself.
                 Some(candidate) if candidate.names_nothing() && self.overrun(&candidate, haystack) => {
-                    pos = longest.start() + 1;
+                    pos = longest.start + 1;
                 }
                 Some(candidate) => {
                     // The trailing pad of this key is the leading pad of the next.
                     pos = candidate.end;
                     candidates.push(candidate);
                 }
-                None => pos = longest.start() + 1,
+                None => pos = longest.start + 1,
             }
         }
         candidates
@@ -216,17 +214,18 @@ impl Dictionary {
 
     /// Whether some key starts inside `candidate` and ends after it.
     fn overrun(&self, candidate: &Candidate, haystack: &[u8]) -> bool {
-        let inside = Input::new(haystack).span(candidate.start..haystack.len());
-        self.automaton.find(inside).is_some_and(|m| m.start() < candidate.end && m.end() > candidate.end + 1)
+        self.automaton
+            .find_from(haystack, candidate.start)
+            .is_some_and(|m| m.start < candidate.end && m.end > candidate.end + 1)
     }
 
-    fn entry_of(&self, found: Match) -> &KeyEntry {
-        &self.entries[self.pattern_entries[found.pattern().as_usize()] as usize]
+    fn entry_of(&self, found: Found) -> &KeyEntry {
+        &self.entries[self.pattern_entries[found.pattern] as usize]
     }
 
     /// The longest key at `longest.start()` whose claims pass the case,
     /// context and descriptor checks (rule 7).
-    fn longest_accepted<'d>(&'d self, longest: Match, text: &str, folded: &Folded) -> Option<Candidate<'d>> {
+    fn longest_accepted<'d>(&'d self, longest: Found, text: &str, folded: &Folded) -> Option<Candidate<'d>> {
         let haystack = folded.text.as_bytes();
         let mut found = longest;
         loop {
@@ -235,26 +234,25 @@ impl Dictionary {
             }
             // A shorter key at the same start must end before this one's
             // trailing space; the shortest possible key is " x ".
-            let bound = found.end() - 1;
-            if bound < found.start() + 3 {
+            let bound = found.end - 1;
+            if bound < found.start + 3 {
                 return None;
             }
-            let shorter = Input::new(haystack).span(found.start()..bound).anchored(Anchored::Yes);
-            found = self.automaton.find(shorter)?;
+            found = self.automaton.find_at(haystack, found.start, bound)?;
         }
     }
 
     /// Rules 4–6 and 8 for one automaton match.
-    fn check<'d>(&'d self, found: Match, text: &str, folded: &Folded) -> Option<Candidate<'d>> {
+    fn check<'d>(&'d self, found: Found, text: &str, folded: &Folded) -> Option<Candidate<'d>> {
         let entry = self.entry_of(found);
-        let (start, end) = (found.start() + 1, found.end() - 1);
+        let (start, end) = (found.start + 1, found.end - 1);
         if entry.ignore {
             return Some(Candidate { start, end, targets: Vec::new(), variant: false, normalize_only: false });
         }
         let (orig_start, orig_end) = folded.map.original_span(start, end);
         let original = &text[orig_start..orig_end];
         let mut preserved: Option<String> = None;
-        let before = &folded.text[..=found.start()];
+        let before = &folded.text[..=found.start];
         let mut applies = |target: &Target| {
             (target.case_forms.is_none()
                 || target.case_matches(preserved.get_or_insert_with(|| fold_key(original, CaseMode::Preserve))))
@@ -307,12 +305,12 @@ impl Dictionary {
             }
             let haystack = skeleton.as_bytes();
             let mut pos = 0;
-            while let Some(found) = index.automaton.find(Input::new(haystack).span(pos..haystack.len())) {
-                pos = found.end() - 1;
-                let entry = &index.entries[found.pattern().as_usize()];
+            while let Some(found) = index.automaton.find_from(haystack, pos) {
+                pos = found.end - 1;
+                let entry = &index.entries[found.pattern];
                 // The key's pads are the spaces around its first and last words.
-                let first = words.partition_point(|w| w.0 <= found.start() + 1) - 1;
-                let last = words.partition_point(|w| w.0 < found.end() - 1) - 1;
+                let first = words.partition_point(|w| w.0 <= found.start + 1) - 1;
+                let last = words.partition_point(|w| w.0 < found.end - 1) - 1;
                 let targets = entry.targets.iter().collect();
                 candidates.push(Candidate {
                     start: words[first].1,

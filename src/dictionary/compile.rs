@@ -18,12 +18,12 @@
 //! # The automaton
 //!
 //! One pattern per distinct padded folded key (`" kataib hezbollah "`), built
-//! leftmost-longest: at the leftmost position where any alias starts, the
-//! longest alias wins. That is the rule the product promises ("Kataib
-//! Hezbollah" is one mention, never "Hezbollah"), and it needs no
-//! post-filtering of overlaps. `StartKind::Both` lets the matcher also run
-//! anchored searches, to fall back to a shorter alias at the same start when
-//! the longest one fails a case or context check.
+//! leftmost-longest ([`super::scanner`]): at the leftmost position where any
+//! alias starts, the longest alias wins. That is the rule the product
+//! promises ("Kataib Hezbollah" is one mention, never "Hezbollah"), and it
+//! needs no post-filtering of overlaps. The matcher falls back to a shorter
+//! alias at the same start, with an anchored search, when the longest one
+//! fails a case or context check.
 
 use std::{
     collections::{BTreeMap, HashMap, hash_map::Entry},
@@ -31,13 +31,13 @@ use std::{
     time::{Instant, SystemTime},
 };
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, StartKind};
 use sha2::{Digest, Sha256};
 
 use super::{
     Dictionary, DictionaryInfo, Entity, KeyEntry, SourceInfo, Target, VariantIndex,
     model::{AliasSpec, EntityId, Location, ParsedSource, Problem},
     parse::parse_source,
+    scanner::{self, Scanner},
 };
 use crate::text::{CaseMode, fold_key, skeleton::skeleton_key, titles::starts_with_title};
 
@@ -92,14 +92,8 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
     let decorated = decorated_forms(&entries);
     let pattern_entries: Vec<u32> =
         (0..entries.len() as u32).filter(|&i| is_pattern(&entries[i as usize]) && !decorated[i as usize]).collect();
-    // The crate's own choice of automaton (a contiguous NFA here): measured
-    // against a DFA over the same keys (benches/engine.rs "scan"), it scans
-    // 10-25 % faster and holds a quarter of the memory (26 vs 106 MiB RSS).
-    let automaton = AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostLongest)
-        .start_kind(StartKind::Both)
-        .build(pattern_entries.iter().map(|&i| entries[i as usize].key.as_str()))
-        .map_err(|e| LoadError {
+    let automaton =
+        Scanner::build(pattern_entries.iter().map(|&i| entries[i as usize].key.as_str())).map_err(|e| LoadError {
             problems: vec![Problem {
                 at: Location { source: Arc::from("<automaton>"), line: 0 },
                 message: format!("cannot build the automaton: {e}"),
@@ -378,7 +372,7 @@ impl Builder {
         &self,
         sources: &[SourceText],
         entries: &[KeyEntry],
-        automaton: &AhoCorasick,
+        automaton: &Scanner,
         started: Instant,
     ) -> DictionaryInfo {
         let mut version_hasher = Sha256::new();
@@ -404,13 +398,8 @@ impl Builder {
             loaded_at: SystemTime::now(),
             build_time: started.elapsed(),
             entities_by_type: by_type,
-            automaton_bytes: automaton.memory_usage(),
-            automaton_kind: match automaton.kind() {
-                AhoCorasickKind::NoncontiguousNFA => "noncontiguous-nfa",
-                AhoCorasickKind::ContiguousNFA => "contiguous-nfa",
-                AhoCorasickKind::DFA => "dfa",
-                _ => "other",
-            },
+            automaton_bytes: automaton.heap_bytes(),
+            automaton_kind: scanner::KIND,
         }
     }
 }
@@ -582,15 +571,12 @@ fn build_variants(entries: &[KeyEntry]) -> Result<Option<VariantIndex>, LoadErro
     }
     let keys: HashMap<String, u32> =
         variant_entries.iter().enumerate().map(|(i, v)| (v.key.clone(), i as u32)).collect();
-    let automaton = AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostLongest)
-        .build(variant_entries.iter().map(|v| v.key.as_str()))
-        .map_err(|e| LoadError {
-            problems: vec![Problem {
-                at: Location { source: Arc::from("<variant automaton>"), line: 0 },
-                message: format!("cannot build the variant automaton: {e}"),
-            }],
-        })?;
+    let automaton = Scanner::build(variant_entries.iter().map(|v| v.key.as_str())).map_err(|e| LoadError {
+        problems: vec![Problem {
+            at: Location { source: Arc::from("<variant automaton>"), line: 0 },
+            message: format!("cannot build the variant automaton: {e}"),
+        }],
+    })?;
     Ok(Some(VariantIndex { entries: variant_entries, keys, automaton }))
 }
 

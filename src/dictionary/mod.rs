@@ -18,6 +18,7 @@
 pub mod compile;
 pub mod model;
 pub mod parse;
+pub mod scanner;
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -25,7 +26,7 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use aho_corasick::AhoCorasick;
+use scanner::Scanner;
 
 pub use compile::{LoadError, SourceText, build};
 pub use model::{AliasSpec, CaseRule, EntityId, EntityType, Location, Problem};
@@ -211,7 +212,7 @@ pub struct VariantIndex {
     pub entries: Vec<KeyEntry>,
     pub keys: HashMap<String, u32>,
     /// Pattern `i` is `entries[i].key`.
-    pub automaton: AhoCorasick,
+    pub automaton: Scanner,
 }
 
 /// A compiled, immutable dictionary. See the module invariants.
@@ -221,7 +222,7 @@ pub struct Dictionary {
     pub(crate) entries: Vec<KeyEntry>,
     pub(crate) keys: HashMap<String, u32>,
     pub(crate) pattern_entries: Vec<u32>,
-    pub(crate) automaton: AhoCorasick,
+    pub(crate) automaton: Scanner,
     pub(crate) variants: Option<VariantIndex>,
     pub(crate) info: DictionaryInfo,
 }
@@ -268,8 +269,8 @@ impl Dictionary {
         let entities: usize =
             self.entities.iter().map(|e| 128 + e.aliases.iter().map(|a| a.len() + 24).sum::<usize>()).sum();
         let variants = self.variants.as_ref().map_or(0, |v| {
-            v.automaton.memory_usage() + v.entries.iter().map(|e| e.key.len() * 2 + e.targets.len() * 64).sum::<usize>()
+            v.automaton.heap_bytes() + v.entries.iter().map(|e| e.key.len() * 2 + e.targets.len() * 64).sum::<usize>()
         });
-        self.automaton.memory_usage() + entries + entities + self.keys.len() * 16 + variants
+        self.automaton.heap_bytes() + entries + entities + self.keys.len() * 16 + variants
     }
 }
