@@ -42,6 +42,8 @@
 //! where lengths change, so clean ASCII text carries an almost empty map.
 
 pub mod offsets;
+#[cfg(test)]
+mod reference;
 pub mod skeleton;
 pub mod stages;
 pub mod titles;
@@ -391,5 +393,73 @@ mod tests {
         let at = folded.text.find("stras").unwrap();
         let (s, e) = folded.map.original_span(at, at + "stras".len());
         assert_eq!(&input[s..e], "Straß");
+    }
+
+    /// Characters and fragments where folding has rules of its own: quotes
+    /// and apostrophes of every kind, separators, expansions, case
+    /// exceptions, Arabic/Persian forms, full-width forms, digits,
+    /// punctuation runs and possessives.
+    #[rustfmt::skip]
+    const PALETTE: &[&str] = &[
+        "a", "Z", "s", "S", "i", "I", "x", "7", "0", " ", "  ", "\t", "\n", "\r\n", "-", "_", ".", ",", "(", ")",
+        "!?", "...", "'", "`", "'s", "'s ", "s'", "S'", "’", "‘", "‛", "’s", "ʿ", "ʼ", "ʻ", "ʽ", "ʾ", "´", "′",
+        "＇", "“", "”", "\"", "\u{a0}", "\u{202f}", "\u{2009}", "–", "—", "\u{2011}", "\u{2028}", "ß", "ẞ", "İ",
+        "ı", "ﬁ", "ﬀ", "ﬃ", "ﬅ", "Ǆ", "ŉ", "é", "É", "e\u{301}", "Ā", "Ḥ", "ḥ", "ς", "Σ", "Ω", "Ж", "\u{ad}",
+        "\u{200c}", "\u{200d}", "\u{200e}", "\u{feff}", "ـ", "أَ", "بُ", "و", "مَهْدِي", "ة", "ی", "ک", "ى", "ٱ", "ﻻ",
+        "ﷺ", "٣", "۷", "،", "؟", "ال", "Ｉ", "ｒ", "Ｇ", "１", "…", "½", "²", "™", "€", "😀", "𝐀", "\u{0}", "\u{7f}",
+        "\u{85}", "Kata", "ib", "Iran", "Hezbollah", "U.S.", "l", "d",
+    ];
+
+    fn palette_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop::collection::vec(prop::sample::select(PALETTE), 0..48).prop_map(|parts| parts.concat())
+    }
+
+    fn assert_same_as_reference(text: &str) {
+        for mode in [CaseMode::Fold, CaseMode::Preserve] {
+            let mut want = Folded::default();
+            reference::fold_into(text, mode, &mut want);
+            // A dirty, reused `Folded`, as the hot path passes in.
+            let mut got = fold("dirty Straße, ﬁ İ");
+            fold_into(text, mode, &mut got);
+            assert_eq!(got.text, want.text, "{mode:?} text of {text:?}");
+            assert_eq!(got.map.anchors, want.map.anchors, "{mode:?} anchors of {text:?}");
+            assert_eq!(got.capitalised, want.capitalised, "{mode:?} capitalised of {text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn same_as_reference_on_tricky_text(text in palette_text()) {
+            assert_same_as_reference(&text);
+        }
+
+        #[test]
+        fn same_as_reference_on_ascii(text in "[a-zA-Z0-9 '`.,_\\-\t\n]{0,80}") {
+            assert_same_as_reference(&text);
+        }
+
+        #[test]
+        fn same_as_reference_on_any_text(text in "\\PC{0,64}") {
+            assert_same_as_reference(&text);
+        }
+
+        #[test]
+        fn same_as_reference_on_any_chars(text in proptest::prelude::any::<String>()) {
+            assert_same_as_reference(&text);
+        }
+    }
+
+    #[test]
+    fn same_as_reference_on_every_bmp_char_in_context() {
+        // Every character alone, after a letter, and between letters: the
+        // per-character cache covers the BMP, so check all of it once.
+        for c in ('\0'..='\u{ffff}').chain(['\u{1d400}', '\u{1f600}', '\u{10ffff}']) {
+            assert_same_as_reference(&format!("{c}"));
+            assert_same_as_reference(&format!("Ab{c}"));
+            assert_same_as_reference(&format!("a {c}b"));
+        }
     }
 }
