@@ -23,6 +23,52 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto");
 
     embed_default_dictionary(&out_dir)?;
+    engine_fingerprint()?;
+    Ok(())
+}
+
+/// Sets `ENTEX_ENGINE_FINGERPRINT`: a hash of the code that decides what a
+/// compiled dictionary holds and how it is read (folding, compiling,
+/// matching). A precompiled artefact records it and is refused by a binary
+/// with a different one, since that binary might compile the same sources
+/// differently. FNV-1a over sorted paths and contents: no dependency, and
+/// stable for as long as the files are.
+fn engine_fingerprint() -> Result<(), Box<dyn std::error::Error>> {
+    let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?);
+    let mut files = Vec::new();
+    for dir in ["src/text", "src/dictionary", "src/matcher"] {
+        println!("cargo:rerun-if-changed={dir}");
+        collect_rust_files(&root.join(dir), &mut files)?;
+    }
+    let matcher = root.join("src/matcher.rs");
+    println!("cargo:rerun-if-changed=src/matcher.rs");
+    if matcher.exists() {
+        files.push(matcher);
+    }
+    files.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in &files {
+        let relative = file.strip_prefix(&root)?.to_string_lossy().into_owned();
+        for byte in relative.bytes().chain([0]).chain(std::fs::read(file)?).chain([0]) {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    println!("cargo:rustc-env=ENTEX_ENGINE_FINGERPRINT={hash:016x}");
+    Ok(())
+}
+
+fn collect_rust_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> Result<(), Box<dyn std::error::Error>> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_rust_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
     Ok(())
 }
 

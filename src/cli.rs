@@ -1,4 +1,5 @@
-//! The commands: `serve`, `extract`, `check`, `healthcheck`. Each turns its
+//! The commands: `serve`, `extract`, `normalize`, `check`, `compile`,
+//! `healthcheck`. Each turns its
 //! typed arguments into calls on the library and an exit code.
 
 use std::{
@@ -14,7 +15,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    config::{CheckArgs, Command, ExtractArgs, HealthcheckArgs, NormalizeArgs, ServeArgs},
+    config::{CheckArgs, Command, CompileArgs, ExtractArgs, HealthcheckArgs, NormalizeArgs, ServeArgs},
     dictionary::{self, Dictionary, LoadError},
     matcher::MatchKind,
     resolve::{ResolveOptions, TypeFilter},
@@ -32,13 +33,14 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(args),
         Command::Extract(args) => extract(args),
         Command::Check(args) => check(args),
+        Command::Compile(args) => compile(args),
         Command::Normalize(args) => normalize(args),
         Command::Healthcheck(args) => healthcheck(args),
     }
 }
 
-fn load_dictionary(paths: &[std::path::PathBuf], with_default: bool) -> anyhow::Result<Dictionary> {
-    dictionary::load(paths, with_default).map_err(|error: LoadError| {
+fn load_dictionary(origin: &dictionary::Origin) -> anyhow::Result<Dictionary> {
+    origin.load().map_err(|error: LoadError| {
         for problem in &error.problems {
             tracing::error!(%problem, "dictionary problem");
         }
@@ -55,7 +57,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let telemetry =
         telemetry::init(args.log_format, &args.log_level, args.otlp_endpoint.as_deref()).map_err(anyhow::Error::msg)?;
     args.validate().map_err(anyhow::Error::msg).context("invalid configuration")?;
-    let dictionary = load_dictionary(&args.dictionary.dictionaries, args.dictionary.with_default())?;
+    let dictionary = load_dictionary(&args.dictionary.origin())?;
     let served = runtime.block_on(async {
         let app = Application::build(args, Arc::new(dictionary)).await?;
         app.run_until_stopped(shutdown_signal()).await
@@ -127,7 +129,7 @@ const EXTRACT_CHUNK: usize = 256;
 
 fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
     let _telemetry = telemetry::init(crate::config::LogFormat::Text, "warn", None).map_err(anyhow::Error::msg)?;
-    let dictionary = load_dictionary(&args.dictionary.dictionaries, args.dictionary.with_default())?;
+    let dictionary = load_dictionary(&args.dictionary.origin())?;
     let filter = TypeFilter::new(args.entity_types.clone());
     let input: Box<dyn BufRead> = if args.input.as_os_str() == "-" {
         Box::new(BufReader::new(io::stdin().lock()))
@@ -241,7 +243,7 @@ struct OutputCandidate<'a> {
 
 fn normalize(args: NormalizeArgs) -> anyhow::Result<ExitCode> {
     let _telemetry = telemetry::init(crate::config::LogFormat::Text, "warn", None).map_err(anyhow::Error::msg)?;
-    let dictionary = load_dictionary(&args.dictionary.dictionaries, args.dictionary.with_default())?;
+    let dictionary = load_dictionary(&args.dictionary.origin())?;
     let options = ResolveOptions { types: TypeFilter::new(args.entity_types.clone()), min_score: args.min_score };
     let input: Box<dyn BufRead> = if args.input.as_os_str() == "-" {
         Box::new(BufReader::new(io::stdin().lock()))
@@ -321,6 +323,38 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+fn compile(args: CompileArgs) -> anyhow::Result<ExitCode> {
+    let with_default = !args.no_default_dictionary;
+    if args.files.is_empty() && !with_default {
+        anyhow::bail!("nothing to compile: give dictionary files, or drop --no-default-dictionary");
+    }
+    let started = std::time::Instant::now();
+    let dictionary = match dictionary::read_sources(&args.files, with_default).and_then(|s| dictionary::build(&s)) {
+        Ok(dictionary) => dictionary,
+        Err(error) => {
+            for problem in &error.problems {
+                println!("{problem}");
+            }
+            println!("{} problem(s); nothing was written", error.problems.len());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    dictionary::artefact::write(&dictionary, &args.output)?;
+    let info = dictionary.info();
+    let bytes = std::fs::metadata(&args.output).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "compiled: {} entities, {} aliases from {} source(s); version {}; {} ({:.1} MiB) in {:.2} s",
+        info.entity_count,
+        info.alias_count,
+        info.sources.len(),
+        info.version,
+        args.output.display(),
+        bytes as f64 / (1024.0 * 1024.0),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn healthcheck(args: HealthcheckArgs) -> anyhow::Result<ExitCode> {

@@ -1,4 +1,5 @@
-//! Live dictionary reload: rebuild from the configured sources off the
+//! Live dictionary reload: rebuild from the configured sources (or re-read
+//! the configured precompiled artefact) off the
 //! request path, then swap atomically; a dictionary with problems never
 //! replaces the one being served.
 //!
@@ -11,14 +12,13 @@
 //! the admin caller, and leaves health SERVING: the old dictionary is fine.
 
 use std::{
-    path::PathBuf,
     sync::Arc,
     time::{Duration, SystemTime},
 };
 
 use crate::{
     catalog::Catalog,
-    dictionary::{self, DictionaryInfo, Location, Problem},
+    dictionary::{DictionaryInfo, Location, Origin, Problem},
     metrics::Metrics,
 };
 
@@ -37,14 +37,13 @@ pub struct ReloadOutcome {
 pub struct Reloader {
     catalog: Arc<Catalog>,
     metrics: Arc<Metrics>,
-    paths: Vec<PathBuf>,
-    with_default: bool,
+    origin: Origin,
     serial: tokio::sync::Mutex<()>,
 }
 
 impl Reloader {
-    pub fn new(catalog: Arc<Catalog>, metrics: Arc<Metrics>, paths: Vec<PathBuf>, with_default: bool) -> Self {
-        Self { catalog, metrics, paths, with_default, serial: tokio::sync::Mutex::new(()) }
+    pub fn new(catalog: Arc<Catalog>, metrics: Arc<Metrics>, origin: Origin) -> Self {
+        Self { catalog, metrics, origin, serial: tokio::sync::Mutex::new(()) }
     }
 
     /// Rebuilds and, if the build succeeds, swaps. `trigger` names the cause
@@ -52,9 +51,9 @@ impl Reloader {
     pub async fn reload(&self, trigger: &'static str) -> ReloadOutcome {
         let _one_at_a_time = self.serial.lock().await;
         let previous_version = self.catalog.snapshot().info().version.clone();
-        let (paths, with_default) = (self.paths.clone(), self.with_default);
+        let origin = self.origin.clone();
         tracing::info!(trigger, "reloading the dictionary");
-        let built = tokio::task::spawn_blocking(move || dictionary::load(&paths, with_default)).await;
+        let built = tokio::task::spawn_blocking(move || origin.load()).await;
         let problems = match built {
             Ok(Ok(dictionary)) => {
                 let current = dictionary.info().clone();
@@ -91,7 +90,8 @@ impl Reloader {
     /// file's modification time and length (following symlinks, so a
     /// Kubernetes ConfigMap's atomic symlink swap is seen).
     fn fingerprint(&self) -> Vec<Option<(SystemTime, u64)>> {
-        self.paths
+        self.origin
+            .files()
             .iter()
             .map(|p| std::fs::metadata(p).ok().map(|m| (m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len())))
             .collect()
@@ -101,8 +101,8 @@ impl Reloader {
     /// changed. Polling, not inotify: it sees ConfigMap symlink swaps and
     /// network volumes alike, and costs one `stat` per file per interval.
     pub async fn watch(self: Arc<Self>, interval: Duration) {
-        if self.paths.is_empty() {
-            tracing::warn!("--watch given but no --dictionary files to watch");
+        if self.origin.files().is_empty() {
+            tracing::warn!("--watch given but no --dictionary or --compiled file to watch");
             return;
         }
         let mut seen = self.fingerprint();

@@ -86,12 +86,7 @@ impl Application {
         let metrics = Metrics::new();
         metrics.record_initial_load(dictionary.info());
         let catalog = Arc::new(Catalog::new(dictionary));
-        let reloader = Arc::new(Reloader::new(
-            catalog.clone(),
-            metrics.clone(),
-            settings.dictionary.dictionaries.clone(),
-            settings.dictionary.with_default(),
-        ));
+        let reloader = Arc::new(Reloader::new(catalog.clone(), metrics.clone(), settings.dictionary.origin()));
         Ok(Self { listener, metrics_listener, admin_listener, settings, catalog, workers, metrics, reloader })
     }
 

@@ -87,6 +87,10 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
     }
     mark_descriptor_tails(&mut entries);
     builder.derive_surnames(&mut entries, &mut keys);
+    drop(keys);
+    // Sorted, a key is found by binary search (Dictionary::entry): no map
+    // holding a second copy of every key.
+    entries.sort_unstable_by(|a, b| a.key.cmp(&b.key));
     let variants = build_variants(&entries)?;
 
     let decorated = decorated_forms(&entries);
@@ -101,8 +105,7 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
         })?;
 
     let info = builder.info(sources, &entries, &automaton, started);
-    let dictionary =
-        Dictionary { entities: builder.entities, entries, keys, pattern_entries, automaton, variants, info };
+    let dictionary = Dictionary { entities: builder.entities, entries, pattern_entries, automaton, variants, info };
     let info = &dictionary.info;
     tracing::info!(
         version = %info.version,
@@ -569,15 +572,14 @@ fn build_variants(entries: &[KeyEntry]) -> Result<Option<VariantIndex>, LoadErro
     if variant_entries.is_empty() {
         return Ok(None);
     }
-    let keys: HashMap<String, u32> =
-        variant_entries.iter().enumerate().map(|(i, v)| (v.key.clone(), i as u32)).collect();
+    variant_entries.sort_unstable_by(|a, b| a.key.cmp(&b.key));
     let automaton = Scanner::build(variant_entries.iter().map(|v| v.key.as_str())).map_err(|e| LoadError {
         problems: vec![Problem {
             at: Location { source: Arc::from("<variant automaton>"), line: 0 },
             message: format!("cannot build the variant automaton: {e}"),
         }],
     })?;
-    Ok(Some(VariantIndex { entries: variant_entries, keys, automaton }))
+    Ok(Some(VariantIndex { entries: variant_entries, automaton }))
 }
 
 fn hex(bytes: &[u8]) -> String {

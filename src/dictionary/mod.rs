@@ -7,7 +7,9 @@
 //! - It was built whole from sources that had no problem at all; a
 //!   dictionary with problems never exists (see [`compile::build`]).
 //! - Entity ids are unique; every `parent` names an entity of the dictionary.
-//! - Each folded alias key maps to one [`KeyEntry`]; two entities share a key
+//! - Each folded alias key has one [`KeyEntry`]; entries are sorted by key
+//!   (so a key is found by binary search, with no second copy of every key
+//!   in a hash map); two entities share a key
 //!   only when both declared the alias `short_form` (or their case-sensitive
 //!   spellings differ), so a non-shared key links to exactly one entity.
 //! - The automaton's pattern `i` is the key of `entries[pattern_entries[i]]`.
@@ -15,14 +17,15 @@
 //! It is immutable once built and shared through `Arc`; a new dictionary is a
 //! new value, swapped in whole by [`crate::catalog`].
 
+pub mod artefact;
 pub mod compile;
 pub mod model;
 pub mod parse;
 pub mod scanner;
 
 use std::{
-    collections::{BTreeMap, HashMap},
-    path::Path,
+    collections::BTreeMap,
+    path::{Path, PathBuf},
     time::{Duration, SystemTime},
 };
 
@@ -75,8 +78,39 @@ pub fn load(paths: &[impl AsRef<Path>], with_default: bool) -> Result<Dictionary
     build(&read_sources(paths, with_default)?)
 }
 
+/// Where a server's dictionary comes from; reloads read the same place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Source files, after the embedded default when `with_default`.
+    Sources { paths: Vec<PathBuf>, with_default: bool },
+    /// A precompiled artefact ([`artefact`]).
+    Compiled(PathBuf),
+}
+
+impl Origin {
+    /// Builds (sources) or reads and validates (artefact) the dictionary.
+    ///
+    /// # Errors
+    ///
+    /// Every problem, located by file (and line, for sources).
+    pub fn load(&self) -> Result<Dictionary, LoadError> {
+        match self {
+            Self::Sources { paths, with_default } => load(paths, *with_default),
+            Self::Compiled(path) => artefact::read(path),
+        }
+    }
+
+    /// The files whose change means the dictionary changed.
+    pub fn files(&self) -> &[PathBuf] {
+        match self {
+            Self::Sources { paths, .. } => paths,
+            Self::Compiled(path) => std::slice::from_ref(path),
+        }
+    }
+}
+
 /// A canonical entity of a compiled dictionary.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Entity {
     pub id: EntityId,
     pub entity_type: EntityType,
@@ -92,7 +126,7 @@ pub struct Entity {
 pub type EntityIndex = u32;
 
 /// One entity's claim on a folded key, with the options of its aliases.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Target {
     pub entity: EntityIndex,
     /// Spellings of this entity that fold to the key, as written.
@@ -169,7 +203,7 @@ impl Target {
 }
 
 /// Every claim on one folded key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct KeyEntry {
     /// Padded folded key, e.g. `" kataib hezbollah "`.
     pub key: String,
@@ -179,7 +213,7 @@ pub struct KeyEntry {
 }
 
 /// A compiled dictionary source, as reported by `GetDictionaryInfo`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SourceInfo {
     pub name: String,
     pub sha256: String,
@@ -208,19 +242,23 @@ pub struct DictionaryInfo {
 #[derive(Debug)]
 pub struct VariantIndex {
     /// Skeleton keys and their claims (never two entities, unless all
-    /// claims are short forms).
+    /// claims are short forms), sorted by key.
     pub entries: Vec<KeyEntry>,
-    pub keys: HashMap<String, u32>,
     /// Pattern `i` is `entries[i].key`.
     pub automaton: Scanner,
+}
+
+/// The entry for `key` in entries sorted by key.
+fn find_sorted<'e>(entries: &'e [KeyEntry], key: &str) -> Option<&'e KeyEntry> {
+    entries.binary_search_by(|e| e.key.as_str().cmp(key)).ok().map(|i| &entries[i])
 }
 
 /// A compiled, immutable dictionary. See the module invariants.
 #[derive(Debug)]
 pub struct Dictionary {
     pub(crate) entities: Vec<Entity>,
+    /// Sorted by key.
     pub(crate) entries: Vec<KeyEntry>,
-    pub(crate) keys: HashMap<String, u32>,
     pub(crate) pattern_entries: Vec<u32>,
     pub(crate) automaton: Scanner,
     pub(crate) variants: Option<VariantIndex>,
@@ -242,13 +280,13 @@ impl Dictionary {
 
     /// The claims on a padded folded key, if any alias or phrase folds to it.
     pub fn entry(&self, key: &str) -> Option<&KeyEntry> {
-        self.keys.get(key).map(|&i| &self.entries[i as usize])
+        find_sorted(&self.entries, key)
     }
 
     /// The claims on a skeleton key ([`crate::text::skeleton`]).
     pub fn variant_entry(&self, skeleton: &str) -> Option<&KeyEntry> {
         let variants = self.variants.as_ref()?;
-        variants.keys.get(skeleton).map(|&i| &variants.entries[i as usize])
+        find_sorted(&variants.entries, skeleton)
     }
 
     /// Every folded key with its claims (for fuzzy resolution).
@@ -271,6 +309,6 @@ impl Dictionary {
         let variants = self.variants.as_ref().map_or(0, |v| {
             v.automaton.heap_bytes() + v.entries.iter().map(|e| e.key.len() * 2 + e.targets.len() * 64).sum::<usize>()
         });
-        self.automaton.heap_bytes() + entries + entities + self.keys.len() * 16 + variants
+        self.automaton.heap_bytes() + entries + entities + variants
     }
 }

@@ -37,7 +37,8 @@ impl fmt::Display for Problem {
 
 /// A canonical entity id: lowercase ASCII letters, digits and `:._-`,
 /// 1–128 bytes, e.g. `org:kataib-hezbollah`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct EntityId(String);
 
 impl EntityId {
@@ -67,7 +68,8 @@ impl fmt::Display for EntityId {
 
 /// An entity type: an uppercase ASCII word (`ORG`, `PER`, `LOC`, or any type
 /// a dictionary brings), 1–32 bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct EntityType(String);
 
 impl EntityType {
@@ -84,6 +86,34 @@ impl EntityType {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+// Deserialised ids and types (from a precompiled artefact) go through the
+// same checks as parsed ones.
+impl TryFrom<String> for EntityId {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, String> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<EntityId> for String {
+    fn from(id: EntityId) -> Self {
+        id.0
+    }
+}
+
+impl TryFrom<String> for EntityType {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, String> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<EntityType> for String {
+    fn from(t: EntityType) -> Self {
+        t.0
     }
 }
 

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod cli;
+mod compiled;
 mod dictionary;
 mod extract;
 mod health_reflection;
