@@ -52,7 +52,7 @@ pub use offsets::{OffsetMap, Span, UnitCounter};
 pub use stages::CaseMode;
 
 use offsets::Anchor;
-use stages::{Piece, expand, is_apostrophe};
+use stages::{Piece, expand};
 
 /// Folded text and the map back to the text it came from.
 #[derive(Debug, Clone, Default)]
@@ -102,47 +102,56 @@ pub fn fold_key(text: &str, mode: CaseMode) -> String {
 /// between spaces: `"Iran, Iraq"` folds to `" iran | iraq "`.
 pub const PUNCT_MARK: char = '|';
 
-/// How an ASCII byte folds.
-#[derive(Clone, Copy)]
-enum AsciiClass {
-    /// Letter or digit (folded by the run copy in `Folder::run`).
-    Word,
-    Space,
-    Punct,
-    Apostrophe,
-}
+/// Class bits of an ASCII byte, one table lookup per byte.
+const WORD: u8 = 1;
+/// An ASCII capital (always also [`WORD`]).
+const UPPER: u8 = 2;
+const SPACE: u8 = 4;
+const PUNCT: u8 = 8;
+const APOSTROPHE: u8 = 16;
 
-const ASCII: [AsciiClass; 128] = {
-    let mut table = [AsciiClass::Punct; 128];
+/// How each byte below 0x80 folds: letters and digits are copied (and
+/// lowercased), whitespace, controls, `-` and `_` are soft separators, `'`
+/// and `` ` `` are apostrophes, everything else is hard punctuation.
+const ASCII: [u8; 128] = {
+    let mut table = [PUNCT; 128];
     let mut b = 0u8;
     while b < 128 {
-        table[b as usize] = if b.is_ascii_alphanumeric() {
-            AsciiClass::Word
+        table[b as usize] = if b.is_ascii_uppercase() {
+            WORD | UPPER
+        } else if b.is_ascii_alphanumeric() {
+            WORD
         } else if b == b'\'' || b == b'`' {
-            AsciiClass::Apostrophe
+            APOSTROPHE
         } else if b <= b' ' || b == 0x7f || b == b'-' || b == b'_' {
-            AsciiClass::Space
+            SPACE
         } else {
-            AsciiClass::Punct
+            PUNCT
         };
         b += 1;
     }
     table
 };
 
+/// The text ends in a space (always true of the leading pad).
+fn ends_in_space(out: &str) -> bool {
+    out.as_bytes().last() == Some(&b' ')
+}
+
 /// Appends a soft separator: one space, unless the text already ends in one.
 fn push_space(out: &mut String) {
-    if !out.ends_with(' ') {
+    if !ends_in_space(out) {
         out.push(' ');
     }
 }
 
 /// Appends a hard separator: `" | "`, merged with any separator before it.
 fn push_punct(out: &mut String) {
-    if out.ends_with("| ") {
+    let bytes = out.as_bytes();
+    if bytes.ends_with(b"| ") {
         return;
     }
-    if !out.ends_with(' ') {
+    if bytes.last() != Some(&b' ') {
         out.push(' ');
     }
     out.push(PUNCT_MARK);
@@ -158,54 +167,76 @@ struct Folder<'o> {
 
 impl Folder<'_> {
     fn run(&mut self, text: &str) {
+        // Clean text folds to at most its own length plus the two pads;
+        // anything longer (expansions, " | ") grows as usual.
+        self.out.reserve(text.len() + 2);
         // Leading pad: one synthetic space with no original extent.
         self.out.push(' ');
         self.anchors.push(Anchor { norm: 0, norm_len: 1, orig: 0, orig_len: 0 });
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            let b = bytes[i];
+            i = self.plain_run(text, i);
+            let Some(&b) = bytes.get(i) else { break };
             if b < 0x80 {
-                match ASCII[b as usize] {
-                    AsciiClass::Word => {
-                        // A whole run of ASCII letters and digits at once:
-                        // copied, then lowercased in place (one byte in, one
-                        // out, so no anchor).
-                        if b.is_ascii_uppercase() && self.out.ends_with(' ') {
-                            self.capitalised.push(self.out.len() as u32);
-                        }
-                        let run = bytes[i..].iter().position(|c| !c.is_ascii_alphanumeric()).unwrap_or(bytes.len() - i);
-                        let norm = self.out.len();
-                        self.out.push_str(&text[i..i + run]);
-                        if self.mode == CaseMode::Fold {
-                            self.out[norm..].make_ascii_lowercase();
-                        }
-                        i += run;
-                        continue;
-                    }
-                    AsciiClass::Space if b == b' ' && !self.out.ends_with(' ') => self.out.push(' '),
-                    AsciiClass::Space => self.separator(i, 1, push_space),
-                    AsciiClass::Punct => self.separator(i, 1, push_punct),
-                    AsciiClass::Apostrophe => self.apostrophe(text, i, 1),
+                // `plain_run` never stops at a letter or digit.
+                debug_assert_eq!(ASCII[usize::from(b)] & WORD, 0);
+                match ASCII[usize::from(b)] {
+                    SPACE => self.separator(i, 1, push_space),
+                    APOSTROPHE => self.apostrophe(text, i, 1),
+                    _ => self.separator(i, 1, push_punct),
                 }
                 i += 1;
                 continue;
             }
             let c = text[i..].chars().next().expect("i is a char boundary below len");
             let len = c.len_utf8();
-            if is_apostrophe(c) {
+            let folding = stages::folding(c, self.mode);
+            if folding.apostrophe {
                 self.apostrophe(text, i, len);
             } else {
-                self.unicode_char(c, i, len);
+                self.unicode_char(c, &folding, i, len);
             }
             i += len;
         }
         // Trailing pad, unless a separator already ended the text.
-        if !self.out.ends_with(' ') {
+        if !ends_in_space(self.out) {
             let norm = self.out.len() as u32;
             self.out.push(' ');
             self.anchors.push(Anchor { norm, norm_len: 1, orig: text.len() as u32, orig_len: 0 });
         }
+    }
+
+    /// Copies the longest run from `start` of ASCII letters, digits and
+    /// single spaces that each follow a letter or digit, and returns where it
+    /// stopped. Such a run folds byte for byte (lowercased), so it needs no
+    /// anchor and no per-byte dispatch: most of an English article is one
+    /// run per clause. Capitals opening a word are recorded on the way.
+    fn plain_run(&mut self, text: &str, start: usize) -> usize {
+        let bytes = text.as_bytes();
+        let base = self.out.len();
+        let mut after_word = !ends_in_space(self.out);
+        let mut i = start;
+        while let Some(&b) = bytes.get(i) {
+            let class = ASCII.get(usize::from(b)).copied().unwrap_or(0);
+            let word = class & WORD != 0;
+            // A second space in a row collapses: that needs an anchor.
+            if !(word || (b == b' ' && after_word)) {
+                break;
+            }
+            if class & UPPER != 0 && !after_word {
+                self.capitalised.push((base + i - start) as u32);
+            }
+            after_word = word;
+            i += 1;
+        }
+        if i > start {
+            self.out.push_str(&text[start..i]);
+            if self.mode == CaseMode::Fold {
+                self.out[base..].make_ascii_lowercase();
+            }
+        }
+        i
     }
 
     /// A separator of `len` original bytes at `orig`, appended by `push`.
@@ -220,7 +251,7 @@ impl Folder<'_> {
 
     fn apostrophe(&mut self, text: &str, orig: usize, len: usize) {
         let rest = &text[orig + len..];
-        let after_letter = !self.out.ends_with(' ');
+        let after_letter = !ends_in_space(self.out);
         let before_letter = rest.chars().next().is_some_and(char::is_alphanumeric);
         let modifier = text[orig..].chars().next().is_some_and(is_modifier_apostrophe);
         if !before_letter && after_letter && self.out.ends_with(['s', 'S']) {
@@ -247,17 +278,28 @@ impl Folder<'_> {
         rev.next().is_some() && rev.next() == Some(' ')
     }
 
-    fn unicode_char(&mut self, c: char, orig: usize, len: usize) {
+    fn unicode_char(&mut self, c: char, folding: &stages::Folding, orig: usize, len: usize) {
         let norm = self.out.len();
-        if self.out.ends_with(' ') && c.is_uppercase() {
+        if folding.upper && ends_in_space(self.out) {
             self.capitalised.push(norm as u32);
         }
-        let (out, mode) = (&mut *self.out, self.mode);
-        expand(c, mode, &mut |piece| match piece {
+        let out = &mut *self.out;
+        let mut emit = |piece: Piece| match piece {
             Piece::Word(w) => out.push(w),
             Piece::Space => push_space(out),
             Piece::Punct => push_punct(out),
-        });
+        };
+        match folding.pieces() {
+            // The common case (an accented letter, an Arabic letter):
+            // one letter of the same UTF-8 length keeps the byte-for-byte
+            // correspondence, so no anchor.
+            Some(&[Piece::Word(w)]) if w.len_utf8() == len => {
+                emit(Piece::Word(w));
+                return;
+            }
+            Some(pieces) => pieces.iter().for_each(|&piece| emit(piece)),
+            None => expand(c, self.mode, &mut emit),
+        }
         // One character of the same UTF-8 length keeps the byte-for-byte
         // correspondence; any other shape needs an anchor.
         let produced = &self.out[norm..];

@@ -24,6 +24,19 @@
 //! Apostrophes are not handled here: whether one joins a word (`Kata'ib`) or
 //! splits it (`Hezbollah's`) depends on its neighbours, so [`super::fold`]
 //! decides with [`is_apostrophe`].
+//!
+//! # Cost
+//!
+//! [`expand`] walks NFKD, case folding, NFKD again and general-category
+//! lookups through iterators: about 0.1–0.5 µs a character, which made
+//! non-ASCII text fold at ~50 MB/s. [`folding`] therefore serves every BMP
+//! character from a table of its pieces, built one 256-character page at a
+//! time on the first use of a page (≤ ~0.1 ms each) and shared, immutable,
+//! by every thread: at most 2 × 256 pages of 4 KiB (both case modes), and in
+//! practice the handful a script uses. Characters outside the BMP (emoji,
+//! mathematical letters) are rare enough to run [`expand`] each time.
+
+use std::sync::OnceLock;
 
 use unicode_general_category::{GeneralCategory, get_general_category};
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
@@ -79,6 +92,72 @@ pub fn expand(c: char, mode: CaseMode, emit: &mut impl FnMut(Piece)) {
             }
         }
     });
+}
+
+/// The most pieces a [`Folding`] holds: enough for `ß` -> `ss`, `ﬃ` and `…`;
+/// longer expansions (the Arabic ligatures `ﷺ`, `ﷻ`, `﷽`, `㍱`-style squares)
+/// are rare and run [`expand`] again.
+const MAX_PIECES: usize = 3;
+
+/// One character's stage 1–5 output, with the two facts about the character
+/// itself that folding asks next to it.
+#[derive(Debug, Clone, Copy)]
+pub struct Folding {
+    pieces: [Piece; MAX_PIECES],
+    /// Pieces used; `u8::MAX` when they did not fit.
+    len: u8,
+    /// `char::is_uppercase`: a capital opening a word marks it capitalised.
+    pub upper: bool,
+    /// [`is_apostrophe`]: folding decides such a character by its context.
+    pub apostrophe: bool,
+}
+
+impl Folding {
+    const EMPTY: Folding = Folding { pieces: [Piece::Space; MAX_PIECES], len: 0, upper: false, apostrophe: false };
+
+    fn of(c: char, mode: CaseMode) -> Folding {
+        let mut folding = Folding { upper: c.is_uppercase(), apostrophe: is_apostrophe(c), ..Folding::EMPTY };
+        expand(c, mode, &mut |piece| match folding.pieces.get_mut(usize::from(folding.len)) {
+            Some(slot) => {
+                *slot = piece;
+                folding.len += 1;
+            }
+            None => folding.len = u8::MAX,
+        });
+        folding
+    }
+
+    /// The pieces, or `None` when there were more than fit (run [`expand`]).
+    pub fn pieces(&self) -> Option<&[Piece]> {
+        self.pieces.get(..usize::from(self.len))
+    }
+}
+
+/// A 256-character block of the BMP, for one case mode.
+type Page = [Folding; 256];
+
+/// `[mode][code point >> 8]`, each filled on first use.
+static PAGES: [[OnceLock<Box<Page>>; 256]; 2] = [const { [const { OnceLock::new() }; 256] }; 2];
+
+/// What [`expand`] gives for `c`, plus [`Folding::upper`] and
+/// [`Folding::apostrophe`]; from the shared page table for the BMP (see the
+/// module's "Cost").
+pub fn folding(c: char, mode: CaseMode) -> Folding {
+    let cp = c as u32;
+    if cp > 0xFFFF {
+        return Folding::of(c, mode);
+    }
+    let page = PAGES[mode as usize][(cp >> 8) as usize].get_or_init(|| {
+        let mut page = Box::new([Folding::EMPTY; 256]);
+        for (low, slot) in (0u32..).zip(page.iter_mut()) {
+            // Surrogates are not chars and are never looked up.
+            if let Some(c) = char::from_u32(cp & !0xFF | low) {
+                *slot = Folding::of(c, mode);
+            }
+        }
+        page
+    });
+    page[(cp & 0xFF) as usize]
 }
 
 /// Stages 3–5 for one already-decomposed character.
@@ -191,6 +270,21 @@ mod tests {
         ];
         for (name, c, mode, want) in rows {
             assert_eq!(pieces(*c, *mode), *want, "{name}: {c:?}");
+        }
+    }
+
+    #[test]
+    fn cached_folding_is_expand() {
+        let rows = ['a', 'é', 'ß', 'İ', 'ﬃ', '…', '\u{200C}', '’', 'ﷺ', 'Ｑ', '😀', '𝐀'];
+        for c in rows {
+            for mode in [CaseMode::Fold, CaseMode::Preserve] {
+                let mut want = Vec::new();
+                expand(c, mode, &mut |p| want.push(p));
+                let folding = folding(c, mode);
+                assert_eq!(folding.pieces().map(<[Piece]>::to_vec).unwrap_or_else(|| want.clone()), want, "{c:?}");
+                assert_eq!(folding.pieces().is_none(), want.len() > MAX_PIECES, "{c:?}");
+                assert_eq!((folding.upper, folding.apostrophe), (c.is_uppercase(), is_apostrophe(c)), "{c:?}");
+            }
         }
     }
 
