@@ -203,25 +203,41 @@ pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Dictionary, LoadError> {
         )));
     }
     let payload = reader.rest;
-    if xxh3_64(payload) != checksum {
+    let mut sections = Reader { rest: payload };
+    let mut section = || sections.u64().and_then(|n| usize::try_from(n).ok()).and_then(|n| sections.take(n));
+    let (tables, main, variant) = (section(), section(), section());
+    // The checksum and the three decodings are independent, so they run
+    // side by side; decoding damaged bytes is safe (both decoders check
+    // lengths before allocating), and a checksum mismatch discards the
+    // result. The checksum is reported first: it explains any other fault.
+    let (intact, (tables, (main, variant))) = rayon::join(
+        || xxh3_64(payload) == checksum,
+        || {
+            rayon::join(
+                || tables.map(postcard::from_bytes::<TablesIn>),
+                || {
+                    rayon::join(
+                        || main.map(Scanner::from_bytes),
+                        // An empty section: the dictionary has no variant index.
+                        || variant.map(|bytes| (!bytes.is_empty()).then(|| Scanner::from_bytes(bytes))),
+                    )
+                },
+            )
+        },
+    );
+    if !intact {
         return Err(fail("is corrupt: its payload does not match its checksum".to_owned()));
     }
-    let mut sections = Reader { rest: payload };
-    let mut section = |what: &str| {
-        let len = sections.u64().and_then(|n| usize::try_from(n).ok());
-        len.and_then(|n| sections.take(n))
-            .ok_or_else(|| fail(format!("is inconsistent: the {what} section is cut short")))
-    };
-    let (tables, main, variant) = (section("tables")?, section("automaton")?, section("variant automaton")?);
-    let tables: TablesIn =
-        postcard::from_bytes(tables).map_err(|e| fail(format!("is inconsistent: its tables do not decode: {e}")))?;
-    let automaton = Scanner::from_bytes(main).map_err(|e| fail(format!("is inconsistent: {e}")))?;
-    let variants = match (tables.variant_entries, variant.is_empty()) {
-        (None, true) => None,
-        (Some(entries), false) => {
-            let automaton = Scanner::from_bytes(variant).map_err(|e| fail(format!("is inconsistent: variant {e}")))?;
-            Some(VariantIndex { entries, automaton })
-        }
+    let cut = |what: &str| fail(format!("is inconsistent: the {what} section is cut short"));
+    let tables = tables
+        .ok_or_else(|| cut("tables"))?
+        .map_err(|e| fail(format!("is inconsistent: its tables do not decode: {e}")))?;
+    let automaton = main.ok_or_else(|| cut("automaton"))?.map_err(|e| fail(format!("is inconsistent: {e}")))?;
+    let variant = variant.ok_or_else(|| cut("variant automaton"))?;
+    let variants = match (tables.variant_entries, variant) {
+        (None, None) => None,
+        (Some(entries), Some(Ok(automaton))) => Some(VariantIndex { entries, automaton }),
+        (Some(_), Some(Err(e))) => return Err(fail(format!("is inconsistent: variant {e}"))),
         _ => return Err(fail("is inconsistent: variant table and variant automaton disagree".to_owned())),
     };
     let facts = tables.facts;
@@ -310,7 +326,7 @@ fn check_consistency(dictionary: &Dictionary) -> Result<(), String> {
             ));
         }
     }
-    let ids: std::collections::HashSet<&str> = dictionary.entities.iter().map(|e| e.id.as_str()).collect();
+    let ids: foldhash::HashSet<&str> = dictionary.entities.iter().map(|e| e.id.as_str()).collect();
     if ids.len() != entity_count {
         return Err("an entity id is defined twice".to_owned());
     }
