@@ -123,8 +123,15 @@ pub fn skeleton_word(word: &str, out: &mut String) -> bool {
         _ => {}
     }
 
-    // Letters as classes: consonants mapped, vowels marked with b'*'.
-    let mut classes: Vec<u8> = Vec::with_capacity(bytes.len());
+    // One pass, no buffer: each letter becomes its class (consonants
+    // mapped, vowels marked), and classes collapse as they are appended.
+    // This runs for every capitalised word of a document.
+    let tail = out.len();
+    let mut last: Option<u8> = None; // last class appended for this word
+    let mut appended = 0;
+    let mut vowel_runs = 0;
+    let mut seen_vowel_run = false;
+    let mut in_vowel_run = false;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -142,46 +149,40 @@ pub fn skeleton_word(word: &str, out: &mut String) -> bool {
             (v, _) if is_vowel(v) => (if matches!(v, b'o' | b'u') { b'u' } else { b'a' }, 1),
             (c, _) => (c, 1),
         };
-        classes.push(class);
         i += width;
-    }
-
-    // Collapse: doubled consonants; vowel runs (first keeps back/front).
-    let mut collapsed: Vec<u8> = Vec::with_capacity(classes.len());
-    let mut seen_vowel_run = false;
-    let mut in_vowel_run = false;
-    for &class in &classes {
-        let vowel = matches!(class, b'a' | b'u' | b'*');
-        if vowel {
-            if !in_vowel_run {
-                collapsed.push(if seen_vowel_run {
-                    b'a'
-                } else if class == b'u' {
-                    b'u'
-                } else {
-                    b'a'
-                });
-                seen_vowel_run = true;
-            }
+        // Collapse: doubled consonants; vowel runs (first keeps back/front).
+        let push = if matches!(class, b'a' | b'u' | b'*') {
+            let first_of_run = !in_vowel_run;
             in_vowel_run = true;
-            continue;
-        }
-        in_vowel_run = false;
-        if collapsed.last() != Some(&class) {
-            collapsed.push(class);
-        }
+            if !first_of_run {
+                continue;
+            }
+            let vowel = if !seen_vowel_run && class == b'u' { b'u' } else { b'a' };
+            seen_vowel_run = true;
+            vowel_runs += 1;
+            vowel
+        } else {
+            in_vowel_run = false;
+            if last == Some(class) {
+                continue;
+            }
+            class
+        };
+        out.push(char::from(push));
+        last = Some(push);
+        appended += 1;
     }
     // Silent final h after a vowel.
-    if collapsed.len() >= 3 && collapsed.last() == Some(&b'h') && is_vowel_class(collapsed[collapsed.len() - 2]) {
-        collapsed.pop();
+    if appended >= 3 && last == Some(b'h') && is_vowel_class(out.as_bytes()[out.len() - 2]) {
+        out.pop();
+        appended -= 1;
     }
     // Unstressed vowel before one final consonant, when another vowel exists.
-    let n = collapsed.len();
-    let vowel_runs = collapsed.iter().filter(|&&c| is_vowel_class(c)).count();
-    if n >= 3 && vowel_runs >= 2 && !is_vowel_class(collapsed[n - 1]) && is_vowel_class(collapsed[n - 2]) {
-        collapsed.remove(n - 2);
+    let word = &out.as_bytes()[tail..];
+    let n = appended;
+    if n >= 3 && vowel_runs >= 2 && !is_vowel_class(word[n - 1]) && is_vowel_class(word[n - 2]) {
+        out.remove(tail + n - 2);
     }
-    out.extend(collapsed.iter().map(|&b| char::from(b)));
     true
 }
 

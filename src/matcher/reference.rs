@@ -1,0 +1,584 @@
+//! The matcher as it was before the performance work (commit 1294caf),
+//! kept verbatim as the reference the optimised [`super`] is held against:
+//! every optimisation must return the same mentions for every input (see
+//! the differential tests in `super::tests`). Its own copies of the
+//! skeleton and unit-counting code keep it independent of changes there.
+
+#![allow(clippy::all, dead_code)]
+
+use std::{cell::RefCell, collections::HashMap};
+
+use super::{MatchKind, Mention};
+use crate::{
+    dictionary::{Dictionary, EntityIndex, KeyEntry, Target, scanner::Found},
+    text::{
+        CaseMode, Folded, Span, fold_into, fold_key,
+        skeleton::{is_article, is_particle},
+    },
+};
+
+/// The reference `Dictionary::extract`.
+pub(super) fn extract<'d>(dictionary: &'d Dictionary, text: &str) -> Vec<Mention<'d>> {
+    dictionary.r_extract(text)
+}
+
+/// The old inherent methods, renamed (`r_`) so that none of them can
+/// resolve to the optimised methods of the same name.
+trait Reference {
+    fn r_extract<'d>(&'d self, text: &str) -> Vec<Mention<'d>>;
+    fn r_exact_candidates<'d>(&'d self, text: &str, folded: &Folded) -> Vec<Candidate<'d>>;
+    fn r_overrun(&self, candidate: &Candidate, haystack: &[u8]) -> bool;
+    fn r_entry_of(&self, found: Found) -> &KeyEntry;
+    fn r_longest_accepted<'d>(&'d self, longest: Found, text: &str, folded: &Folded) -> Option<Candidate<'d>>;
+    fn r_check<'d>(&'d self, found: Found, text: &str, folded: &Folded) -> Option<Candidate<'d>>;
+    fn r_variant_candidates<'d>(&'d self, folded: &Folded) -> Vec<Candidate<'d>>;
+    fn r_resolve_candidates<'d>(
+        &'d self,
+        text: &str,
+        folded: &Folded,
+        candidates: Vec<Candidate<'d>>,
+    ) -> Vec<Mention<'d>>;
+}
+
+thread_local! {
+    /// The fold buffer, reused across documents on each worker thread.
+    static REFERENCE_SCRATCH: RefCell<Folded> = RefCell::new(Folded::default());
+}
+
+/// A name found in folded text, before overlaps and short forms are
+/// resolved: its folded span (the name, without pad spaces) and the claims
+/// that passed the case and context checks.
+#[derive(Debug)]
+struct Candidate<'d> {
+    start: usize,
+    end: usize,
+    /// Claims that passed rules 4 and 5 (empty for an ignore phrase).
+    targets: Vec<&'d Target>,
+    variant: bool,
+    /// A Normalize-only alias: consumes its span, yields nothing.
+    normalize_only: bool,
+}
+
+impl Candidate<'_> {
+    fn names_nothing(&self) -> bool {
+        self.normalize_only
+    }
+}
+
+/// The full (non-short-form) mentions made so far in a document, indexed
+/// for short forms (rule 11): by every run of their words, and by entity.
+/// Insertion costs O(words²) per mention (names have a handful of words);
+/// a lookup is O(1), so a long document stays linear.
+#[derive(Default)]
+struct Antecedents<'f> {
+    /// Padded folded word run (a slice of the folded text, `" bagheri "`) ->
+    /// entities of the full mentions containing it, most recent last.
+    by_words: HashMap<&'f str, Vec<EntityIndex>>,
+    /// Entity -> sequence number of its most recent full mention.
+    last_of: HashMap<EntityIndex, usize>,
+    seen: usize,
+}
+
+/// How many recent antecedents a word run remembers: enough to tell apart
+/// the people of one story, bounded so a long document stays linear.
+const ANTECEDENTS_PER_WORDS: usize = 8;
+
+impl<'f> Antecedents<'f> {
+    /// Records a full mention of `entity` at folded `[start, end)`.
+    fn add(&mut self, entity: EntityIndex, folded: &'f str, start: usize, end: usize) {
+        self.seen += 1;
+        self.last_of.insert(entity, self.seen);
+        // Word starts and ends within the mention; each run of words, with
+        // the spaces around it, is a slice of the folded text.
+        let mut bounds = Vec::new();
+        let mut word_start = start;
+        for (i, b) in folded.as_bytes()[start..end].iter().enumerate() {
+            if *b == b' ' {
+                bounds.push((word_start, start + i));
+                word_start = start + i + 1;
+            }
+        }
+        bounds.push((word_start, end));
+        for (i, &(first, _)) in bounds.iter().enumerate() {
+            for &(_, last) in &bounds[i..] {
+                let entities = self.by_words.entry(&folded[first - 1..=last]).or_default();
+                entities.retain(|&e| e != entity);
+                entities.push(entity);
+                if entities.len() > ANTECEDENTS_PER_WORDS {
+                    entities.remove(0);
+                }
+            }
+        }
+    }
+}
+
+impl Reference for Dictionary {
+    /// Every mention in `text`, ordered by offset, never overlapping.
+    fn r_extract<'d>(&'d self, text: &str) -> Vec<Mention<'d>> {
+        REFERENCE_SCRATCH.with(|scratch| {
+            let mut folded = scratch.borrow_mut();
+            fold_into(text, CaseMode::Fold, &mut folded);
+            let mut candidates = self.r_exact_candidates(text, &folded);
+            let variants = self.r_variant_candidates(&folded);
+            if !variants.is_empty() {
+                candidates = merge_leftmost_longest(candidates, variants);
+            }
+            self.r_resolve_candidates(text, &folded, candidates)
+        })
+    }
+
+    /// Rules 1–8 over the folded text: leftmost-longest keys, with fallback
+    /// to shorter keys at the same start when checks fail.
+    fn r_exact_candidates<'d>(&'d self, text: &str, folded: &Folded) -> Vec<Candidate<'d>> {
+        let haystack = folded.text.as_bytes();
+        let mut candidates = Vec::new();
+        let mut pos = 0;
+        while pos < haystack.len() {
+            let Some(longest) = self.automaton.find_from(haystack, pos) else {
+                break;
+            };
+            match self.r_longest_accepted(longest, text, folded) {
+                // A Normalize-only name yields to a name that starts inside
+                // it and runs past it ("the East" in "the East Jerusalem
+                // office"): it only blocks names inside itself.
+                Some(candidate) if candidate.names_nothing() && self.r_overrun(&candidate, haystack) => {
+                    pos = longest.start + 1;
+                }
+                Some(candidate) => {
+                    // The trailing pad of this key is the leading pad of the next.
+                    pos = candidate.end;
+                    candidates.push(candidate);
+                }
+                None => pos = longest.start + 1,
+            }
+        }
+        candidates
+    }
+
+    /// Whether some key starts inside `candidate` and ends after it.
+    fn r_overrun(&self, candidate: &Candidate, haystack: &[u8]) -> bool {
+        self.automaton
+            .find_from(haystack, candidate.start)
+            .is_some_and(|m| m.start < candidate.end && m.end > candidate.end + 1)
+    }
+
+    fn r_entry_of(&self, found: Found) -> &KeyEntry {
+        &self.entries[self.pattern_entries[found.pattern] as usize]
+    }
+
+    /// The longest key at `longest.start()` whose claims pass the case,
+    /// context and descriptor checks (rule 7).
+    fn r_longest_accepted<'d>(&'d self, longest: Found, text: &str, folded: &Folded) -> Option<Candidate<'d>> {
+        let haystack = folded.text.as_bytes();
+        let mut found = longest;
+        loop {
+            if let Some(candidate) = self.r_check(found, text, folded) {
+                return Some(candidate);
+            }
+            // A shorter key at the same start must end before this one's
+            // trailing space; the shortest possible key is " x ".
+            let bound = found.end - 1;
+            if bound < found.start + 3 {
+                return None;
+            }
+            found = self.automaton.find_at(haystack, found.start, bound)?;
+        }
+    }
+
+    /// Rules 4–6 and 8 for one automaton match.
+    fn r_check<'d>(&'d self, found: Found, text: &str, folded: &Folded) -> Option<Candidate<'d>> {
+        let entry = self.r_entry_of(found);
+        let (start, end) = (found.start + 1, found.end - 1);
+        if entry.ignore {
+            return Some(Candidate { start, end, targets: Vec::new(), variant: false, normalize_only: false });
+        }
+        let (orig_start, orig_end) = folded.map.original_span(start, end);
+        let original = &text[orig_start..orig_end];
+        let mut preserved: Option<String> = None;
+        let before = &folded.text[..=found.start];
+        let mut applies = |target: &Target| {
+            (target.case_forms.is_none()
+                || target.case_matches(preserved.get_or_insert_with(|| fold_key(original, CaseMode::Preserve))))
+                && target.after.as_ref().is_none_or(|phrases| phrases.iter().any(|p| before.ends_with(p.as_str())))
+                && (!target.capitalised_tail || last_word_capitalised(text, folded, start, end))
+        };
+        let mut targets = Vec::new();
+        let mut names_nothing_here = false;
+        for target in &entry.targets {
+            if applies(target) {
+                if target.extract {
+                    targets.push(target);
+                } else {
+                    names_nothing_here = true;
+                }
+            }
+        }
+        // A Normalize-only alias ("the East", "al-Houthi" as a bare surname)
+        // is still a name: it consumes its span, so no shorter alias inside
+        // it ("Houthi") is reported in its place.
+        let normalize_only = targets.is_empty() && names_nothing_here;
+        (!targets.is_empty() || names_nothing_here).then_some(Candidate {
+            start,
+            end,
+            targets,
+            variant: false,
+            normalize_only,
+        })
+    }
+
+    /// Rule 10: runs of capitalised words (with the particles between them)
+    /// reduced to romanisation skeletons and matched against the variant
+    /// index.
+    fn r_variant_candidates<'d>(&'d self, folded: &Folded) -> Vec<Candidate<'d>> {
+        let Some(index) = &self.variants else { return Vec::new() };
+        let mut candidates = Vec::new();
+        let text = folded.text.as_str();
+        let mut skeleton = String::new();
+        let mut words: Vec<(usize, usize, usize)> = Vec::new(); // (skeleton start, folded start, folded end)
+        let mut covered_until = 0;
+        for &cap in &folded.capitalised {
+            let cap = cap as usize;
+            if cap < covered_until {
+                continue;
+            }
+            let run_start = leading_articles(text, cap);
+            covered_until = build_run(text, &folded.capitalised, run_start, &mut skeleton, &mut words);
+            if words.is_empty() {
+                continue;
+            }
+            let haystack = skeleton.as_bytes();
+            let mut pos = 0;
+            while let Some(found) = index.automaton.find_from(haystack, pos) {
+                pos = found.end - 1;
+                let entry = &index.entries[found.pattern];
+                // The key's pads are the spaces around its first and last words.
+                let first = words.partition_point(|w| w.0 <= found.start + 1) - 1;
+                let last = words.partition_point(|w| w.0 < found.end - 1) - 1;
+                let targets = entry.targets.iter().collect();
+                candidates.push(Candidate {
+                    start: words[first].1,
+                    end: words[last].2,
+                    targets,
+                    variant: true,
+                    normalize_only: false,
+                });
+            }
+        }
+        candidates
+    }
+
+    /// Rules 8, 9 and 11, left to right, into mentions.
+    fn r_resolve_candidates<'d>(
+        &'d self,
+        text: &str,
+        folded: &Folded,
+        candidates: Vec<Candidate<'d>>,
+    ) -> Vec<Mention<'d>> {
+        let mut mentions = Vec::with_capacity(candidates.len());
+        let mut antecedents = Antecedents::default();
+        let mut units = UnitCounter::new(text);
+        for candidate in candidates {
+            let Some(&first) = candidate.targets.first() else { continue };
+            let (entity, target, kind) = if first.short_form {
+                let short = &folded.text[candidate.start - 1..=candidate.end];
+                match resolve_short_form(self, &candidate.targets, short, &antecedents) {
+                    Some((entity, target)) => (entity, target, MatchKind::ShortForm),
+                    None => continue,
+                }
+            } else {
+                (first.entity, first, if candidate.variant { MatchKind::Variant } else { MatchKind::Normalized })
+            };
+            let (start, end) = folded.map.original_span(candidate.start, candidate.end);
+            let start = start - leading_modifier_letters(&text[..start]);
+            let end = end + trailing_punctuation(target, &text[end..]);
+            let original = &text[start..end];
+            let exact = target.written.iter().find(|w| *w == original);
+            let alias = exact.unwrap_or(&target.written[0]);
+            let kind = if kind == MatchKind::Normalized && exact.is_some() { MatchKind::Exact } else { kind };
+            if kind != MatchKind::ShortForm {
+                antecedents.add(entity, &folded.text, candidate.start, candidate.end);
+            }
+            mentions.push(Mention { entity, span: units.span(start, end), alias, kind });
+        }
+        mentions
+    }
+}
+
+/// Whether the last word of the folded span `[start, end)` begins, in the
+/// caller's text, with a capital letter.
+fn last_word_capitalised(text: &str, folded: &Folded, start: usize, end: usize) -> bool {
+    let word = folded.text[start..end].rfind(' ').map_or(start, |i| start + i + 1);
+    let width = folded.text[word..].chars().next().map_or(1, char::len_utf8);
+    let (original, _) = folded.map.original_span(word, word + width);
+    text[original..].chars().next().is_some_and(char::is_uppercase)
+}
+
+/// Where a name run starting with the capitalised word at `cap` really
+/// starts: up to two article words before it ("al-Houthi", "as-Sakhar").
+fn leading_articles(text: &str, cap: usize) -> usize {
+    let mut start = cap;
+    for _ in 0..2 {
+        let Some(space) = start.checked_sub(1) else { break };
+        let word_start = text[..space].rfind(' ').map_or(0, |i| i + 1);
+        let word = &text[word_start..space];
+        if word.is_empty() || !is_article(word) {
+            break;
+        }
+        start = word_start;
+    }
+    start
+}
+
+/// Builds the skeleton of the run of words starting at folded `start`:
+/// capitalised words and particles, until any other word or punctuation.
+/// Fills `skeleton` (padded) and `words`; returns where the run ended.
+fn build_run(
+    text: &str,
+    capitalised: &[u32],
+    start: usize,
+    skeleton: &mut String,
+    words: &mut Vec<(usize, usize, usize)>,
+) -> usize {
+    skeleton.clear();
+    words.clear();
+    skeleton.push(' ');
+    let mut pos = start;
+    while pos < text.len() {
+        let end = text[pos..].find(' ').map_or(text.len(), |i| pos + i);
+        let word = &text[pos..end];
+        if word.is_empty() || !(is_particle(word) || capitalised.binary_search(&(pos as u32)).is_ok()) {
+            break;
+        }
+        let skeleton_start = skeleton.len();
+        if !skeleton_word(word, skeleton) {
+            skeleton.truncate(skeleton_start);
+            break;
+        }
+        skeleton.push(' ');
+        words.push((skeleton_start, pos, end));
+        pos = end + 1;
+    }
+    // A run does not end on a particle ("Hezbollah and ...").
+    while let Some(&(skeleton_start, f_start, f_end)) = words.last() {
+        if !is_particle(&text[f_start..f_end]) {
+            break;
+        }
+        words.pop();
+        skeleton.truncate(skeleton_start);
+    }
+    pos
+}
+
+/// Rule 3 across both passes: exact-pass candidates (already leftmost-
+/// longest among themselves) and variant candidates, merged so that the
+/// leftmost, then longest, wins; at equal spans the exact candidate wins.
+fn merge_leftmost_longest<'d>(exact: Vec<Candidate<'d>>, variants: Vec<Candidate<'d>>) -> Vec<Candidate<'d>> {
+    let mut all: Vec<Candidate<'d>> = exact.into_iter().chain(variants).collect();
+    all.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.variant.cmp(&b.variant)));
+    let mut merged = Vec::with_capacity(all.len());
+    let mut covered = 0;
+    for candidate in all {
+        if candidate.start >= covered {
+            covered = candidate.end;
+            merged.push(candidate);
+        }
+    }
+    merged
+}
+
+/// Bytes at the end of `before` (the text right before a mention) that open
+/// its first word: a transliterated ayn or hamza ("ʿAbd al-Malik"), which
+/// folding drops but which belongs to the name.
+fn leading_modifier_letters(before: &str) -> usize {
+    let mut chars = before.chars().rev();
+    match chars.next() {
+        Some(c) if crate::text::is_modifier_apostrophe(c) && !chars.next().is_some_and(char::is_alphanumeric) => {
+            c.len_utf8()
+        }
+        _ => 0,
+    }
+}
+
+/// Bytes of `rest` (the text right after a mention) that continue the
+/// alias: folding drops an alias's trailing punctuation ("U.S." folds to
+/// " u s "), but the caller's span should hold it when the text has it.
+fn trailing_punctuation(target: &Target, rest: &str) -> usize {
+    target
+        .written
+        .iter()
+        .map(|w| &w[w.trim_end_matches(|c: char| !c.is_alphanumeric()).len()..])
+        .filter(|suffix| rest.starts_with(suffix))
+        .map(str::len)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Rule 11: which entity a short form means here, and the claim whose
+/// spelling it matched (for the mention's `alias`). `short` is the short
+/// form's padded folded text.
+///
+/// The nearest earlier full mention that contains the short form wins if
+/// its entity claims the form or is of the same type ("Bagheri" after "Ali
+/// Bagheri Kani" is him, though only Mohammad Bagheri lists "Bagheri"); then
+/// the nearest earlier full mention of a claiming entity; then the default.
+fn resolve_short_form<'d>(
+    dictionary: &Dictionary,
+    claims: &[&'d Target],
+    short: &str,
+    antecedents: &Antecedents<'_>,
+) -> Option<(EntityIndex, &'d Target)> {
+    let first = *claims.first()?;
+    let claim_of = |entity: EntityIndex| claims.iter().copied().find(|t| t.entity == entity);
+    let same_type =
+        |entity: EntityIndex| dictionary.entity(entity).entity_type == dictionary.entity(first.entity).entity_type;
+    let containing =
+        antecedents.by_words.get(short).into_iter().flatten().rev().find_map(|&entity| match claim_of(entity) {
+            Some(target) => Some((entity, target)),
+            None => same_type(entity).then_some((entity, first)),
+        });
+    containing
+        .or_else(|| {
+            claims
+                .iter()
+                .copied()
+                .filter_map(|t| antecedents.last_of.get(&t.entity).map(|&seen| (seen, t)))
+                .max_by_key(|&(seen, _)| seen)
+                .map(|(_, t)| (t.entity, t))
+        })
+        .or_else(|| claims.iter().copied().find(|t| t.default).map(|t| (t.entity, t)))
+}
+
+// --- skeleton_word as it was ---
+
+fn is_vowel(b: u8) -> bool {
+    matches!(b, b'a' | b'e' | b'i' | b'o' | b'u')
+}
+
+/// Appends the skeleton of one folded word; `false` if it is not a word of
+/// ASCII lowercase letters (digits, Arabic script, `|`).
+pub(super) fn skeleton_word(word: &str, out: &mut String) -> bool {
+    let bytes = word.as_bytes();
+    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_lowercase) {
+        return false;
+    }
+    if is_article(word) {
+        out.push_str("al");
+        return true;
+    }
+    match word {
+        "bin" | "ibn" | "bn" => {
+            out.push_str("bin");
+            return true;
+        }
+        _ => {}
+    }
+
+    // Letters as classes: consonants mapped, vowels marked with b'*'.
+    let mut classes: Vec<u8> = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        let (class, width) = match (b, next) {
+            (b'g', Some(b'h')) => (b'k', 2),
+            (b'p', Some(b'h')) => (b'f', 2),
+            (b't', Some(b'h')) => (b't', 2),
+            (b'd', Some(b'h')) => (b'd', 2),
+            (b'q', _) => (b'k', 1),
+            (b'v', _) => (b'w', 1),
+            // y is a vowel between a vowel and a consonant or the end
+            // ("Soleymani", "Husayn"), a consonant elsewhere ("Yemen", "Yahya").
+            (b'y', _) if i > 0 && is_vowel(bytes[i - 1]) && !next.is_some_and(is_vowel) => (b'*', 1),
+            (v, _) if is_vowel(v) => (if matches!(v, b'o' | b'u') { b'u' } else { b'a' }, 1),
+            (c, _) => (c, 1),
+        };
+        classes.push(class);
+        i += width;
+    }
+
+    // Collapse: doubled consonants; vowel runs (first keeps back/front).
+    let mut collapsed: Vec<u8> = Vec::with_capacity(classes.len());
+    let mut seen_vowel_run = false;
+    let mut in_vowel_run = false;
+    for &class in &classes {
+        let vowel = matches!(class, b'a' | b'u' | b'*');
+        if vowel {
+            if !in_vowel_run {
+                collapsed.push(if seen_vowel_run {
+                    b'a'
+                } else if class == b'u' {
+                    b'u'
+                } else {
+                    b'a'
+                });
+                seen_vowel_run = true;
+            }
+            in_vowel_run = true;
+            continue;
+        }
+        in_vowel_run = false;
+        if collapsed.last() != Some(&class) {
+            collapsed.push(class);
+        }
+    }
+    // Silent final h after a vowel.
+    if collapsed.len() >= 3 && collapsed.last() == Some(&b'h') && is_vowel_class(collapsed[collapsed.len() - 2]) {
+        collapsed.pop();
+    }
+    // Unstressed vowel before one final consonant, when another vowel exists.
+    let n = collapsed.len();
+    let vowel_runs = collapsed.iter().filter(|&&c| is_vowel_class(c)).count();
+    if n >= 3 && vowel_runs >= 2 && !is_vowel_class(collapsed[n - 1]) && is_vowel_class(collapsed[n - 2]) {
+        collapsed.remove(n - 2);
+    }
+    out.extend(collapsed.iter().map(|&b| char::from(b)));
+    true
+}
+
+fn is_vowel_class(b: u8) -> bool {
+    b == b'a' || b == b'u'
+}
+
+// --- UnitCounter as it was ---
+
+/// Converts ascending byte offsets of one text into code point and UTF-16
+/// offsets in a single forward pass: O(text up to the last offset) for all
+/// the spans of a document together, not per span.
+pub struct UnitCounter<'t> {
+    text: &'t str,
+    ascii: bool,
+    byte: usize,
+    chars: usize,
+    utf16: usize,
+}
+
+impl<'t> UnitCounter<'t> {
+    pub fn new(text: &'t str) -> Self {
+        Self { text, ascii: text.is_ascii(), byte: 0, chars: 0, utf16: 0 }
+    }
+
+    /// `(code points, UTF-16 units)` before byte `pos`, which must be on a
+    /// char boundary. Positions should come in ascending order; an earlier
+    /// position restarts the count from the beginning (correct, slower).
+    pub fn at(&mut self, pos: usize) -> (usize, usize) {
+        if self.ascii {
+            return (pos, pos);
+        }
+        if pos < self.byte {
+            (self.byte, self.chars, self.utf16) = (0, 0, 0);
+        }
+        for c in self.text[self.byte..pos].chars() {
+            self.chars += 1;
+            self.utf16 += c.len_utf16();
+        }
+        self.byte = pos;
+        (self.chars, self.utf16)
+    }
+
+    /// The full [`Span`] for the byte range `[start, end)`.
+    pub fn span(&mut self, start: usize, end: usize) -> Span {
+        let (char_start, utf16_start) = self.at(start);
+        let (char_end, utf16_end) = self.at(end);
+        Span { start, end, char_start, char_end, utf16_start, utf16_end }
+    }
+}
