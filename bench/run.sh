@@ -4,12 +4,15 @@
 #
 #   1. builds the benches and the release binaries (entex, entex-load);
 #   2. generates the large dictionary if it is missing (bench/gen_large_dictionary.py);
-#   3. validates it with `entex check`;
-#   4. runs the criterion engine benches (engine, raw reference, fold) and the
-#      large-dictionary build/memory bench;
+#   3. validates it with `entex check`, and compiles it once with
+#      `entex compile` into a precompiled artefact (time, max RSS, size);
+#   4. runs the criterion engine benches (engine, raw reference, scan, fold)
+#      and the large-dictionary build/memory/artefact bench;
 #   5. runs `entex serve` with 1 and 2 worker threads under entex-load (batch
 #      and single modes, a closed-loop peak and a fixed rate at 80 % of it),
-#      and once with the large dictionary (cold start, RSS, batch throughput);
+#      once with the large dictionary from its source files (cold start, RSS,
+#      batch throughput), and ENTEX_BENCH_COLD_STARTS times from its compiled
+#      artefact (`serve --compiled`: cold start to SERVING, RSS);
 #   6. writes docs/benchmarks.md (bench/report.py).
 #
 # Every server listens on 127.0.0.1 only and every load run is bounded in time.
@@ -20,6 +23,7 @@
 #   ENTEX_BENCH_PORT          first loopback port for the servers (20871)
 #   ENTEX_BENCH_SEEDS         seed articles (../shared/eval/seeds)
 #   ENTEX_BENCH_LARGE_DIR     large dictionary directory (target/bench-data/large)
+#   ENTEX_BENCH_COLD_STARTS   cold starts of `serve --compiled` to measure (3)
 #   ENTEX_BENCH_SKIP_CRITERION=1  reuse the last criterion and dictionary results
 #   ENTEX_BENCH_SKIP_PROFILE=1    reuse the last perf profiles
 #   CARGO_TARGET_DIR          as usual
@@ -36,10 +40,14 @@ export ENTEX_BENCH_LARGE_DIR=${ENTEX_BENCH_LARGE_DIR:-$ROOT/target/bench-data/la
 export ENTEX_BENCH_MEASURE_SECS=${ENTEX_BENCH_MEASURE_SECS:-2}
 export ENTEX_BENCH_WARMUP_SECS=${ENTEX_BENCH_WARMUP_SECS:-1}
 LOAD_SECS=${ENTEX_BENCH_LOAD_SECS:-10}
+COLD_STARTS=${ENTEX_BENCH_COLD_STARTS:-3}
 # Below Linux's ephemeral range (32768-60999), where a client socket of any
 # other process on the machine may hold the port.
 PORT=${ENTEX_BENCH_PORT:-20871}
 LARGE=$ENTEX_BENCH_LARGE_DIR
+# The large dictionary's precompiled artefact (remade on every run: an
+# artefact is refused by a binary with another engine).
+ARTEFACT=$OUT/large.entexdic
 
 log() { printf '\n== %s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -48,6 +56,8 @@ if [[ ! -d $ENTEX_BENCH_SEEDS ]]; then
     exit 1
 fi
 mkdir -p "$OUT"
+# Server and load results are made anew by every run.
+rm -f "$OUT"/server-*.json "$OUT"/server-*.log "$OUT"/load-*.json
 STARTED=$(date +%s)
 COMMANDS=$OUT/commands.txt
 : > "$COMMANDS"
@@ -93,13 +103,22 @@ log "entex check on the large dictionary (${#LARGE_FILES[@]} files)"
 printf '%s\n' "$BIN/entex check --no-default-dictionary ${LARGE_FILES[*]}" >> "$COMMANDS"
 /usr/bin/env time -f '%e %M' -o "$OUT/check.time" "$BIN/entex" check --no-default-dictionary "${LARGE_FILES[@]}" | tee "$OUT/check.txt"
 
+log "entex compile on the large dictionary: the precompiled artefact"
+rm -f "$ARTEFACT" "$OUT/compile.json"
+printf '%s\n' "$BIN/entex compile --no-default-dictionary --output $ARTEFACT ${LARGE_FILES[*]}" >> "$COMMANDS"
+/usr/bin/env time -f '%e %M' -o "$OUT/compile.time" \
+    "$BIN/entex" compile --no-default-dictionary --output "$ARTEFACT" "${LARGE_FILES[@]}" | tee "$OUT/compile.txt"
+# compile.json: wall time and max RSS of the whole command (GNU time), the artefact's size.
+python3 -c 'import json,os,sys; s,k=open(sys.argv[1]).read().split()[:2]; json.dump({"seconds": float(s), "max_rss_bytes": int(k) * 1024, "artefact_bytes": os.path.getsize(sys.argv[2]), "summary": open(sys.argv[3]).read().strip()}, open(sys.argv[4], "w"))' \
+    "$OUT/compile.time" "$ARTEFACT" "$OUT/compile.txt" "$OUT/compile.json"
+
 if [[ ${ENTEX_BENCH_SKIP_CRITERION:-0} != 1 ]]; then
-    log "criterion: engine, raw reference, fold (measurement ${ENTEX_BENCH_MEASURE_SECS}s each)"
+    log "criterion: engine, raw reference, scan, fold (measurement ${ENTEX_BENCH_MEASURE_SECS}s each)"
     rm -rf "$CRITERION_HOME"
-    run cargo bench --bench engine 2>&1 | tee "$OUT/engine.log" | grep -E '^(engine|raw|fold)/|thrpt|^matches|dictionary' || true
+    run cargo bench --bench engine 2>&1 | tee "$OUT/engine.log" | grep -E '^(engine|raw|scan|fold)/|thrpt|^matches|^scan|dictionary|^note' || true
     grep -q '^matches engine/default/news/1MB' "$OUT/engine.log" || { echo "the engine bench failed; see $OUT/engine.log" >&2; exit 1; }
 
-    log "large dictionary: build time and resident memory"
+    log "large dictionary: build time, resident memory, artefact load"
     run cargo bench --bench dictionary > "$OUT/dictionary.json" 2> "$OUT/dictionary.log"
     cat "$OUT/dictionary.log" >&2
 fi
@@ -149,9 +168,16 @@ stop_server() {
 }
 trap stop_server EXIT
 
+# Startup events only (JSON, with timestamps): the "serving" event, the
+# source build ("dictionary compiled") or artefact load ("compiled dictionary
+# loaded"); requests log "served" at info under entex::service, kept out.
+SERVE_LOG=(--log-format json --log-level 'warn,entex::startup=info,entex::dictionary=info')
+
 # start_server NAME WORKERS [serve args...]: starts entex serve on the next
 # free port (a port another process took meanwhile is skipped, 5 tries),
-# waits (at most 120 s) for SERVING, records the cold start.
+# waits (at most 120 s) for SERVING, records the cold start: to the "serving"
+# log event (its timestamp minus the time just before the process started)
+# and to the first SERVING health answer (polled every 50 ms).
 start_server() {
     local name=$1 workers=$2
     shift 2
@@ -160,15 +186,14 @@ start_server() {
         PORT=$((PORT + 1))
         ADDR=127.0.0.1:$PORT
         t0=$(date +%s.%N)
-        "$BIN/entex" serve --workers "$workers" --listen "$ADDR" --log-level warn "$@" > "$OUT/server-$name.log" 2>&1 &
+        "$BIN/entex" serve --workers "$workers" --listen "$ADDR" "${SERVE_LOG[@]}" "$@" > "$OUT/server-$name.log" 2>&1 &
         SERVER_PID=$!
         for _ in $(seq 2400); do
             if "$BIN/entex" healthcheck --addr "$ADDR" --timeout 1 > /dev/null 2>&1; then
                 t1=$(date +%s.%N)
-                printf '%s\n' "$BIN/entex serve --workers $workers --listen $ADDR --log-level warn $*" >> "$COMMANDS"
+                printf '%s\n' "$BIN/entex serve --workers $workers --listen $ADDR ${SERVE_LOG[*]} $*" >> "$COMMANDS"
                 rss=$(awk '/^VmRSS/ {print $2 * 1024}' "/proc/$SERVER_PID/status")
-                python3 -c 'import json,sys; json.dump({"cold_start_s": float(sys.argv[2]) - float(sys.argv[1]), "rss_serving_bytes": int(sys.argv[3]), "workers": int(sys.argv[4])}, open(sys.argv[5], "w"))' \
-                    "$t0" "$t1" "$rss" "$workers" "$OUT/server-$name.json"
+                server_facts "$t0" "$t1" "$rss" "$workers" "$OUT/server-$name.log" "$OUT/server-$name.json"
                 return 0
             fi
             kill -0 "$SERVER_PID" 2>/dev/null || break
@@ -185,6 +210,44 @@ start_server() {
     done
     echo "server $name exited; see $OUT/server-$name.log" >&2
     exit 1
+}
+
+# server_facts T0 T1 RSS WORKERS LOG JSON: writes the server's start-up
+# figures; waits (at most 5 s) for the "serving" event, which is logged just
+# after health turns SERVING.
+server_facts() {
+    python3 - "$@" <<'EOF'
+import json, sys, time
+from datetime import datetime
+t0, t1, rss, workers, log, out = sys.argv[1:7]
+events = {}
+for _ in range(100):
+    events = {}
+    for line in open(log, errors="replace"):
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and "message" in event:
+            events.setdefault(event["message"], event)
+    if "serving" in events:
+        break
+    time.sleep(0.05)
+def seconds_after_start(event):
+    if not event or "timestamp" not in event:
+        return None
+    return datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")).timestamp() - float(t0)
+loaded = events.get("compiled dictionary loaded") or {}
+built = events.get("dictionary compiled") or {}
+json.dump({
+    "cold_start_s": float(t1) - float(t0),
+    "serving_event_s": seconds_after_start(events.get("serving")),
+    "artefact_load_ms": loaded.get("load_ms"),
+    "dictionary_build_ms": built.get("build_ms"),
+    "rss_serving_bytes": int(rss),
+    "workers": int(workers),
+}, open(out, "w"))
+EOF
 }
 
 # load NAME [entex-load args...]
@@ -214,6 +277,12 @@ start_server large 2 --no-default-dictionary "${LARGE_FILES[@]/#/--dictionary=}"
 load "large-batch-peak" --mode batch --concurrency 4
 load "large-single-c1" --mode single --concurrency 1
 stop_server
+
+log "server, large dictionary from its compiled artefact, 2 workers: $COLD_STARTS cold starts"
+for i in $(seq "$COLD_STARTS"); do
+    start_server "compiled-$i" 2 --compiled "$ARTEFACT"
+    stop_server
+done
 
 python3 -c 'import json,sys; json.dump({"seconds": int(sys.argv[1]), "loadavg_end": open("/proc/loadavg").read().split()[:3]}, open(sys.argv[2], "w"))' \
     "$(($(date +%s) - STARTED))" "$OUT/run.json"

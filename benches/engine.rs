@@ -14,11 +14,15 @@
 //! (no folding, no word boundaries, no checks, no output). It is the limit
 //! the engine is held against.
 //!
-//! And **scan**: the engine's automaton alone (rebuilt from the dictionary's
-//! padded folded keys) over the already folded text, counting matches: the
-//! engine's scan without its rules; as the crate's own choice of kind
-//! (`auto`) and, for the default dictionary, as a DFA without prefilter
-//! (`dfa`, what the engine uses up to 50,000 keys).
+//! And **scan**: the engine's automaton alone over the already folded
+//! text, counting keys the way the engine walks them (leftmost-longest,
+//! the next search starting on the trailing pad of the last key), without
+//! its rules: `double-array` is the engine's own scanner
+//! (`entex::dictionary::scanner::Scanner`, daachorse) built over the
+//! engine's pattern keys (see `support::scan_keys`), and `aho-corasick` the
+//! `aho-corasick` crate's contiguous NFA (with its prefilter) over the same
+//! keys, for comparison. Over the same keys both find the same matches
+//! (the bench prints a note if their counts ever differ).
 //!
 //! And **fold**: the folding stage alone (default dictionary runs only; it
 //! does not depend on the dictionary), to show where engine time goes.
@@ -27,17 +31,18 @@
 //! a change that speeds the engine up by matching less fails here.
 //!
 //! Criterion ids: `engine/<dict>/<corpus>/<size>`, `raw/<dict>/<corpus>/<size>`,
-//! `scan/<dict>/<corpus>/<config>/<size>`, `fold/<corpus>/<size>`. Measurement and warm-up seconds come from
+//! `scan/<dict>/<corpus>/<double-array|aho-corasick>/<size>`,
+//! `fold/<corpus>/<size>`. Measurement and warm-up seconds come from
 //! `ENTEX_BENCH_MEASURE_SECS` / `ENTEX_BENCH_WARMUP_SECS` (default 3 / 1).
 
 mod support;
 
 use std::{hint::black_box, time::Duration};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, StartKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use entex::{
-    dictionary::Dictionary,
+    dictionary::{Dictionary, scanner::Scanner},
     text::{CaseMode, Folded, fold_into},
 };
 use support::SIZES;
@@ -82,41 +87,68 @@ fn raw_reference(dictionary: &Dictionary) -> AhoCorasick {
     AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&patterns).expect("raw reference automaton")
 }
 
-/// The engine's automaton, rebuilt from the dictionary's padded folded keys
-/// (the compiled one is private): leftmost-longest, anchored and unanchored
-/// starts, as `auto` (the kind the crate chooses, with its prefilter) and,
-/// with `dfa`, as a DFA without prefilter. The engine itself uses the DFA up
-/// to 50,000 keys (the default dictionary) and `auto` above (the large one).
-fn scan_automata(dictionary: &Dictionary, dfa: bool) -> Vec<(&'static str, AhoCorasick)> {
-    let keys: Vec<&str> = dictionary
-        .entries()
-        .iter()
-        .filter(|e| e.ignore || e.targets.iter().any(|t| t.extract))
-        .map(|e| e.key.as_str())
-        .collect();
-    let build = |kind: Option<AhoCorasickKind>, prefilter: bool| {
-        AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .start_kind(StartKind::Both)
-            .kind(kind)
-            .prefilter(prefilter)
-            .build(&keys)
-            .expect("scan automaton")
-    };
-    let mut scans = vec![("auto", build(None, true))];
-    if dfa {
-        // Every padded key starts with a space, so the crate's start-byte
-        // prefilter stops at every word: a DFA without it walks the text
-        // once instead.
-        scans.push(("dfa", build(Some(AhoCorasickKind::DFA), false)));
+/// The two automata `scan` compares, over the engine's pattern keys.
+enum ScanAutomaton {
+    /// The engine's own scanner (daachorse double array).
+    DoubleArray(Scanner),
+    /// The `aho-corasick` crate's contiguous NFA, leftmost-longest, with
+    /// its prefilter.
+    AhoCorasick(AhoCorasick),
+}
+
+impl ScanAutomaton {
+    /// Keys in `haystack`, walked as the engine walks them: the
+    /// leftmost-longest key, then the next search from its trailing pad
+    /// space, which is the next key's leading pad.
+    fn count(&self, haystack: &[u8]) -> usize {
+        match self {
+            Self::DoubleArray(scanner) => walk(|pos| scanner.find_from(haystack, pos).map(|f| (f.start, f.end))),
+            Self::AhoCorasick(automaton) => {
+                walk(|pos| automaton.find(Input::new(haystack).range(pos..)).map(|m| (m.start(), m.end())))
+            }
+        }
     }
-    scans
+}
+
+/// Counts the matches `find(pos)` yields, each search starting on the last
+/// match's final byte (its trailing pad); never stays in place.
+#[inline(always)]
+fn walk(mut find: impl FnMut(usize) -> Option<(usize, usize)>) -> usize {
+    let mut count = 0;
+    let mut pos = 0;
+    while let Some((start, end)) = find(pos) {
+        count += 1;
+        pos = (end - 1).max(start + 1);
+    }
+    count
+}
+
+fn scan_automata(label: &str, dictionary: &Dictionary) -> Vec<(&'static str, ScanAutomaton)> {
+    let keys = support::scan_keys(dictionary);
+    eprintln!("scan keys {label}: {}", keys.how);
+    let double_array = Scanner::build(keys.keys.iter().map(String::as_str)).expect("double-array scanner");
+    assert_eq!(double_array.pattern_count(), keys.keys.len());
+    let aho_corasick = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(AhoCorasickKind::ContiguousNFA))
+        .build(&keys.keys)
+        .expect("aho-corasick scan automaton");
+    eprintln!(
+        "scan {label}: double-array {} bytes; aho-corasick {:?} {} bytes",
+        double_array.heap_bytes(),
+        aho_corasick.kind(),
+        aho_corasick.memory_usage()
+    );
+    vec![
+        ("double-array", ScanAutomaton::DoubleArray(double_array)),
+        ("aho-corasick", ScanAutomaton::AhoCorasick(aho_corasick)),
+    ]
 }
 
 fn bench_dictionary(c: &mut Criterion, label: &str, dictionary: &Dictionary, corpora: &[Corpus], with_fold: bool) {
     let raw = raw_reference(dictionary);
     eprintln!(
-        "{label}: {} engine patterns ({}, {} bytes); raw reference {} patterns ({:?}, {} bytes)",
+        "{label}: {} aliases, engine automaton {} of {} bytes; raw reference {} patterns ({:?}, {} bytes)",
         dictionary.info().alias_count,
         dictionary.info().automaton_kind,
         dictionary.info().automaton_bytes,
@@ -124,7 +156,7 @@ fn bench_dictionary(c: &mut Criterion, label: &str, dictionary: &Dictionary, cor
         raw.kind(),
         raw.memory_usage()
     );
-    let scans = scan_automata(dictionary, label == "default");
+    let scans = scan_automata(label, dictionary);
     for corpus in corpora {
         let mut engine = c.benchmark_group(format!("engine/{label}/{}", corpus.name));
         for (size, text) in &corpus.documents {
@@ -164,17 +196,25 @@ fn bench_dictionary(c: &mut Criterion, label: &str, dictionary: &Dictionary, cor
         for (size, text) in &corpus.documents {
             fold_into(text, CaseMode::Fold, &mut folded);
             let haystack = folded.text.clone();
+            let mut counts = Vec::new();
             for (config, automaton) in &scans {
-                let expected = automaton.find_iter(haystack.as_bytes()).count();
-                eprintln!("matches scan/{label}/{}/{config}/{size}: {expected}", corpus.name);
+                let expected = automaton.count(haystack.as_bytes());
+                eprintln!("matches scan/{label}/{}/{config}/{size}: {expected} in {} bytes", corpus.name, text.len());
+                counts.push(expected);
                 scan.throughput(Throughput::Bytes(text.len() as u64));
                 scan.bench_with_input(BenchmarkId::new(*config, size), haystack.as_bytes(), |b, bytes| {
                     b.iter(|| {
-                        let count = automaton.find_iter(black_box(bytes)).count();
+                        let count = automaton.count(black_box(bytes));
                         assert_eq!(count, expected);
                         count
                     })
                 });
+            }
+            if counts.windows(2).any(|w| w[0] != w[1]) {
+                eprintln!(
+                    "note: scan/{label}/{}/{size}: the automata disagree ({counts:?}) over the same keys",
+                    corpus.name
+                );
             }
         }
         scan.finish();
