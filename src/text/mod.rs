@@ -133,6 +133,36 @@ const ASCII: [u8; 128] = {
     table
 };
 
+/// Each byte of a word-at-a-time (SWAR) value, and its high bits.
+const ONES: u64 = u64::from_ne_bytes([1; 8]);
+const HIGH: u64 = ONES * 0x80;
+
+/// High bit of each byte of `x` set where `lo <= byte <= hi`; every byte of
+/// `x` must be below 0x80, so that no addition carries into the next byte.
+const fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
+    let at_least_lo = x + ONES * (0x80 - lo as u64);
+    let above_hi = x + ONES * (0x7F - hi as u64);
+    at_least_lo & !above_hi & HIGH
+}
+
+/// For 8 bytes at once (byte k of `block` in byte k of each result, as its
+/// high bit): ASCII letters and digits, spaces, and ASCII capitals. Word at
+/// a time rather than the table: a byte-at-a-time loop, even branch-free,
+/// held the ASCII path to ~600 MB/s.
+fn classify_block(block: &[u8; 8]) -> (u64, u64, u64) {
+    let x = u64::from_le_bytes(*block);
+    let ascii = !x & HIGH;
+    let low7 = x & !HIGH;
+    // `| 0x20` maps capitals onto lowercase and no other byte into a..=z.
+    let letter = in_range(low7 | (ONES * 0x20), b'a', b'z');
+    let digit = in_range(low7, b'0', b'9');
+    let upper = in_range(low7, b'A', b'Z') & ascii;
+    // Exact zero-byte test of `x ^ "        "`: no borrow between bytes.
+    let y = x ^ (ONES * u64::from(b' '));
+    let space = !(((y & !HIGH) + !HIGH) | y) & HIGH;
+    ((letter | digit) & ascii, space, upper)
+}
+
 /// The text ends in a space (always true of the leading pad).
 fn ends_in_space(out: &str) -> bool {
     out.as_bytes().last() == Some(&b' ')
@@ -175,13 +205,14 @@ impl Folder<'_> {
         self.anchors.push(Anchor { norm: 0, norm_len: 1, orig: 0, orig_len: 0 });
         let bytes = text.as_bytes();
         let mut i = 0;
-        while i < bytes.len() {
-            i = self.plain_run(text, i);
-            let Some(&b) = bytes.get(i) else { break };
+        while let Some(&b) = bytes.get(i) {
             if b < 0x80 {
-                // `plain_run` never stops at a letter or digit.
-                debug_assert_eq!(ASCII[usize::from(b)] & WORD, 0);
-                match ASCII[usize::from(b)] {
+                let class = ASCII[usize::from(b)];
+                if class & WORD != 0 || (b == b' ' && !ends_in_space(self.out)) {
+                    i = self.plain_run(text, i);
+                    continue;
+                }
+                match class {
                     SPACE => self.separator(i, 1, push_space),
                     APOSTROPHE => self.apostrophe(text, i, 1),
                     _ => self.separator(i, 1, push_punct),
@@ -217,6 +248,25 @@ impl Folder<'_> {
         let base = self.out.len();
         let mut after_word = !ends_in_space(self.out);
         let mut i = start;
+        // Eight bytes at a time while they last, then byte by byte.
+        while let Some(block) = bytes[i..].first_chunk::<8>() {
+            let (word, space, upper) = classify_block(block);
+            let after = (word << 8) | (u64::from(after_word) << 7);
+            let plain = word | (space & after);
+            let n = (!plain & HIGH).trailing_zeros() as usize / 8;
+            let in_run = if n == 8 { u64::MAX } else { (1 << (8 * n)) - 1 };
+            let mut caps = upper & !after & in_run;
+            while caps != 0 {
+                let k = caps.trailing_zeros() as usize / 8;
+                self.capitalised.push((base + i - start + k) as u32);
+                caps &= caps - 1;
+            }
+            i += n;
+            if n < 8 {
+                return self.copy_run(text, start, i);
+            }
+            after_word = word >> 63 != 0;
+        }
         while let Some(&b) = bytes.get(i) {
             let class = ASCII.get(usize::from(b)).copied().unwrap_or(0);
             let word = class & WORD != 0;
@@ -230,13 +280,17 @@ impl Folder<'_> {
             after_word = word;
             i += 1;
         }
-        if i > start {
-            self.out.push_str(&text[start..i]);
-            if self.mode == CaseMode::Fold {
-                self.out[base..].make_ascii_lowercase();
-            }
+        self.copy_run(text, start, i)
+    }
+
+    /// Appends the plain run `text[start..end]`, lowercased, and returns `end`.
+    fn copy_run(&mut self, text: &str, start: usize, end: usize) -> usize {
+        let base = self.out.len();
+        self.out.push_str(&text[start..end]);
+        if self.mode == CaseMode::Fold {
+            self.out[base..].make_ascii_lowercase();
         }
-        i
+        end
     }
 
     /// A separator of `len` original bytes at `orig`, appended by `push`.
