@@ -164,12 +164,14 @@ impl<'t> UnitCounter<'t> {
             (self.byte, self.chars, self.utf16) = (0, 0, 0);
         }
         debug_assert!(self.text.is_char_boundary(pos));
-        // Counted over bytes, which the compiler vectorises: a code point
-        // per byte that is not a UTF-8 continuation byte, and a second
-        // UTF-16 unit per 4-byte sequence (lead byte 0xF0 and up).
-        let bytes = &self.text.as_bytes()[self.byte..pos];
-        let chars = bytes.iter().filter(|&&b| (b as i8) >= -0x40).count();
-        let astral = bytes.iter().filter(|&&b| b >= 0xF0).count();
+        // Counted over bytes in one branch-free pass (no char decoding): a
+        // code point per byte that is not a UTF-8 continuation byte, and a
+        // second UTF-16 unit per 4-byte sequence (lead byte 0xF0 and up).
+        let (mut chars, mut astral) = (0, 0);
+        for &b in &self.text.as_bytes()[self.byte..pos] {
+            chars += usize::from((b as i8) >= -0x40);
+            astral += usize::from(b >= 0xF0);
+        }
         self.chars += chars;
         self.utf16 += chars + astral;
         self.byte = pos;
