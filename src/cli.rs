@@ -40,7 +40,9 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn load_dictionary(origin: &dictionary::Origin) -> anyhow::Result<Dictionary> {
-    origin.load().map_err(|error: LoadError| {
+    let loaded = origin.load();
+    crate::reload::return_freed_memory();
+    loaded.map_err(|error: LoadError| {
         for problem in &error.problems {
             tracing::error!(%problem, "dictionary problem");
         }

@@ -6,12 +6,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use entex::{cli, config::Cli};
 
-// mimalloc rather than the system allocator: a dictionary build makes
-// millions of small allocations (glibc malloc/free took ~30 % of a
-// 1M-alias build), and the hot path allocates per mention.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     match cli::run(Cli::parse().into_command()) {
         Ok(code) => code,

@@ -101,7 +101,7 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
         || build_variants(&entries),
         || Scanner::build(pattern_entries.iter().map(|&i| entries[i as usize].key.as_str())),
     );
-    let variants = variants?;
+    let mut variants = variants?;
     let automaton = automaton.map_err(|e| LoadError {
         problems: vec![Problem {
             at: Location { source: Arc::from("<automaton>"), line: 0 },
@@ -109,6 +109,17 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
         }],
     })?;
 
+    // Vectors grown by push keep up to twice their length (a one-claim
+    // key held room for four: 320 bytes); a 1M-alias dictionary lives for
+    // the server's life, so trim once.
+    shrink_entries(&mut entries);
+    if let Some(variants) = &mut variants {
+        shrink_entries(&mut variants.entries);
+    }
+    for entity in &mut builder.entities {
+        entity.aliases.shrink_to_fit();
+    }
+    builder.entities.shrink_to_fit();
     let info = builder.info(sources, &entries, &automaton, started);
     let dictionary = Dictionary { entities: builder.entities, entries, pattern_entries, automaton, variants, info };
     let info = &dictionary.info;
@@ -537,6 +548,23 @@ fn surnames(name: &str) -> Vec<&str> {
         forms.push(bare);
     }
     forms
+}
+
+fn shrink_entries(entries: &mut Vec<KeyEntry>) {
+    entries.shrink_to_fit();
+    for entry in entries {
+        entry.key.shrink_to_fit();
+        entry.targets.shrink_to_fit();
+        for target in &mut entry.targets {
+            target.written.shrink_to_fit();
+            if let Some(forms) = &mut target.case_forms {
+                forms.shrink_to_fit();
+            }
+            if let Some(phrases) = &mut target.after {
+                phrases.shrink_to_fit();
+            }
+        }
+    }
 }
 
 /// The variant index: every extractable, case-insensitive, context-free

@@ -33,11 +33,7 @@ fn compile(dir: &Path, name: &str, toml: &str, output: &Path) -> std::process::O
 }
 
 fn summary(response: &pb::ExtractResponse) -> Vec<(String, u32, u32, i32)> {
-    response.results[0]
-        .mentions
-        .iter()
-        .map(|m| (m.entity_id.clone(), m.start, m.end, m.match_kind))
-        .collect()
+    response.results[0].mentions.iter().map(|m| (m.entity_id.clone(), m.start, m.end, m.match_kind)).collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -88,7 +84,12 @@ async fn the_served_artefact_answers_like_its_sources() {
 fn compile_refuses_a_bad_source_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let artefact = dir.path().join("dict.entex");
-    let out = compile(dir.path(), "bad.toml", "[[entity]]\nid = \"org:x\"\ntype = \"ORG\"\nname = \"X\"\nparent = \"org:ghost\"\n", &artefact);
+    let out = compile(
+        dir.path(),
+        "bad.toml",
+        "[[entity]]\nid = \"org:x\"\ntype = \"ORG\"\nname = \"X\"\nparent = \"org:ghost\"\n",
+        &artefact,
+    );
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("bad.toml:") && stdout.contains("org:ghost"), "{stdout}");
@@ -130,7 +131,8 @@ fn serve_refuses_a_damaged_or_foreign_artefact_with_a_clear_error() {
     }
 
     // An artefact replaces sources; it is not layered on them.
-    let both = Command::new(BIN).args(["serve", "--dictionary", "x.toml", "--compiled"]).arg(&artefact).output().unwrap();
+    let both =
+        Command::new(BIN).args(["serve", "--dictionary", "x.toml", "--compiled"]).arg(&artefact).output().unwrap();
     assert_eq!(both.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&both.stderr).contains("cannot be used with"), "{both:?}");
 }
