@@ -56,6 +56,12 @@ impl Scanner {
         let patterns = keys.len();
         let automaton = DoubleArrayAhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
+            // Every key starts with the pad space, so the 2-gram prefilter
+            // cannot skip anything; and the matcher restarts a search after
+            // every candidate, so the prefilter's own gate never learns to
+            // switch itself off. Off: the default dictionary's scan went from
+            // 455 to 524 MiB/s on news and 490 to 807 on entity-free text.
+            .use_prefilter(false)
             .build(keys)
             .map_err(|e| e.to_string())?;
         Ok(Self { automaton, patterns })
