@@ -419,7 +419,7 @@ impl Dictionary {
         let mut claims = ClaimsBuilder::new(&entry.targets);
         let mut names_nothing_here = false;
         for (i, target) in entry.targets.iter().enumerate() {
-            if let Some(forms) = &target.case_forms {
+            if let Some(forms) = target.case_forms() {
                 if !preserved_ready {
                     let (orig_start, orig_end) = folded.map.original_span(start, end);
                     fold_into(&text[orig_start..orig_end], CaseMode::Preserve, preserved);
@@ -430,7 +430,7 @@ impl Dictionary {
                     continue;
                 }
             }
-            if target.after.as_ref().is_some_and(|phrases| !phrases.iter().any(|p| before.ends_with(p.as_str()))) {
+            if target.after().is_some_and(|phrases| !phrases.iter().any(|p| before.ends_with(p.as_str()))) {
                 continue;
             }
             if target.capitalised_tail && !last_word_capitalised(text, folded, start, end) {
@@ -522,7 +522,10 @@ impl Dictionary {
                 let variant = Candidate {
                     start: words[first].1,
                     end: words[last].2,
-                    claims: Claims::Run(&entry.targets),
+                    claims: match entry.claims.as_slice() {
+                        [one] => Claims::Run(self.claim_slice(*one)),
+                        many => Claims::Picked(many.iter().map(|&c| self.claim(c)).collect()),
+                    },
                     variant: true,
                     normalize_only: false,
                 };

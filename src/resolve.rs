@@ -165,8 +165,9 @@ impl Dictionary {
         }
         if let Some(entry) = skeleton_key(key).and_then(|s| self.variant_entry(&s)) {
             let found: Vec<(Candidate, Claim)> = entry
-                .targets
+                .claims
                 .iter()
+                .map(|&c| self.claim(c))
                 .filter(|t| allowed(t))
                 .map(|t| (Candidate { entity: t.entity, kind: MatchKind::Variant, score: VARIANT_SCORE }, Claim::of(t)))
                 .collect();
@@ -201,7 +202,7 @@ impl Dictionary {
             if edits == 0 || edits > max_edits {
                 continue;
             }
-            for target in entry.targets.iter().filter(|t| t.case_forms.is_none() && allowed(t)) {
+            for target in entry.targets.iter().filter(|t| t.case_forms().is_none() && allowed(t)) {
                 let slot = best.entry(target.entity).or_insert((usize::MAX, Claim::Contextual));
                 if edits < slot.0 || (edits == slot.0 && Claim::of(target) > slot.1) {
                     *slot = (edits, Claim::of(target));

@@ -46,7 +46,8 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{
-    Dictionary, DictionaryInfo, Entity, KeyEntry, LoadError, Location, Problem, SourceInfo, VariantIndex,
+    ClaimRef, Dictionary, DictionaryInfo, Entity, KeyEntry, LoadError, Location, Problem, SourceInfo, VariantEntry,
+    VariantIndex,
     scanner::{self, Scanner},
 };
 
@@ -67,7 +68,7 @@ struct TablesOut<'d> {
     entities: &'d [Entity],
     entries: &'d [KeyEntry],
     pattern_entries: &'d [u32],
-    variant_entries: Option<&'d [KeyEntry]>,
+    variant_entries: Option<&'d [VariantEntry]>,
     facts: Facts,
 }
 
@@ -77,7 +78,7 @@ struct TablesIn {
     entities: Vec<Entity>,
     entries: Vec<KeyEntry>,
     pattern_entries: Vec<u32>,
-    variant_entries: Option<Vec<KeyEntry>>,
+    variant_entries: Option<Vec<VariantEntry>>,
     facts: Facts,
 }
 
@@ -317,7 +318,15 @@ fn check_consistency(dictionary: &Dictionary) -> Result<(), String> {
         ));
     }
     if let Some(variants) = &dictionary.variants {
-        check_entries(&variants.entries, "variant")?;
+        if let Some(pair) = variants.entries.windows(2).find(|w| w[0].key >= w[1].key) {
+            return Err(format!("variant keys are not sorted and unique at {:?}", pair[1].key));
+        }
+        let in_range = |c: &ClaimRef| {
+            dictionary.entries.get(c.entry as usize).is_some_and(|e| (c.target as usize) < e.targets.len())
+        };
+        if let Some(bad) = variants.entries.iter().find(|v| !v.claims.iter().all(in_range)) {
+            return Err(format!("variant key {:?} names a claim that is not in the alias table", bad.key));
+        }
         if variants.automaton.pattern_count() != variants.entries.len() {
             return Err(format!(
                 "the variant automaton has {} patterns for {} variant entries",

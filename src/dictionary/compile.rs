@@ -35,7 +35,7 @@ use foldhash::{HashMap, HashMapExt};
 use sha2::{Digest, Sha256};
 
 use super::{
-    Dictionary, DictionaryInfo, Entity, KeyEntry, SourceInfo, Target, VariantIndex,
+    ClaimRef, Dictionary, DictionaryInfo, Entity, KeyEntry, SourceInfo, Target, VariantEntry, VariantIndex,
     model::{AliasSpec, EntityId, Location, ParsedSource, Problem},
     parse::parse_source,
     scanner::{self, Scanner},
@@ -114,7 +114,11 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
     // the server's life, so trim once.
     shrink_entries(&mut entries);
     if let Some(variants) = &mut variants {
-        shrink_entries(&mut variants.entries);
+        variants.entries.shrink_to_fit();
+        for variant in &mut variants.entries {
+            variant.key.shrink_to_fit();
+            variant.claims.shrink_to_fit();
+        }
     }
     for entity in &mut builder.entities {
         entity.aliases.shrink_to_fit();
@@ -359,16 +363,8 @@ impl Builder {
             }
             for surname in surnames(&entity.name) {
                 let key = fold_key(surname, CaseMode::Fold);
-                let target = Target {
-                    entity: index as u32,
-                    written: vec![surname.to_owned()],
-                    case_forms: None,
-                    after: None,
-                    extract: true,
-                    short_form: true,
-                    default: false,
-                    capitalised_tail: false,
-                };
+                let mut target = Target::plain(index as u32, surname.to_owned());
+                target.short_form = true;
                 match keys.get(&key) {
                     None => {
                         keys.insert(key.clone(), entries.len() as u32);
@@ -555,15 +551,7 @@ fn shrink_entries(entries: &mut Vec<KeyEntry>) {
     for entry in entries {
         entry.key.shrink_to_fit();
         entry.targets.shrink_to_fit();
-        for target in &mut entry.targets {
-            target.written.shrink_to_fit();
-            if let Some(forms) = &mut target.case_forms {
-                forms.shrink_to_fit();
-            }
-            if let Some(phrases) = &mut target.after {
-                phrases.shrink_to_fit();
-            }
-        }
+        entry.targets.iter_mut().for_each(Target::shrink_to_fit);
     }
 }
 
@@ -573,35 +561,38 @@ fn shrink_entries(entries: &mut Vec<KeyEntry>) {
 /// is dropped (unless all are short forms, which context resolves): a
 /// variant must never pick between entities by chance.
 fn build_variants(entries: &[KeyEntry]) -> Result<Option<VariantIndex>, LoadError> {
-    let mut variant_entries: Vec<KeyEntry> = Vec::new();
+    let mut variant_entries: Vec<VariantEntry> = Vec::new();
     let mut variant_keys: HashMap<String, u32> = HashMap::new();
-    for entry in entries {
+    for (entry_index, entry) in entries.iter().enumerate() {
         let Some(skeleton) = skeleton_key(&entry.key) else { continue };
         let index = *variant_keys.entry(skeleton.clone()).or_insert_with(|| {
-            variant_entries.push(KeyEntry { key: skeleton.clone(), targets: Vec::new(), ignore: false });
+            variant_entries.push(VariantEntry { key: skeleton.clone(), claims: Vec::new(), ignore: false });
             variant_entries.len() as u32 - 1
         });
         let variant = &mut variant_entries[index as usize];
         variant.ignore |= entry.ignore;
-        for target in &entry.targets {
-            let usable = target.extract && target.case_forms.is_none() && target.after.is_none();
-            if usable && !variant.targets.iter().any(|t| t.entity == target.entity) {
-                variant.targets.push(target.clone());
+        for (target_index, target) in entry.targets.iter().enumerate() {
+            let usable = target.extract && target.case_forms().is_none() && target.after().is_none();
+            let claimed = |c: &ClaimRef| entries[c.entry as usize].targets[c.target as usize].entity == target.entity;
+            if usable && !variant.claims.iter().any(claimed) {
+                variant.claims.push(ClaimRef { entry: entry_index as u32, target: target_index as u32 });
             }
         }
     }
+    drop(variant_keys);
+    let target = |c: &ClaimRef| &entries[c.entry as usize].targets[c.target as usize];
     for variant in &mut variant_entries {
-        let entities_differ = variant.targets.windows(2).any(|w| w[0].entity != w[1].entity);
-        let all_short = variant.targets.iter().all(|t| t.short_form);
+        let entities_differ = variant.claims.windows(2).any(|w| target(&w[0]).entity != target(&w[1]).entity);
+        let all_short = variant.claims.iter().all(|c| target(c).short_form);
         if entities_differ && !all_short {
-            variant.targets.clear();
+            variant.claims.clear();
         }
-        if !variant.targets.is_empty() {
+        if !variant.claims.is_empty() {
             // An entity alias is more specific than an ignore phrase.
             variant.ignore = false;
         }
     }
-    variant_entries.retain(|v| v.ignore || !v.targets.is_empty());
+    variant_entries.retain(|v| v.ignore || !v.claims.is_empty());
     if variant_entries.is_empty() {
         return Ok(None);
     }

@@ -131,12 +131,9 @@ pub struct Target {
     pub entity: EntityIndex,
     /// Spellings of this entity that fold to the key, as written.
     pub written: Vec<String>,
-    /// `None`: any capitalisation matches. `Some(forms)`: the text must fold,
-    /// case preserved, to one of these.
-    pub case_forms: Option<Vec<String>>,
-    /// `None`: no context needed. `Some(phrases)`: in running text, one of
-    /// these folded, padded phrases must end right before the alias.
-    pub after: Option<Vec<String>>,
+    /// Case and context rules; `None` (most claims) means neither. Boxed:
+    /// few claims have rules, and a large dictionary has millions of claims.
+    rules: Option<Box<ClaimRules>>,
     pub extract: bool,
     pub short_form: bool,
     pub default: bool,
@@ -146,17 +143,58 @@ pub struct Target {
     pub capitalised_tail: bool,
 }
 
+/// The rarely present rules of a [`Target`].
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct ClaimRules {
+    case_forms: Option<Vec<String>>,
+    after: Option<Vec<String>>,
+}
+
 impl Target {
     fn new(entity: EntityIndex, spec: &AliasSpec, case_form: Option<String>, after: Vec<String>) -> Self {
+        let mut target = Self::plain(entity, spec.text.clone());
+        target.extract = spec.extract;
+        target.short_form = spec.short_form;
+        target.default = spec.default;
+        target.set_rules(case_form.map(|f| vec![f]), (!after.is_empty()).then_some(after));
+        target
+    }
+
+    /// A claim with one spelling, no rules, extractable, not a short form.
+    pub(crate) fn plain(entity: EntityIndex, written: String) -> Self {
         Self {
             entity,
-            written: vec![spec.text.clone()],
-            case_forms: case_form.map(|f| vec![f]),
-            after: (!after.is_empty()).then_some(after),
-            extract: spec.extract,
-            short_form: spec.short_form,
-            default: spec.default,
+            written: vec![written],
+            rules: None,
+            extract: true,
+            short_form: false,
+            default: false,
             capitalised_tail: false,
+        }
+    }
+
+    /// `None`: any capitalisation matches. `Some(forms)`: the text must fold,
+    /// case preserved, to one of these.
+    pub fn case_forms(&self) -> Option<&[String]> {
+        self.rules.as_ref()?.case_forms.as_deref()
+    }
+
+    /// `None`: no context needed. `Some(phrases)`: in running text, one of
+    /// these folded, padded phrases must end right before the alias.
+    pub fn after(&self) -> Option<&[String]> {
+        self.rules.as_ref()?.after.as_deref()
+    }
+
+    fn set_rules(&mut self, case_forms: Option<Vec<String>>, after: Option<Vec<String>>) {
+        self.rules = (case_forms.is_some() || after.is_some()).then(|| Box::new(ClaimRules { case_forms, after }));
+    }
+
+    /// Trims the claim's vectors to their length.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.written.shrink_to_fit();
+        if let Some(rules) = &mut self.rules {
+            rules.case_forms.iter_mut().for_each(Vec::shrink_to_fit);
+            rules.after.iter_mut().for_each(Vec::shrink_to_fit);
         }
     }
 
@@ -166,7 +204,8 @@ impl Target {
         if !self.written.contains(&spec.text) {
             self.written.push(spec.text.clone());
         }
-        self.case_forms = match (self.case_forms.take(), case_form) {
+        let ClaimRules { case_forms, after: own_after } = self.rules.take().map(|r| *r).unwrap_or_default();
+        let case_forms = match (case_forms, case_form) {
             (Some(mut forms), Some(form)) => {
                 if !forms.contains(&form) {
                     forms.push(form);
@@ -175,13 +214,14 @@ impl Target {
             }
             _ => None,
         };
-        self.after = match (self.after.take(), after.is_empty()) {
+        let after = match (own_after, after.is_empty()) {
             (Some(mut phrases), false) => {
                 phrases.extend(after);
                 Some(phrases)
             }
             _ => None,
         };
+        self.set_rules(case_forms, after);
         self.extract |= spec.extract;
         self.short_form |= spec.short_form;
         self.default |= spec.default;
@@ -189,7 +229,7 @@ impl Target {
 
     /// Whether some capitalisation could match both claims.
     fn overlaps_case(&self, other: &Target) -> bool {
-        match (&self.case_forms, &other.case_forms) {
+        match (self.case_forms(), other.case_forms()) {
             (Some(a), Some(b)) => a.iter().any(|f| b.contains(f)),
             _ => true,
         }
@@ -198,7 +238,7 @@ impl Target {
     /// Whether the text at a match, folded with case preserved, satisfies
     /// this claim's case rule. `preserved` is computed lazily by the caller.
     pub fn case_matches(&self, preserved: &str) -> bool {
-        self.case_forms.as_ref().is_none_or(|forms| forms.iter().any(|f| f == preserved))
+        self.case_forms().is_none_or(|forms| forms.iter().any(|f| f == preserved))
     }
 }
 
@@ -238,12 +278,30 @@ pub struct DictionaryInfo {
     pub automaton_kind: &'static str,
 }
 
+/// A claim of the main index by position: `entries[entry].targets[target]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClaimRef {
+    pub entry: u32,
+    pub target: u32,
+}
+
+/// The claims on one skeleton key: references into the main index, not
+/// copies (a copy per alias doubled a large dictionary's claim memory).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct VariantEntry {
+    /// Padded skeleton key, e.g. `" ktb hzbl "`.
+    pub key: String,
+    pub claims: Vec<ClaimRef>,
+    /// An ignore phrase: matches, consumes its span, yields nothing.
+    pub ignore: bool,
+}
+
 /// Aliases under their romanisation skeleton, for VARIANT matches.
 #[derive(Debug)]
 pub struct VariantIndex {
     /// Skeleton keys and their claims (never two entities, unless all
     /// claims are short forms), sorted by key.
-    pub entries: Vec<KeyEntry>,
+    pub entries: Vec<VariantEntry>,
     /// Pattern `i` is `entries[i].key`.
     pub automaton: Scanner,
 }
@@ -284,9 +342,20 @@ impl Dictionary {
     }
 
     /// The claims on a skeleton key ([`crate::text::skeleton`]).
-    pub fn variant_entry(&self, skeleton: &str) -> Option<&KeyEntry> {
-        let variants = self.variants.as_ref()?;
-        find_sorted(&variants.entries, skeleton)
+    pub fn variant_entry(&self, skeleton: &str) -> Option<&VariantEntry> {
+        let entries = &self.variants.as_ref()?.entries;
+        entries.binary_search_by(|e| e.key.as_str().cmp(skeleton)).ok().map(|i| &entries[i])
+    }
+
+    /// The claim a [`ClaimRef`] points at.
+    pub fn claim(&self, at: ClaimRef) -> &Target {
+        &self.entries[at.entry as usize].targets[at.target as usize]
+    }
+
+    /// The same claim as a one-element slice of its entry's claims.
+    pub fn claim_slice(&self, at: ClaimRef) -> &[Target] {
+        let targets = &self.entries[at.entry as usize].targets;
+        &targets[at.target as usize..=at.target as usize]
     }
 
     /// Every folded key with its claims (for fuzzy resolution).
@@ -307,7 +376,7 @@ impl Dictionary {
         let entities: usize =
             self.entities.iter().map(|e| 128 + e.aliases.iter().map(|a| a.len() + 24).sum::<usize>()).sum();
         let variants = self.variants.as_ref().map_or(0, |v| {
-            v.automaton.heap_bytes() + v.entries.iter().map(|e| e.key.len() * 2 + e.targets.len() * 64).sum::<usize>()
+            v.automaton.heap_bytes() + v.entries.iter().map(|e| 64 + e.key.len() + e.claims.len() * 8).sum::<usize>()
         });
         self.automaton.heap_bytes() + entries + entities + variants
     }

@@ -197,9 +197,9 @@ impl Reference for Dictionary {
         let mut preserved: Option<String> = None;
         let before = &folded.text[..=found.start];
         let mut applies = |target: &Target| {
-            (target.case_forms.is_none()
+            (target.case_forms().is_none()
                 || target.case_matches(preserved.get_or_insert_with(|| fold_key(original, CaseMode::Preserve))))
-                && target.after.as_ref().is_none_or(|phrases| phrases.iter().any(|p| before.ends_with(p.as_str())))
+                && target.after().is_none_or(|phrases| phrases.iter().any(|p| before.ends_with(p.as_str())))
                 && (!target.capitalised_tail || last_word_capitalised(text, folded, start, end))
         };
         let mut targets = Vec::new();
@@ -254,7 +254,7 @@ impl Reference for Dictionary {
                 // The key's pads are the spaces around its first and last words.
                 let first = words.partition_point(|w| w.0 <= found.start + 1) - 1;
                 let last = words.partition_point(|w| w.0 < found.end - 1) - 1;
-                let targets = entry.targets.iter().collect();
+                let targets = entry.claims.iter().map(|&c| self.claim(c)).collect();
                 candidates.push(Candidate {
                     start: words[first].1,
                     end: words[last].2,

@@ -50,7 +50,7 @@ fn no_blind_alias_is_a_common_english_word() {
             // Matched in running text with no case or context guard (a short
             // form with a default links even without an earlier full name).
             let unguarded = !target.short_form || target.default;
-            if target.extract && target.case_forms.is_none() && target.after.is_none() && unguarded {
+            if target.extract && target.case_forms().is_none() && target.after().is_none() && unguarded {
                 blind.push(format!("{key} ({})", dictionary.entity(target.entity).id));
             }
         }
