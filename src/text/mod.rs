@@ -37,9 +37,21 @@
 //!
 //! # Cost
 //!
-//! ASCII takes a table-driven path of one byte in, at most one byte out; a
-//! non-ASCII character runs the Unicode stages. Anchors are recorded only
-//! where lengths change, so clean ASCII text carries an almost empty map.
+//! A run of ASCII letters, digits and single spaces (most of an English
+//! clause) folds byte for byte, so it is classified eight bytes at a time
+//! (SWAR), copied once and lowercased in place, with no anchor; only the
+//! bytes that end a run (punctuation, a second space, an apostrophe) take
+//! the per-byte rules. A non-ASCII character costs one lookup in the shared
+//! per-character table of [`stages::folding`] rather than a run of the
+//! Unicode stages. Anchors are recorded only where lengths change, so clean
+//! ASCII text carries an almost empty map. The output capacity is reserved
+//! once (`text.len() + 2`).
+//!
+//! Measured (`fold/*/1MB`, one core of a shared 2-core VM, MiB/s; before
+//! these fast paths → after): news (0.7 % non-ASCII chars) ~300 → ~700–1000;
+//! non-ASCII (24 %) ~75 → ~300–380; entity-free English ~280 → ~600–780.
+//! Callgrind puts clean ASCII at ~16–18 instructions a byte, of which the
+//! SWAR classification is about half; non-ASCII text at ~43.
 
 pub mod offsets;
 #[cfg(test)]
@@ -154,13 +166,12 @@ fn classify_block(block: &[u8; 8]) -> (u64, u64, u64) {
     let ascii = !x & HIGH;
     let low7 = x & !HIGH;
     // `| 0x20` maps capitals onto lowercase and no other byte into a..=z.
-    let letter = in_range(low7 | (ONES * 0x20), b'a', b'z');
-    let digit = in_range(low7, b'0', b'9');
-    let upper = in_range(low7, b'A', b'Z') & ascii;
-    // Exact zero-byte test of `x ^ "        "`: no borrow between bytes.
-    let y = x ^ (ONES * u64::from(b' '));
-    let space = !(((y & !HIGH) + !HIGH) | y) & HIGH;
-    ((letter | digit) & ascii, space, upper)
+    let letter = in_range(low7 | (ONES * 0x20), b'a', b'z') & ascii;
+    let word = letter | (in_range(low7, b'0', b'9') & ascii);
+    // A letter without its 0x20 bit (moved up to the high bit) is a capital.
+    let upper = letter & !(x << 2);
+    let space = in_range(low7, b' ', b' ') & ascii;
+    (word, space, upper)
 }
 
 /// The text ends in a space (always true of the leading pad).
@@ -249,22 +260,25 @@ impl Folder<'_> {
         let mut after_word = !ends_in_space(self.out);
         let mut i = start;
         // Eight bytes at a time while they last, then byte by byte.
-        while let Some(block) = bytes[i..].first_chunk::<8>() {
+        for block in bytes[start..].chunks_exact(8) {
+            let block = block.first_chunk::<8>().expect("chunks_exact(8) gives 8 bytes");
             let (word, space, upper) = classify_block(block);
             let after = (word << 8) | (u64::from(after_word) << 7);
             let plain = word | (space & after);
-            let n = (!plain & HIGH).trailing_zeros() as usize / 8;
-            let in_run = if n == 8 { u64::MAX } else { (1 << (8 * n)) - 1 };
+            let stop = !plain & HIGH;
+            // The bytes before the first stop (all eight when none).
+            let in_run = stop.wrapping_sub(1) & !stop;
             let mut caps = upper & !after & in_run;
             while caps != 0 {
                 let k = caps.trailing_zeros() as usize / 8;
                 self.capitalised.push((base + i - start + k) as u32);
                 caps &= caps - 1;
             }
-            i += n;
-            if n < 8 {
+            if stop != 0 {
+                i += stop.trailing_zeros() as usize / 8;
                 return self.copy_run(text, start, i);
             }
+            i += 8;
             after_word = word >> 63 != 0;
         }
         while let Some(&b) = bytes.get(i) {
