@@ -10,9 +10,9 @@
 //! engine length    u32 LE, then that many bytes of UTF-8 engine identity
 //! payload length   u64 LE
 //! payload checksum u64 LE    xxh3-64 of the payload
-//! payload          three sections, each a u64 LE length then its bytes:
-//!                  tables (postcard: entities, sorted key entries, pattern
-//!                  map, variant entries, dictionary facts), main automaton,
+//! payload          six sections, each a u64 LE length then its bytes:
+//!                  facts, entities, sorted key entries, pattern map and
+//!                  variant entries (each postcard), main automaton,
 //!                  variant automaton (empty when there is none)
 //! ```
 //!
@@ -32,8 +32,9 @@
 //! # Cost
 //!
 //! Loading is a file read, one xxh3 pass, postcard decoding of the tables
-//! (the bulk: one allocation per string) and two automaton copies; see
-//! docs/benchmarks.md for the 1,000,000-alias figures.
+//! (the bulk: one allocation per string) and two automaton copies, all
+//! sections side by side on the rayon pool; see docs/benchmarks.md for the
+//! 1,000,000-alias figures.
 
 use std::{
     io::Write,
@@ -54,7 +55,7 @@ use super::{
 const MAGIC: &[u8; 8] = b"ENTEXDIC";
 
 /// Bumped whenever the layout of the file or of the tables changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Who wrote an artefact: the entex version and the engine fingerprint
 /// (build.rs: a hash of the folding, compiling and matching code).
@@ -62,24 +63,12 @@ pub fn engine_identity() -> String {
     concat!("entex/", env!("CARGO_PKG_VERSION"), " engine/", env!("ENTEX_ENGINE_FINGERPRINT")).to_owned()
 }
 
-/// The tables of a compiled dictionary, as written.
-#[derive(Serialize)]
-struct TablesOut<'d> {
-    entities: &'d [Entity],
-    entries: &'d [KeyEntry],
-    pattern_entries: &'d [u32],
-    variant_entries: Option<&'d [VariantEntry]>,
-    facts: Facts,
-}
-
-/// The same tables, as read.
-#[derive(Deserialize)]
-struct TablesIn {
-    entities: Vec<Entity>,
-    entries: Vec<KeyEntry>,
-    pattern_entries: Vec<u32>,
-    variant_entries: Option<Vec<VariantEntry>>,
-    facts: Facts,
+/// The pattern map and the variant entries, which are small and decoded
+/// together.
+#[derive(Serialize, Deserialize)]
+struct Patterns<P, V> {
+    pattern_entries: P,
+    variant_entries: Option<V>,
 }
 
 /// The parts of [`DictionaryInfo`] that describe the sources, not the load.
@@ -94,29 +83,42 @@ struct Facts {
     build_time: Duration,
 }
 
+/// Postcard bytes of plain data (serialising into a Vec cannot fail).
+fn encode<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    postcard::to_stdvec(value).expect("postcard serialises plain data")
+}
+
+/// Postcard decoding of one section, with what failed named.
+fn decode<'a, T: Deserialize<'a>>(bytes: Option<&'a [u8]>, what: &str) -> Result<T, String> {
+    let bytes = bytes.ok_or_else(|| format!("the {what} section is cut short"))?;
+    postcard::from_bytes(bytes).map_err(|e| format!("its {what} do not decode: {e}"))
+}
+
 /// The artefact bytes of `dictionary`.
 pub fn to_bytes(dictionary: &Dictionary) -> Vec<u8> {
     let info = &dictionary.info;
-    let tables = TablesOut {
-        entities: &dictionary.entities,
-        entries: &dictionary.entries,
-        pattern_entries: &dictionary.pattern_entries,
-        variant_entries: dictionary.variants.as_ref().map(|v| v.entries.as_slice()),
-        facts: Facts {
-            version: info.version.clone(),
-            entity_count: info.entity_count,
-            alias_count: info.alias_count,
-            sources: info.sources.clone(),
-            entities_by_type: info.entities_by_type.clone(),
-            build_time: info.build_time,
-        },
+    let facts = Facts {
+        version: info.version.clone(),
+        entity_count: info.entity_count,
+        alias_count: info.alias_count,
+        sources: info.sources.clone(),
+        entities_by_type: info.entities_by_type.clone(),
+        build_time: info.build_time,
     };
-    // Serialising plain data into a Vec cannot fail.
-    let tables = postcard::to_stdvec(&tables).expect("postcard serialises the tables");
-    let main = dictionary.automaton.to_bytes();
-    let variant = dictionary.variants.as_ref().map(|v| v.automaton.to_bytes()).unwrap_or_default();
-    let mut payload = Vec::with_capacity(24 + tables.len() + main.len() + variant.len());
-    for section in [&tables, &main, &variant] {
+    let patterns = Patterns {
+        pattern_entries: dictionary.pattern_entries.as_slice(),
+        variant_entries: dictionary.variants.as_ref().map(|v| v.entries.as_slice()),
+    };
+    let sections = [
+        encode(&facts),
+        encode(&dictionary.entities),
+        encode(&dictionary.entries),
+        encode(&patterns),
+        dictionary.automaton.to_bytes(),
+        dictionary.variants.as_ref().map(|v| v.automaton.to_bytes()).unwrap_or_default(),
+    ];
+    let mut payload = Vec::with_capacity(sections.iter().map(|s| 8 + s.len()).sum());
+    for section in &sections {
         payload.extend_from_slice(&(section.len() as u64).to_le_bytes());
         payload.extend_from_slice(section);
     }
@@ -206,42 +208,51 @@ pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Dictionary, LoadError> {
     let payload = reader.rest;
     let mut sections = Reader { rest: payload };
     let mut section = || sections.u64().and_then(|n| usize::try_from(n).ok()).and_then(|n| sections.take(n));
-    let (tables, main, variant) = (section(), section(), section());
-    // The checksum and the three decodings are independent, so they run
-    // side by side; decoding damaged bytes is safe (both decoders check
-    // lengths before allocating), and a checksum mismatch discards the
-    // result. The checksum is reported first: it explains any other fault.
-    let (intact, (tables, (main, variant))) = rayon::join(
-        || xxh3_64(payload) == checksum,
+    let [facts, entities, entries, patterns, main, variant] = std::array::from_fn(|_| section());
+    // The checksum and the six decodings are independent, so they run side
+    // by side; decoding damaged bytes is safe (both decoders check lengths
+    // before allocating), and a checksum mismatch discards the result. The
+    // checksum is reported first: it explains any other fault.
+    let scanner = |bytes: Option<&[u8]>, what: &str| {
+        let bytes = bytes.ok_or_else(|| format!("the {what} section is cut short"))?;
+        // An empty section: the dictionary has no such automaton.
+        (!bytes.is_empty()).then(|| Scanner::from_bytes(bytes)).transpose()
+    };
+    let ((intact, (facts, entities)), ((entries, patterns), (main, variant))) = rayon::join(
         || {
             rayon::join(
-                || tables.map(postcard::from_bytes::<TablesIn>),
+                || xxh3_64(payload) == checksum,
+                || (decode::<Facts>(facts, "facts"), decode::<Vec<Entity>>(entities, "entities")),
+            )
+        },
+        || {
+            rayon::join(
                 || {
                     rayon::join(
-                        || main.map(Scanner::from_bytes),
-                        // An empty section: the dictionary has no variant index.
-                        || variant.map(|bytes| (!bytes.is_empty()).then(|| Scanner::from_bytes(bytes))),
+                        || decode::<Vec<KeyEntry>>(entries, "aliases"),
+                        || decode::<Patterns<Vec<u32>, Vec<VariantEntry>>>(patterns, "patterns"),
                     )
                 },
+                || rayon::join(|| scanner(main, "automaton"), || scanner(variant, "variant automaton")),
             )
         },
     );
     if !intact {
         return Err(fail("is corrupt: its payload does not match its checksum".to_owned()));
     }
-    let cut = |what: &str| fail(format!("is inconsistent: the {what} section is cut short"));
-    let tables = tables
-        .ok_or_else(|| cut("tables"))?
-        .map_err(|e| fail(format!("is inconsistent: its tables do not decode: {e}")))?;
-    let automaton = main.ok_or_else(|| cut("automaton"))?.map_err(|e| fail(format!("is inconsistent: {e}")))?;
-    let variant = variant.ok_or_else(|| cut("variant automaton"))?;
-    let variants = match (tables.variant_entries, variant) {
+    let inconsistent = |e: String| fail(format!("is inconsistent: {e}"));
+    let (facts, entities, entries, patterns) = (
+        facts.map_err(inconsistent)?,
+        entities.map_err(inconsistent)?,
+        entries.map_err(inconsistent)?,
+        patterns.map_err(inconsistent)?,
+    );
+    let automaton = main.map_err(inconsistent)?.ok_or_else(|| inconsistent("the automaton is missing".to_owned()))?;
+    let variants = match (patterns.variant_entries, variant.map_err(inconsistent)?) {
         (None, None) => None,
-        (Some(entries), Some(Ok(automaton))) => Some(VariantIndex { entries, automaton }),
-        (Some(_), Some(Err(e))) => return Err(fail(format!("is inconsistent: variant {e}"))),
-        _ => return Err(fail("is inconsistent: variant table and variant automaton disagree".to_owned())),
+        (Some(entries), Some(automaton)) => Some(VariantIndex { entries, automaton }),
+        _ => return Err(inconsistent("variant table and variant automaton disagree".to_owned())),
     };
-    let facts = tables.facts;
     let dictionary = Dictionary {
         info: DictionaryInfo {
             version: facts.version,
@@ -254,9 +265,9 @@ pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Dictionary, LoadError> {
             automaton_bytes: automaton.heap_bytes(),
             automaton_kind: scanner::KIND,
         },
-        entities: tables.entities,
-        entries: tables.entries,
-        pattern_entries: tables.pattern_entries,
+        entities,
+        entries,
+        pattern_entries: patterns.pattern_entries,
         automaton,
         variants,
     };
