@@ -22,7 +22,7 @@ use std::{
     time::Instant,
 };
 
-use entex::dictionary::{Dictionary, artefact, scanner::Scanner};
+use entex::dictionary::Dictionary;
 
 /// Nominal document sizes: the range, 1 KB to 1 MB.
 pub const SIZES: &[(&str, usize)] = &[("1KB", 1 << 10), ("16KB", 16 << 10), ("256KB", 256 << 10), ("1MB", 1 << 20)];
@@ -308,88 +308,14 @@ pub struct ScanKeys {
     pub how: String,
 }
 
-/// The engine's pattern keys: the padded folded keys its automaton holds.
-///
-/// Not every key is a pattern (the dictionary keeps, for the resolver,
-/// Normalize-only forms that start with a title or that decorate another
-/// alias of their entity; the engine leaves them out of its automaton), and
-/// the compiled automaton is private. So the bench reads the engine's own
-/// automaton out of the dictionary's artefact ([`engine_automaton`]) and
-/// keeps each key that this automaton matches whole: a key matched from its
-/// first byte to its last is a pattern (keys are unique), and the match
-/// names its pattern index, which gives the order. When the artefact layout
-/// is not one this bench knows, it falls back to every key and says so.
-///
-/// # Panics
-///
-/// When the recovered keys are not exactly the automaton's patterns.
+/// The engine's pattern keys: the padded folded keys its automaton holds,
+/// in its pattern order ([`Dictionary::pattern_keys`]).
 pub fn scan_keys(dictionary: &Dictionary) -> ScanKeys {
-    let all = dictionary.entries().len();
-    match engine_automaton(dictionary) {
-        Ok(engine) => {
-            let mut found: Vec<(usize, &str)> = dictionary
-                .entries()
-                .iter()
-                .filter_map(|e| {
-                    let key = e.key.as_bytes();
-                    let m = engine.find_at(key, 0, key.len())?;
-                    (m.end == key.len()).then_some((m.pattern, e.key.as_str()))
-                })
-                .collect();
-            found.sort_unstable();
-            assert!(
-                found.len() == engine.pattern_count() && found.iter().enumerate().all(|(i, &(p, _))| i == p),
-                "recovered {} keys for an automaton of {} patterns",
-                found.len(),
-                engine.pattern_count()
-            );
-            ScanKeys {
-                how: format!("the engine's {} pattern keys (of {all} keys), read from its own automaton", found.len()),
-                keys: found.into_iter().map(|(_, k)| k.to_owned()).collect(),
-            }
-        }
-        Err(why) => ScanKeys {
-            keys: dictionary.entries().iter().map(|e| e.key.clone()).collect(),
-            how: format!("all {all} keys, a superset of the engine's patterns ({why})"),
-        },
+    let keys: Vec<String> = dictionary.pattern_keys().map(str::to_owned).collect();
+    ScanKeys {
+        how: format!("the engine's {} pattern keys (of {} keys)", keys.len(), dictionary.entries().len()),
+        keys,
     }
-}
-
-/// The artefact format whose layout [`engine_automaton`] reads.
-const ARTEFACT_LAYOUT: u32 = 1;
-
-/// The engine's main automaton, out of the dictionary's artefact bytes
-/// (layout in `src/dictionary/artefact.rs`: header, then the tables and
-/// the main automaton, each a u64 LE length and its bytes).
-fn engine_automaton(dictionary: &Dictionary) -> Result<Scanner, String> {
-    if artefact::FORMAT_VERSION != ARTEFACT_LAYOUT {
-        return Err(format!(
-            "artefact format {} is not the layout {ARTEFACT_LAYOUT} this bench reads",
-            artefact::FORMAT_VERSION
-        ));
-    }
-    let bytes = artefact::to_bytes(dictionary);
-    let mut rest = bytes.as_slice();
-    let mut take = |n: usize| -> Result<&[u8], String> {
-        if rest.len() < n {
-            return Err("artefact shorter than its header says".to_owned());
-        }
-        let (head, tail) = rest.split_at(n);
-        rest = tail;
-        Ok(head)
-    };
-    let int = |b: &[u8]| b.iter().rev().fold(0u64, |n, &x| n << 8 | u64::from(x)) as usize;
-    if take(8)? != b"ENTEXDIC" {
-        return Err("no ENTEXDIC magic".to_owned());
-    }
-    take(4)?; // format version
-    let engine = int(take(4)?);
-    take(engine)?;
-    take(16)?; // payload length, checksum
-    let tables = int(take(8)?);
-    take(tables)?;
-    let main = int(take(8)?);
-    Scanner::from_bytes(take(main)?)
 }
 
 /// Reads VmRSS (or another `Vm*` field) of `/proc/<pid>/status`, in bytes.

@@ -358,6 +358,13 @@ impl Dictionary {
         &targets[at.target as usize..=at.target as usize]
     }
 
+    /// The keys the matcher's automaton scans for, in pattern order (every
+    /// key but Normalize-only forms that start with a title or decorate
+    /// another alias of their entity). For benchmarks of the scan alone.
+    pub fn pattern_keys(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.pattern_entries.iter().map(|&i| self.entries[i as usize].key.as_str())
+    }
+
     /// Every folded key with its claims (for fuzzy resolution).
     pub fn entries(&self) -> &[KeyEntry] {
         &self.entries
