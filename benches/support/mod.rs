@@ -312,10 +312,7 @@ pub struct ScanKeys {
 /// in its pattern order ([`Dictionary::pattern_keys`]).
 pub fn scan_keys(dictionary: &Dictionary) -> ScanKeys {
     let keys: Vec<String> = dictionary.pattern_keys().map(str::to_owned).collect();
-    ScanKeys {
-        how: format!("the engine's {} pattern keys (of {} keys)", keys.len(), dictionary.entries().len()),
-        keys,
-    }
+    ScanKeys { how: format!("the engine's {} pattern keys (of {} keys)", keys.len(), dictionary.entries().len()), keys }
 }
 
 /// Reads VmRSS (or another `Vm*` field) of `/proc/<pid>/status`, in bytes.
