@@ -515,14 +515,14 @@ impl Dictionary {
             let mut pos = 0;
             while let Some(found) = index.automaton.find_from(haystack, pos) {
                 pos = found.end - 1;
-                let entry = &index.entries[found.pattern];
+                let entry = index.table.get(found.pattern);
                 // The key's pads are the spaces around its first and last words.
                 let first = words.partition_point(|w| w.0 <= found.start + 1) - 1;
                 let last = words.partition_point(|w| w.0 < found.end - 1) - 1;
                 let variant = Candidate {
                     start: words[first].1,
                     end: words[last].2,
-                    claims: match entry.claims.as_slice() {
+                    claims: match entry.claims {
                         [one] => Claims::Run(self.claim_slice(*one)),
                         many => Claims::Picked(many.iter().map(|&c| self.claim(c)).collect()),
                     },

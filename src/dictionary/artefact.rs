@@ -47,8 +47,7 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{
-    ClaimRef, Dictionary, DictionaryInfo, Entity, KeyEntry, LoadError, Location, Problem, SourceInfo, VariantEntry,
-    VariantIndex,
+    Dictionary, DictionaryInfo, Entity, KeyEntry, LoadError, Location, Problem, SourceInfo, VariantIndex, VariantTable,
     scanner::{self, Scanner},
 };
 
@@ -107,7 +106,7 @@ pub fn to_bytes(dictionary: &Dictionary) -> Vec<u8> {
     };
     let patterns = Patterns {
         pattern_entries: dictionary.pattern_entries.as_slice(),
-        variant_entries: dictionary.variants.as_ref().map(|v| v.entries.as_slice()),
+        variant_entries: dictionary.variants.as_ref().map(|v| &v.table),
     };
     let sections = [
         encode(&facts),
@@ -230,7 +229,7 @@ pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Dictionary, LoadError> {
                 || {
                     rayon::join(
                         || decode::<Vec<KeyEntry>>(entries, "aliases"),
-                        || decode::<Patterns<Vec<u32>, Vec<VariantEntry>>>(patterns, "patterns"),
+                        || decode::<Patterns<Vec<u32>, VariantTable>>(patterns, "patterns"),
                     )
                 },
                 || rayon::join(|| scanner(main, "automaton"), || scanner(variant, "variant automaton")),
@@ -250,7 +249,7 @@ pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Dictionary, LoadError> {
     let automaton = main.map_err(inconsistent)?.ok_or_else(|| inconsistent("the automaton is missing".to_owned()))?;
     let variants = match (patterns.variant_entries, variant.map_err(inconsistent)?) {
         (None, None) => None,
-        (Some(entries), Some(automaton)) => Some(VariantIndex { entries, automaton }),
+        (Some(table), Some(automaton)) => Some(VariantIndex { table, automaton }),
         _ => return Err(inconsistent("variant table and variant automaton disagree".to_owned())),
     };
     let dictionary = Dictionary {
@@ -329,20 +328,14 @@ fn check_consistency(dictionary: &Dictionary) -> Result<(), String> {
         ));
     }
     if let Some(variants) = &dictionary.variants {
-        if let Some(pair) = variants.entries.windows(2).find(|w| w[0].key >= w[1].key) {
-            return Err(format!("variant keys are not sorted and unique at {:?}", pair[1].key));
+        if let Some(why) = variants.table.inconsistency(&dictionary.entries) {
+            return Err(why);
         }
-        let in_range = |c: &ClaimRef| {
-            dictionary.entries.get(c.entry as usize).is_some_and(|e| (c.target as usize) < e.targets.len())
-        };
-        if let Some(bad) = variants.entries.iter().find(|v| !v.claims.iter().all(in_range)) {
-            return Err(format!("variant key {:?} names a claim that is not in the alias table", bad.key));
-        }
-        if variants.automaton.pattern_count() != variants.entries.len() {
+        if variants.automaton.pattern_count() != variants.table.len() {
             return Err(format!(
                 "the variant automaton has {} patterns for {} variant entries",
                 variants.automaton.pattern_count(),
-                variants.entries.len()
+                variants.table.len()
             ));
         }
     }
@@ -482,6 +475,11 @@ parent = "org:kataib-hezbollah"
         dictionary.entries[0].targets[0].entity = 99;
         let error = from_bytes(&to_bytes(&dictionary), "x.entex").expect_err("accepted");
         assert!(error.problems[0].message.contains("out of range"), "{}", error.problems[0]);
+
+        let mut dictionary = small();
+        dictionary.variants.as_mut().expect("a variant index").table.claims[0].target = 99;
+        let error = from_bytes(&to_bytes(&dictionary), "x.entex").expect_err("accepted");
+        assert!(error.problems[0].message.contains("not in the alias table"), "{}", error.problems[0]);
 
         let mut dictionary = small();
         dictionary.entries.swap(0, 1);

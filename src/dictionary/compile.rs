@@ -35,7 +35,7 @@ use foldhash::{HashMap, HashMapExt};
 use sha2::{Digest, Sha256};
 
 use super::{
-    ClaimRef, Dictionary, DictionaryInfo, Entity, KeyEntry, SourceInfo, Target, VariantEntry, VariantIndex,
+    ClaimRef, Dictionary, DictionaryInfo, Entity, KeyEntry, SourceInfo, Target, VariantIndex, VariantTable,
     model::{AliasSpec, EntityId, Location, ParsedSource, Problem},
     parse::parse_source,
     scanner::{self, Scanner},
@@ -114,11 +114,7 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
     // the server's life, so trim once.
     shrink_entries(&mut entries);
     if let Some(variants) = &mut variants {
-        variants.entries.shrink_to_fit();
-        for variant in &mut variants.entries {
-            variant.key.shrink_to_fit();
-            variant.claims.shrink_to_fit();
-        }
+        variants.table.shrink_to_fit();
     }
     for entity in &mut builder.entities {
         entity.aliases.shrink_to_fit();
@@ -132,7 +128,7 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
         entities = info.entity_count,
         aliases = info.alias_count,
         patterns = dictionary.pattern_entries.len(),
-        variant_keys = dictionary.variants.as_ref().map_or(0, |v| v.entries.len()),
+        variant_keys = dictionary.variants.as_ref().map_or(0, |v| v.table.len()),
         automaton_kind = info.automaton_kind,
         automaton_bytes = info.automaton_bytes,
         memory_bytes = dictionary.memory_usage(),
@@ -561,6 +557,11 @@ fn shrink_entries(entries: &mut Vec<KeyEntry>) {
 /// is dropped (unless all are short forms, which context resolves): a
 /// variant must never pick between entities by chance.
 fn build_variants(entries: &[KeyEntry]) -> Result<Option<VariantIndex>, LoadError> {
+    struct VariantEntry {
+        key: String,
+        claims: Vec<ClaimRef>,
+        ignore: bool,
+    }
     let mut variant_entries: Vec<VariantEntry> = Vec::new();
     let mut variant_keys: HashMap<String, u32> = HashMap::new();
     for (entry_index, entry) in entries.iter().enumerate() {
@@ -603,7 +604,11 @@ fn build_variants(entries: &[KeyEntry]) -> Result<Option<VariantIndex>, LoadErro
             message: format!("cannot build the variant automaton: {e}"),
         }],
     })?;
-    Ok(Some(VariantIndex { entries: variant_entries, automaton }))
+    let mut table = VariantTable::default();
+    for variant in &variant_entries {
+        table.push(&variant.key, &variant.claims, variant.ignore);
+    }
+    Ok(Some(VariantIndex { table, automaton }))
 }
 
 fn hex(bytes: &[u8]) -> String {

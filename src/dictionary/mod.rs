@@ -285,15 +285,90 @@ pub struct ClaimRef {
     pub target: u32,
 }
 
-/// The claims on one skeleton key: references into the main index, not
-/// copies (a copy per alias doubled a large dictionary's claim memory).
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct VariantEntry {
+/// The claims on one skeleton key, as the matcher and resolver see them:
+/// references into the main index, not copies (a copy per alias doubled a
+/// large dictionary's claim memory).
+#[derive(Debug, Clone, Copy)]
+pub struct VariantEntry<'d> {
     /// Padded skeleton key, e.g. `" ktb hzbl "`.
-    pub key: String,
-    pub claims: Vec<ClaimRef>,
+    pub key: &'d str,
+    pub claims: &'d [ClaimRef],
     /// An ignore phrase: matches, consumes its span, yields nothing.
     pub ignore: bool,
+}
+
+/// The skeleton keys and their claims, stored flat (one allocation per
+/// key, for its text; claims of all keys in one vector): a 1M-alias
+/// dictionary has a million skeleton keys.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct VariantTable {
+    /// Sorted and unique.
+    keys: Vec<Box<str>>,
+    /// Key `i` owns `claims[claim_ends[i - 1]..claim_ends[i]]` (from 0 for
+    /// the first key).
+    claim_ends: Vec<u32>,
+    claims: Vec<ClaimRef>,
+    ignore: Vec<bool>,
+}
+
+impl VariantTable {
+    /// Appends a key; keys must come in ascending order.
+    pub(crate) fn push(&mut self, key: &str, claims: &[ClaimRef], ignore: bool) {
+        self.keys.push(key.into());
+        self.claims.extend_from_slice(claims);
+        self.claim_ends.push(self.claims.len() as u32);
+        self.ignore.push(ignore);
+    }
+
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.keys.shrink_to_fit();
+        self.claim_ends.shrink_to_fit();
+        self.claims.shrink_to_fit();
+        self.ignore.shrink_to_fit();
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Key `i` (the variant automaton's pattern `i`) and its claims.
+    pub fn get(&self, i: usize) -> VariantEntry<'_> {
+        let start = i.checked_sub(1).map_or(0, |p| self.claim_ends[p] as usize);
+        VariantEntry {
+            key: &self.keys[i],
+            claims: &self.claims[start..self.claim_ends[i] as usize],
+            ignore: self.ignore[i],
+        }
+    }
+
+    pub fn find(&self, key: &str) -> Option<VariantEntry<'_>> {
+        self.keys.binary_search_by(|k| (**k).cmp(key)).ok().map(|i| self.get(i))
+    }
+
+    /// Why the table cannot be indexed safely against `entries`, if it
+    /// cannot (for a loaded artefact).
+    pub(crate) fn inconsistency(&self, entries: &[KeyEntry]) -> Option<String> {
+        let n = self.keys.len();
+        if self.claim_ends.len() != n || self.ignore.len() != n {
+            return Some(format!("variant table columns differ in length ({n} keys)"));
+        }
+        if let Some(pair) = self.keys.windows(2).find(|w| w[0] >= w[1]) {
+            return Some(format!("variant keys are not sorted and unique at {:?}", pair[1]));
+        }
+        let ends_ok = self.claim_ends.windows(2).all(|w| w[0] <= w[1])
+            && self.claim_ends.last().map_or(self.claims.is_empty(), |&last| last as usize == self.claims.len());
+        if !ends_ok {
+            return Some("variant claim ranges are out of order or out of range".to_owned());
+        }
+        let in_range =
+            |c: &ClaimRef| entries.get(c.entry as usize).is_some_and(|e| (c.target as usize) < e.targets.len());
+        (!self.claims.iter().all(in_range))
+            .then(|| "a variant key names a claim that is not in the alias table".to_owned())
+    }
 }
 
 /// Aliases under their romanisation skeleton, for VARIANT matches.
@@ -301,8 +376,8 @@ pub struct VariantEntry {
 pub struct VariantIndex {
     /// Skeleton keys and their claims (never two entities, unless all
     /// claims are short forms), sorted by key.
-    pub entries: Vec<VariantEntry>,
-    /// Pattern `i` is `entries[i].key`.
+    pub table: VariantTable,
+    /// Pattern `i` is key `i` of the table.
     pub automaton: Scanner,
 }
 
@@ -342,9 +417,8 @@ impl Dictionary {
     }
 
     /// The claims on a skeleton key ([`crate::text::skeleton`]).
-    pub fn variant_entry(&self, skeleton: &str) -> Option<&VariantEntry> {
-        let entries = &self.variants.as_ref()?.entries;
-        entries.binary_search_by(|e| e.key.as_str().cmp(skeleton)).ok().map(|i| &entries[i])
+    pub fn variant_entry(&self, skeleton: &str) -> Option<VariantEntry<'_>> {
+        self.variants.as_ref()?.table.find(skeleton)
     }
 
     /// The claim a [`ClaimRef`] points at.
@@ -383,7 +457,10 @@ impl Dictionary {
         let entities: usize =
             self.entities.iter().map(|e| 128 + e.aliases.iter().map(|a| a.len() + 24).sum::<usize>()).sum();
         let variants = self.variants.as_ref().map_or(0, |v| {
-            v.automaton.heap_bytes() + v.entries.iter().map(|e| 64 + e.key.len() + e.claims.len() * 8).sum::<usize>()
+            let t = &v.table;
+            v.automaton.heap_bytes()
+                + (0..t.len()).map(|i| 16 + 16 + t.get(i).key.len()).sum::<usize>()
+                + t.claims.len() * 8
         });
         self.automaton.heap_bytes() + entries + entities + variants
     }

@@ -250,7 +250,7 @@ impl Reference for Dictionary {
             let mut pos = 0;
             while let Some(found) = index.automaton.find_from(haystack, pos) {
                 pos = found.end - 1;
-                let entry = &index.entries[found.pattern];
+                let entry = index.table.get(found.pattern);
                 // The key's pads are the spaces around its first and last words.
                 let first = words.partition_point(|w| w.0 <= found.start + 1) - 1;
                 let last = words.partition_point(|w| w.0 < found.end - 1) - 1;
