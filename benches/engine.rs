@@ -238,6 +238,34 @@ fn bench_dictionary(c: &mut Criterion, label: &str, dictionary: &Dictionary, cor
     }
 }
 
+/// The engine on 1 and 2 threads: 32 news documents of 16 KB matched on a
+/// rayon pool of that many threads, as the server's worker pool does,
+/// without gRPC or a load generator sharing the cores. Ids
+/// `threads/default/news-16KBx32/<n>`; the ratio of the two is the engine's
+/// scaling with cores on this machine.
+fn bench_threads(c: &mut Criterion, dictionary: &Dictionary, news: &Corpus) {
+    use rayon::prelude::*;
+    let Some((_, document)) = news.documents.iter().find(|(size, _)| *size == "16KB") else { return };
+    let batch: Vec<&str> = vec![document.as_str(); 32];
+    let expected: usize = batch.iter().map(|d| dictionary.extract(d).len()).sum();
+    let bytes: usize = batch.iter().map(|d| d.len()).sum();
+    eprintln!("matches threads/default/news-16KBx32: {expected} in {bytes} bytes");
+    let mut group = c.benchmark_group("threads/default/news-16KBx32");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    for threads in [1usize, 2] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a rayon pool");
+        group.bench_with_input(BenchmarkId::from_parameter(threads), &batch, |b, batch| {
+            b.iter(|| {
+                let found: usize =
+                    pool.install(|| batch.par_iter().map(|d| dictionary.extract(black_box(d)).len()).sum());
+                assert_eq!(found, expected);
+                found
+            })
+        });
+    }
+    group.finish();
+}
+
 fn main() {
     let mut c = Criterion::default()
         .sample_size(10)
@@ -252,6 +280,7 @@ fn main() {
     let corpora = corpora(&dictionaries);
 
     bench_dictionary(&mut c, "default", &default, &corpora, true);
+    bench_threads(&mut c, &default, &corpora[0]);
     if let Some(large) = &large {
         bench_dictionary(&mut c, "large", large, &corpora, false);
     }
