@@ -82,11 +82,6 @@ struct Facts {
     build_time: Duration,
 }
 
-/// Postcard bytes of plain data (serialising into a Vec cannot fail).
-fn encode<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
-    postcard::to_stdvec(value).expect("postcard serialises plain data")
-}
-
 /// Postcard decoding of one section, with what failed named.
 fn decode<'a, T: Deserialize<'a>>(bytes: Option<&'a [u8]>, what: &str) -> Result<T, String> {
     let bytes = bytes.ok_or_else(|| format!("the {what} section is cut short"))?;
@@ -108,38 +103,59 @@ pub fn to_bytes(dictionary: &Dictionary) -> Vec<u8> {
         pattern_entries: dictionary.pattern_entries.as_slice(),
         variant_entries: dictionary.variants.as_ref().map(|v| &v.table),
     };
-    let sections = [
-        encode(&facts),
-        encode(&dictionary.entities),
-        encode(&dictionary.entries),
-        encode(&patterns),
-        dictionary.automaton.to_bytes(),
-        dictionary.variants.as_ref().map(|v| v.automaton.to_bytes()).unwrap_or_default(),
-    ];
-    let mut payload = Vec::with_capacity(sections.iter().map(|s| 8 + s.len()).sum());
-    for section in &sections {
-        payload.extend_from_slice(&(section.len() as u64).to_le_bytes());
-        payload.extend_from_slice(section);
-    }
     let engine = engine_identity();
-    let mut out = Vec::with_capacity(40 + engine.len() + payload.len());
+    let mut out = Vec::new();
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(engine.len() as u32).to_le_bytes());
     out.extend_from_slice(engine.as_bytes());
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
+    // Payload length and checksum, filled in once the payload is written.
+    let sizes_at = out.len();
+    out.extend_from_slice(&[0; 16]);
+    let payload_at = out.len();
+    // Each section goes straight into `out` behind its length: no copy of
+    // the payload (a quarter of a gigabyte for a million aliases).
+    push_section(&mut out, |out| postcard_into(&facts, out));
+    push_section(&mut out, |out| postcard_into(&dictionary.entities, out));
+    push_section(&mut out, |out| postcard_into(&dictionary.entries, out));
+    push_section(&mut out, |out| postcard_into(&patterns, out));
+    push_section(&mut out, |out| out.extend_from_slice(&dictionary.automaton.to_bytes()));
+    push_section(&mut out, |out| {
+        if let Some(variants) = &dictionary.variants {
+            out.extend_from_slice(&variants.automaton.to_bytes());
+        }
+    });
+    let payload_len = (out.len() - payload_at) as u64;
+    let checksum = xxh3_64(&out[payload_at..]);
+    out[sizes_at..sizes_at + 8].copy_from_slice(&payload_len.to_le_bytes());
+    out[sizes_at + 8..payload_at].copy_from_slice(&checksum.to_le_bytes());
     out
+}
+
+/// Appends a section: its length (u64 LE), then what `fill` appends.
+fn push_section(out: &mut Vec<u8>, fill: impl FnOnce(&mut Vec<u8>)) {
+    let length_at = out.len();
+    out.extend_from_slice(&[0; 8]);
+    fill(out);
+    let length = (out.len() - length_at - 8) as u64;
+    out[length_at..length_at + 8].copy_from_slice(&length.to_le_bytes());
+}
+
+/// Appends the postcard bytes of plain data (which cannot fail to
+/// serialise into a Vec).
+fn postcard_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
+    postcard::to_io(value, out).expect("postcard serialises plain data into a Vec");
 }
 
 /// Writes the artefact of `dictionary` to `path`, atomically: a reader (a
 /// server watching the file) sees the old file or the new one, never half.
 ///
+/// Returns the bytes written.
+///
 /// # Errors
 ///
 /// The I/O error, with the path.
-pub fn write(dictionary: &Dictionary, path: &Path) -> std::io::Result<()> {
+pub fn write(dictionary: &Dictionary, path: &Path) -> std::io::Result<u64> {
     let bytes = to_bytes(dictionary);
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "artefact".into());
     let temporary = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
@@ -152,7 +168,9 @@ pub fn write(dictionary: &Dictionary, path: &Path) -> std::io::Result<()> {
     if written.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
-    written.map_err(|e| std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
+    written
+        .map(|()| bytes.len() as u64)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
 }
 
 /// Reads and validates the artefact at `path`.
@@ -297,26 +315,21 @@ fn check_consistency(dictionary: &Dictionary) -> Result<(), String> {
     if entity_count as u64 != dictionary.info.entity_count {
         return Err(format!("{entity_count} entities, but its facts say {}", dictionary.info.entity_count));
     }
-    let check_entries = |entries: &[KeyEntry], what: &str| -> Result<(), String> {
-        if let Some(pair) = entries.windows(2).find(|w| w[0].key >= w[1].key) {
-            return Err(format!("{what} keys are not sorted and unique at {:?}", pair[1].key));
+    let entries = &dictionary.entries;
+    if let Some(pair) = entries.windows(2).find(|w| w[0].key >= w[1].key) {
+        return Err(format!("alias keys are not sorted and unique at {:?}", pair[1].key));
+    }
+    for entry in entries {
+        if !(entry.key.len() >= 3 && entry.key.starts_with(' ') && entry.key.ends_with(' ')) {
+            return Err(format!("alias key {:?} is not a padded key", entry.key));
         }
-        for entry in entries {
-            if !(entry.key.len() >= 3 && entry.key.starts_with(' ') && entry.key.ends_with(' ')) {
-                return Err(format!("{what} key {:?} is not a padded key", entry.key));
-            }
-            if let Some(target) =
-                entry.targets.iter().find(|t| t.entity as usize >= entity_count || t.written.is_empty())
-            {
-                return Err(format!(
-                    "{what} key {:?} has a claim of entity {} with no spelling or out of range",
-                    entry.key, target.entity
-                ));
-            }
+        if let Some(target) = entry.targets.iter().find(|t| t.entity as usize >= entity_count || t.written.is_empty()) {
+            return Err(format!(
+                "alias key {:?} has a claim of entity {} with no spelling or out of range",
+                entry.key, target.entity
+            ));
         }
-        Ok(())
-    };
-    check_entries(&dictionary.entries, "alias")?;
+    }
     if let Some(bad) = dictionary.pattern_entries.iter().find(|&&i| i as usize >= dictionary.entries.len()) {
         return Err(format!("automaton pattern names entry {bad} of {}", dictionary.entries.len()));
     }
