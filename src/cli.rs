@@ -300,52 +300,30 @@ fn normalize(args: NormalizeArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let with_default = !args.no_default_dictionary;
-    if args.files.is_empty() && !with_default {
-        anyhow::bail!("nothing to check: give dictionary files, or drop --no-default-dictionary");
-    }
-    let outcome = dictionary::read_sources(&args.files, with_default).and_then(|sources| dictionary::build(&sources));
-    match outcome {
-        Ok(dictionary) => {
-            let info = dictionary.info();
-            println!(
-                "ok: {} entities, {} aliases from {} source(s); version {}",
-                info.entity_count,
-                info.alias_count,
-                info.sources.len(),
-                info.version
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(error) => {
-            for problem in &error.problems {
-                println!("{problem}");
-            }
-            println!("{} problem(s); the dictionary was not loaded", error.problems.len());
-            Ok(ExitCode::FAILURE)
-        }
-    }
+    let Some(dictionary) =
+        build_or_report(&args.files, args.no_default_dictionary, "check", "the dictionary was not loaded")?
+    else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let info = dictionary.info();
+    println!(
+        "ok: {} entities, {} aliases from {} source(s); version {}",
+        info.entity_count,
+        info.alias_count,
+        info.sources.len(),
+        info.version
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn compile(args: CompileArgs) -> anyhow::Result<ExitCode> {
-    let with_default = !args.no_default_dictionary;
-    if args.files.is_empty() && !with_default {
-        anyhow::bail!("nothing to compile: give dictionary files, or drop --no-default-dictionary");
-    }
     let started = std::time::Instant::now();
-    let dictionary = match dictionary::read_sources(&args.files, with_default).and_then(|s| dictionary::build(&s)) {
-        Ok(dictionary) => dictionary,
-        Err(error) => {
-            for problem in &error.problems {
-                println!("{problem}");
-            }
-            println!("{} problem(s); nothing was written", error.problems.len());
-            return Ok(ExitCode::FAILURE);
-        }
+    let Some(dictionary) = build_or_report(&args.files, args.no_default_dictionary, "compile", "nothing was written")?
+    else {
+        return Ok(ExitCode::FAILURE);
     };
-    dictionary::artefact::write(&dictionary, &args.output)?;
+    let bytes = dictionary::artefact::write(&dictionary, &args.output)?;
     let info = dictionary.info();
-    let bytes = std::fs::metadata(&args.output).map(|m| m.len()).unwrap_or(0);
     println!(
         "compiled: {} entities, {} aliases from {} source(s); version {}; {} ({:.1} MiB) in {:.2} s",
         info.entity_count,
@@ -357,6 +335,30 @@ fn compile(args: CompileArgs) -> anyhow::Result<ExitCode> {
         started.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `check` and `compile` share: builds the files (after the embedded
+/// default unless `no_default`), or prints every problem and `N problem(s);
+/// <consequence>` to standard output and returns `None`.
+fn build_or_report(
+    files: &[std::path::PathBuf],
+    no_default: bool,
+    verb: &str,
+    consequence: &str,
+) -> anyhow::Result<Option<Dictionary>> {
+    if files.is_empty() && no_default {
+        anyhow::bail!("nothing to {verb}: give dictionary files, or drop --no-default-dictionary");
+    }
+    match dictionary::load(files, !no_default) {
+        Ok(dictionary) => Ok(Some(dictionary)),
+        Err(error) => {
+            for problem in &error.problems {
+                println!("{problem}");
+            }
+            println!("{} problem(s); {consequence}", error.problems.len());
+            Ok(None)
+        }
+    }
 }
 
 fn healthcheck(args: HealthcheckArgs) -> anyhow::Result<ExitCode> {
