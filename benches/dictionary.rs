@@ -27,14 +27,26 @@ use std::time::Instant;
 use entex::dictionary::{Dictionary, artefact};
 
 /// Returns freed heap pages to the system, so `VmRSS` holds live memory only.
+/// Returns freed heap to the system first (glibc keeps a build's freed
+/// scratch mapped, which would be counted as the dictionary's): the same
+/// trim the server does after every load.
 fn trim_heap() {
-    // SAFETY: malloc_trim takes a byte count and only releases free heap
-    // memory; it touches no memory this program holds. Needed because glibc
-    // keeps freed build scratch mapped, which would be counted as the
-    // dictionary's.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    entex::reload::return_freed_memory();
+}
+
+/// The memory of `dictionary`, just loaded: RSS now (after a trim) against
+/// `before` it was loaded, and the engine's own estimates.
+fn resident(before: u64, dictionary: &entex::dictionary::Dictionary) -> serde_json::Value {
+    trim_heap();
+    let after = rss();
+    serde_json::json!({
+        "rss_before_bytes": before,
+        "rss_after_bytes": after,
+        "rss_delta_bytes": after.saturating_sub(before),
+        "estimated_bytes": dictionary.memory_usage(),
+        "automaton_bytes": dictionary.info().automaton_bytes,
+        "version": dictionary.info().version,
+    })
 }
 
 fn rss() -> u64 {
@@ -80,16 +92,7 @@ fn measure_artefact(dictionary: Dictionary, runs: usize) -> serde_json::Value {
         eprintln!("artefact read {}: {:.3} s", run + 1, elapsed);
         read_secs.push(elapsed);
         if memory.is_none() {
-            trim_heap();
-            let after = rss();
-            memory = Some(serde_json::json!({
-                "rss_before_bytes": before,
-                "rss_after_bytes": after,
-                "rss_delta_bytes": after.saturating_sub(before),
-                "estimated_bytes": dictionary.memory_usage(),
-                "automaton_bytes": dictionary.info().automaton_bytes,
-                "version": dictionary.info().version,
-            }));
+            memory = Some(resident(before, &dictionary));
         }
     }
     serde_json::json!({
@@ -127,20 +130,12 @@ fn main() {
         load_secs.push(elapsed);
         build_secs.push(info.build_time.as_secs_f64());
         if memory.is_none() {
-            trim_heap();
-            let after = rss();
-            memory = Some(serde_json::json!({
-                "rss_before_bytes": before,
-                "rss_after_bytes": after,
-                "rss_delta_bytes": after.saturating_sub(before),
-                "peak_rss_bytes": support::proc_status_bytes("self", "VmHWM:"),
-                "estimated_bytes": dictionary.memory_usage(),
-                "automaton_bytes": info.automaton_bytes,
-                "automaton_kind": info.automaton_kind,
-                "entities": info.entity_count,
-                "aliases": info.alias_count,
-                "version": info.version,
-            }));
+            let mut fields = resident(before, &dictionary);
+            fields["peak_rss_bytes"] = support::proc_status_bytes("self", "VmHWM:").into();
+            fields["automaton_kind"] = info.automaton_kind.into();
+            fields["entities"] = info.entity_count.into();
+            fields["aliases"] = info.alias_count.into();
+            memory = Some(fields);
         }
         // The last build is kept to write the artefact from.
         if run + 1 == runs {
