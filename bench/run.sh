@@ -98,16 +98,19 @@ if [[ ! -f $LARGE/manifest.json ]]; then
     run python3 bench/gen_large_dictionary.py --out "$LARGE" --cache "$ROOT/target/bench-data/pkgs"
 fi
 mapfile -t LARGE_FILES < <(python3 -c 'import json,sys; d=sys.argv[1]; [print(f"{d}/{f}") for f in json.load(open(f"{d}/manifest.json"))["dictionary_files"]]' "$LARGE")
+# Every command names dictionary files with --dictionary.
+LARGE_SPECS=()
+for file in "${LARGE_FILES[@]}"; do LARGE_SPECS+=(--dictionary "$file"); done
 
 log "entex check on the large dictionary (${#LARGE_FILES[@]} files)"
-printf '%s\n' "$BIN/entex check --no-default-dictionary ${LARGE_FILES[*]}" >> "$COMMANDS"
-/usr/bin/env time -f '%e %M' -o "$OUT/check.time" "$BIN/entex" check --no-default-dictionary "${LARGE_FILES[@]}" | tee "$OUT/check.txt"
+printf '%s\n' "$BIN/entex check --no-default-dictionary ${LARGE_SPECS[*]}" >> "$COMMANDS"
+/usr/bin/env time -f '%e %M' -o "$OUT/check.time" "$BIN/entex" check --no-default-dictionary "${LARGE_SPECS[@]}" | tee "$OUT/check.txt"
 
 log "entex compile on the large dictionary: the precompiled artefact"
 rm -f "$ARTEFACT" "$OUT/compile.json"
-printf '%s\n' "$BIN/entex compile --no-default-dictionary --output $ARTEFACT ${LARGE_FILES[*]}" >> "$COMMANDS"
+printf '%s\n' "$BIN/entex compile --no-default-dictionary --output $ARTEFACT ${LARGE_SPECS[*]}" >> "$COMMANDS"
 /usr/bin/env time -f '%e %M' -o "$OUT/compile.time" \
-    "$BIN/entex" compile --no-default-dictionary --output "$ARTEFACT" "${LARGE_FILES[@]}" | tee "$OUT/compile.txt"
+    "$BIN/entex" compile --no-default-dictionary --output "$ARTEFACT" "${LARGE_SPECS[@]}" | tee "$OUT/compile.txt"
 # compile.json: wall time and max RSS of the whole command (GNU time), the artefact's size.
 python3 -c 'import json,os,sys; s,k=open(sys.argv[1]).read().split()[:2]; json.dump({"seconds": float(s), "max_rss_bytes": int(k) * 1024, "artefact_bytes": os.path.getsize(sys.argv[2]), "summary": open(sys.argv[3]).read().strip()}, open(sys.argv[4], "w"))' \
     "$OUT/compile.time" "$ARTEFACT" "$OUT/compile.txt" "$OUT/compile.json"

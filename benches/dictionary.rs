@@ -123,7 +123,8 @@ fn main() {
     let mut compiled = None;
     for run in 0..runs {
         let started = Instant::now();
-        let dictionary = entex::dictionary::load(&files, false).unwrap_or_else(|e| panic!("does not load: {e}"));
+        let specs: Vec<_> = files.iter().map(entex::dictionary::SourceSpec::path).collect();
+        let dictionary = entex::dictionary::load(&specs, false).unwrap_or_else(|e| panic!("does not load: {e}"));
         let elapsed = started.elapsed().as_secs_f64();
         let info = dictionary.info();
         eprintln!("build {}: {:.3} s (engine build_time {:.3} s)", run + 1, elapsed, info.build_time.as_secs_f64());

@@ -230,7 +230,7 @@ print("\n".join(out).rstrip())
 EOF
 chmod 755 "$WORK/dictionaries" && chmod 644 "$WORK/dictionaries/extra.toml"
 VOLUME=(-v "$WORK/dictionaries:/dictionaries:ro")
-"${PODMAN[@]}" run --rm "${ULIMITS[@]}" "${VOLUME[@]}" "$IMAGE" check /dictionaries/extra.toml 2>/dev/null |
+"${PODMAN[@]}" run --rm "${ULIMITS[@]}" "${VOLUME[@]}" "$IMAGE" check --dictionary /dictionaries/extra.toml 2>/dev/null |
     tee "$WORK/check.txt"
 grep -q '^ok: ' "$WORK/check.txt" || fail "entex check rejects the ConfigMap's dictionary"
 

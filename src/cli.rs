@@ -15,9 +15,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    config::{CheckArgs, Command, CompileArgs, ExtractArgs, HealthcheckArgs, NormalizeArgs, ServeArgs},
+    config::{CheckArgs, Command, CompileArgs, ExtractArgs, HealthcheckArgs, NormalizeArgs, ServeArgs, SourceArgs},
     dictionary::{self, Dictionary, LoadError},
-    matcher::MatchKind,
+    matcher::{ExtractOptions, Linking, MatchKind},
     resolve::{ResolveOptions, TypeFilter},
     startup::Application,
     telemetry,
@@ -113,6 +113,30 @@ pub struct OutputMention<'a> {
     pub utf16_end: usize,
     pub alias: &'a str,
     pub match_kind: &'static str,
+    pub linking: &'static str,
+    /// For an ambiguous mention: the entities it may name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<OutputMentionCandidate<'a>>,
+}
+
+/// An entity an ambiguous mention may name.
+#[derive(Debug, Serialize)]
+pub struct OutputMentionCandidate<'a> {
+    pub entity_id: &'a str,
+    pub canonical_name: &'a str,
+    #[serde(rename = "type")]
+    pub entity_type: &'a str,
+    pub score: f32,
+}
+
+fn linking_name(linking: Linking) -> &'static str {
+    match linking {
+        Linking::Unique => "UNIQUE",
+        Linking::Document => "DOCUMENT",
+        Linking::Default => "DEFAULT",
+        Linking::Prior => "PRIOR",
+        Linking::Ambiguous => "AMBIGUOUS",
+    }
 }
 
 fn match_kind_name(kind: MatchKind) -> &'static str {
@@ -132,7 +156,11 @@ const EXTRACT_CHUNK: usize = 256;
 fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
     let _telemetry = telemetry::init(crate::config::LogFormat::Text, "warn", None).map_err(anyhow::Error::msg)?;
     let dictionary = load_dictionary(&args.dictionary.origin())?;
-    let filter = TypeFilter::new(args.entity_types.clone());
+    let options = ExtractOptions {
+        selection: dictionary.select(&args.use_dictionaries)?,
+        types: TypeFilter::new(args.entity_types.clone()),
+        drop_ambiguous: args.drop_ambiguous,
+    };
     let input: Box<dyn BufRead> = if args.input.as_os_str() == "-" {
         Box::new(BufReader::new(io::stdin().lock()))
     } else {
@@ -166,7 +194,7 @@ fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
                 continue;
             }
         }
-        write_chunk(&dictionary, &filter, &chunk, &mut out)?;
+        write_chunk(&dictionary, &options, &chunk, &mut out)?;
         chunk.clear();
         if done {
             break;
@@ -178,7 +206,7 @@ fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
 
 fn write_chunk(
     dictionary: &Dictionary,
-    filter: &TypeFilter,
+    options: &ExtractOptions,
     chunk: &[(usize, InputDocument)],
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
@@ -187,17 +215,14 @@ fn write_chunk(
         .map(|(line_number, document)| {
             let id = document.id.clone().unwrap_or_else(|| line_number.to_string());
             let mut lines = String::new();
-            for mention in dictionary.extract(&document.text) {
-                let entity = dictionary.entity(mention.entity);
-                if !filter.allows(entity.entity_type.as_str()) {
-                    continue;
-                }
+            for mention in dictionary.extract_with(&document.text, options) {
+                let entity = mention.entity.map(|e| dictionary.entity(e));
                 let span = mention.span;
                 let output = OutputMention {
                     doc: &id,
-                    entity_id: entity.id.as_str(),
-                    canonical_name: &entity.name,
-                    entity_type: entity.entity_type.as_str(),
+                    entity_id: entity.map_or("", |e| e.id.as_str()),
+                    canonical_name: entity.map_or("", |e| e.name.as_str()),
+                    entity_type: entity.map_or("", |e| e.entity_type.as_str()),
                     text: &document.text[span.start..span.end],
                     start: span.start,
                     end: span.end,
@@ -207,6 +232,20 @@ fn write_chunk(
                     utf16_end: span.utf16_end,
                     alias: mention.alias,
                     match_kind: match_kind_name(mention.kind),
+                    linking: linking_name(mention.linking),
+                    candidates: mention
+                        .candidates
+                        .iter()
+                        .map(|&(e, score)| {
+                            let e = dictionary.entity(e);
+                            OutputMentionCandidate {
+                                entity_id: e.id.as_str(),
+                                canonical_name: &e.name,
+                                entity_type: e.entity_type.as_str(),
+                                score,
+                            }
+                        })
+                        .collect(),
                 };
                 lines.push_str(&serde_json::to_string(&output).expect("mentions serialise"));
                 lines.push('\n');
@@ -246,7 +285,11 @@ struct OutputCandidate<'a> {
 fn normalize(args: NormalizeArgs) -> anyhow::Result<ExitCode> {
     let _telemetry = telemetry::init(crate::config::LogFormat::Text, "warn", None).map_err(anyhow::Error::msg)?;
     let dictionary = load_dictionary(&args.dictionary.origin())?;
-    let options = ResolveOptions { types: TypeFilter::new(args.entity_types.clone()), min_score: args.min_score };
+    let options = ResolveOptions {
+        types: TypeFilter::new(args.entity_types.clone()),
+        min_score: args.min_score,
+        selection: dictionary.select(&args.use_dictionaries)?,
+    };
     let input: Box<dyn BufRead> = if args.input.as_os_str() == "-" {
         Box::new(BufReader::new(io::stdin().lock()))
     } else {
@@ -300,12 +343,11 @@ fn normalize(args: NormalizeArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let Some(dictionary) =
-        build_or_report(&args.files, args.no_default_dictionary, "check", "the dictionary was not loaded")?
-    else {
+    let Some(dictionary) = build_or_report(&args.sources, "check", "the dictionary was not loaded")? else {
         return Ok(ExitCode::FAILURE);
     };
     let info = dictionary.info();
+    report_skipped(info);
     println!(
         "ok: {} entities, {} aliases from {} source(s); version {}",
         info.entity_count,
@@ -318,10 +360,10 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 
 fn compile(args: CompileArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
-    let Some(dictionary) = build_or_report(&args.files, args.no_default_dictionary, "compile", "nothing was written")?
-    else {
+    let Some(dictionary) = build_or_report(&args.sources, "compile", "nothing was written")? else {
         return Ok(ExitCode::FAILURE);
     };
+    report_skipped(dictionary.info());
     let bytes = dictionary::artefact::write(&dictionary, &args.output)?;
     let info = dictionary.info();
     println!(
@@ -340,16 +382,11 @@ fn compile(args: CompileArgs) -> anyhow::Result<ExitCode> {
 /// What `check` and `compile` share: builds the files (after the embedded
 /// default unless `no_default`), or prints every problem and `N problem(s);
 /// <consequence>` to standard output and returns `None`.
-fn build_or_report(
-    files: &[std::path::PathBuf],
-    no_default: bool,
-    verb: &str,
-    consequence: &str,
-) -> anyhow::Result<Option<Dictionary>> {
-    if files.is_empty() && no_default {
-        anyhow::bail!("nothing to {verb}: give dictionary files, or drop --no-default-dictionary");
+fn build_or_report(sources: &SourceArgs, verb: &str, consequence: &str) -> anyhow::Result<Option<Dictionary>> {
+    if sources.dictionaries.is_empty() && !sources.with_default() {
+        anyhow::bail!("nothing to {verb}: give --dictionary files, or drop --no-default-dictionary");
     }
-    match dictionary::load(files, !no_default) {
+    match dictionary::load(&sources.specs(), sources.with_default()) {
         Ok(dictionary) => Ok(Some(dictionary)),
         Err(error) => {
             for problem in &error.problems {
@@ -357,6 +394,16 @@ fn build_or_report(
             }
             println!("{} problem(s); {consequence}", error.problems.len());
             Ok(None)
+        }
+    }
+}
+
+/// Prints, per source that left rows out, how many and the first few.
+fn report_skipped(info: &dictionary::DictionaryInfo) {
+    for source in info.sources.iter().filter(|s| s.skipped_rows > 0) {
+        println!("{}: skipped {} invalid row(s); the first:", source.name, source.skipped_rows);
+        for (line, message) in &source.skipped {
+            println!("  {}:{line}: {message}", source.name);
         }
     }
 }

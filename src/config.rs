@@ -10,6 +10,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::dictionary::{InvalidRows, SourceSpec};
+
 /// entex: finds named entities in text and links each mention to a
 /// canonical entity, over gRPC (`serve`) or on the command line (`extract`).
 #[derive(Debug, Parser)]
@@ -55,20 +57,71 @@ pub enum Command {
     Healthcheck(HealthcheckArgs),
 }
 
-/// Which dictionaries to load.
-#[derive(Debug, Clone, Args)]
-pub struct DictionaryArgs {
-    /// A dictionary file to load (TOML, or `alias<TAB>entity_id` lines for any
-    /// other extension). Repeatable; in the environment, comma-separated.
-    /// Files extend the embedded default dictionary unless
-    /// --no-default-dictionary is given.
-    #[arg(long = "dictionary", value_name = "PATH", env = "ENTEX_DICTIONARY", value_delimiter = ',')]
-    pub dictionaries: Vec<PathBuf>,
+/// Dictionary files, named the same way by every command.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SourceArgs {
+    /// A dictionary file: `[NAME=]PATH[?OPTIONS]`. Repeatable; in the
+    /// environment, comma-separated. The format comes from the extension
+    /// (.toml; .csv; .tsv and others: tab-separated; .jsonl/.ndjson/.json:
+    /// entity records, spaCy patterns or FollowTheMoney, told apart by the
+    /// first record) or `?format=toml|tsv|csv|jsonl|spacy|ftm`. NAME is the
+    /// dictionary the file belongs to, which requests select (default: the
+    /// file name up to its first dot). Options: `strict` (alias collisions
+    /// and undefined ids are errors), `invalid_rows=skip` (leave out bad
+    /// rows, reporting them). Files extend the embedded default dictionary
+    /// (named "default") unless --no-default-dictionary is given.
+    #[arg(long = "dictionary", value_name = "SPEC", env = "ENTEX_DICTIONARY", value_delimiter = ',')]
+    pub dictionaries: Vec<SourceSpec>,
 
-    /// Do not load the embedded default dictionary: serve only the files given
+    /// Do not load the embedded default dictionary: only the files given
     /// with --dictionary.
     #[arg(long, env = "ENTEX_NO_DEFAULT_DICTIONARY")]
     pub no_default_dictionary: bool,
+
+    /// Make every --dictionary file strict: an alias two entities claim
+    /// (unless both mark it short_form) and a row naming an undefined entity
+    /// are errors, as in a curated dictionary.
+    #[arg(long, env = "ENTEX_STRICT")]
+    pub strict: bool,
+
+    /// Leave out rows with problems in every --dictionary file (each
+    /// reported with file and line, counted in GetDictionaryInfo) instead of
+    /// refusing the dictionary.
+    #[arg(long, env = "ENTEX_SKIP_INVALID_ROWS")]
+    pub skip_invalid_rows: bool,
+}
+
+impl SourceArgs {
+    pub fn with_default(&self) -> bool {
+        !self.no_default_dictionary
+    }
+
+    /// The files with the global --strict and --skip-invalid-rows applied.
+    pub fn specs(&self) -> Vec<SourceSpec> {
+        self.dictionaries
+            .iter()
+            .cloned()
+            .map(|mut spec| {
+                spec.options.strict |= self.strict;
+                if self.skip_invalid_rows {
+                    spec.options.invalid_rows = InvalidRows::Skip;
+                }
+                spec
+            })
+            .collect()
+    }
+
+    /// The sources to build.
+    pub fn origin(&self) -> crate::dictionary::Origin {
+        crate::dictionary::Origin::Sources { specs: self.specs(), with_default: self.with_default() }
+    }
+}
+
+/// Which dictionaries to load: files, or a precompiled artefact.
+#[derive(Debug, Clone, Args)]
+pub struct DictionaryArgs {
+    #[command(flatten)]
+    pub sources: SourceArgs,
 
     /// Load a precompiled dictionary made by `entex compile` instead of
     /// building one from sources (a cold start in well under a second for
@@ -78,24 +131,17 @@ pub struct DictionaryArgs {
         long,
         value_name = "PATH",
         env = "ENTEX_COMPILED",
-        conflicts_with_all = ["dictionaries", "no_default_dictionary"]
+        conflicts_with_all = ["dictionaries", "no_default_dictionary", "strict", "skip_invalid_rows"]
     )]
     pub compiled: Option<PathBuf>,
 }
 
 impl DictionaryArgs {
-    pub fn with_default(&self) -> bool {
-        !self.no_default_dictionary
-    }
-
     /// Where the dictionary comes from.
     pub fn origin(&self) -> crate::dictionary::Origin {
         match &self.compiled {
             Some(path) => crate::dictionary::Origin::Compiled(path.clone()),
-            None => crate::dictionary::Origin::Sources {
-                paths: self.dictionaries.clone(),
-                with_default: self.with_default(),
-            },
+            None => self.sources.origin(),
         }
     }
 }
@@ -247,7 +293,7 @@ impl ServeArgs {
     pub fn for_address(listen: SocketAddr) -> Self {
         Self {
             listen,
-            dictionary: DictionaryArgs { dictionaries: Vec::new(), no_default_dictionary: false, compiled: None },
+            dictionary: DictionaryArgs { sources: SourceArgs::default(), compiled: None },
             limits: Limits::default(),
             workers: 0,
             log_format: LogFormat::Text,
@@ -334,6 +380,15 @@ pub struct ExtractArgs {
     /// Only report mentions of this entity type (repeatable).
     #[arg(long = "entity-type", value_name = "TYPE")]
     pub entity_types: Vec<String>,
+
+    /// Use only this loaded dictionary, by name (repeatable; default: all).
+    #[arg(long = "use-dictionary", value_name = "NAME")]
+    pub use_dictionaries: Vec<String>,
+
+    /// Leave out ambiguous mentions (an alias several entities share, with
+    /// nothing in the document to decide).
+    #[arg(long)]
+    pub drop_ambiguous: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -352,30 +407,26 @@ pub struct NormalizeArgs {
     /// Drop answers and candidates scoring below this.
     #[arg(long, value_name = "SCORE", default_value_t = 0.0)]
     pub min_score: f32,
+
+    /// Use only this loaded dictionary, by name (repeatable; default: all).
+    #[arg(long = "use-dictionary", value_name = "NAME")]
+    pub use_dictionaries: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
-    /// Dictionary files to check (with the embedded default unless
-    /// --no-default-dictionary). With none, checks the embedded default.
-    #[arg(value_name = "PATH")]
-    pub files: Vec<PathBuf>,
-
-    /// Check the files alone, without the embedded default dictionary.
-    #[arg(long)]
-    pub no_default_dictionary: bool,
+    /// The files to check, with the embedded default unless
+    /// --no-default-dictionary; with none, the embedded default alone.
+    #[command(flatten)]
+    pub sources: SourceArgs,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct CompileArgs {
-    /// Dictionary files to compile (with the embedded default unless
-    /// --no-default-dictionary). With none, compiles the embedded default.
-    #[arg(value_name = "PATH")]
-    pub files: Vec<PathBuf>,
-
-    /// Compile the files alone, without the embedded default dictionary.
-    #[arg(long)]
-    pub no_default_dictionary: bool,
+    /// The files to compile, with the embedded default unless
+    /// --no-default-dictionary; with none, the embedded default alone.
+    #[command(flatten)]
+    pub sources: SourceArgs,
 
     /// Where to write the artefact (replaced atomically).
     #[arg(long, short, value_name = "PATH")]
@@ -421,7 +472,7 @@ mod tests {
         let cli = Cli::try_parse_from(["entex"]).unwrap();
         let Command::Serve(args) = cli.into_command() else { panic!("not serve") };
         assert_eq!(args.listen.to_string(), "0.0.0.0:50051");
-        assert!(args.dictionary.with_default());
+        assert!(args.dictionary.sources.with_default());
         assert!(args.validate().is_ok());
     }
 
@@ -435,8 +486,9 @@ mod tests {
             "--dictionary",
             "a.toml",
             "--dictionary",
-            "b.tsv",
+            "geo=b.tsv?invalid_rows=skip",
             "--no-default-dictionary",
+            "--strict",
             "--log-format",
             "json",
             "--max-documents",
@@ -444,8 +496,14 @@ mod tests {
         ])
         .unwrap();
         let Command::Serve(args) = cli.into_command() else { panic!("not serve") };
-        assert_eq!(args.dictionary.dictionaries, [PathBuf::from("a.toml"), PathBuf::from("b.tsv")]);
-        assert!(!args.dictionary.with_default());
+        let specs = args.dictionary.sources.specs();
+        let paths: Vec<&std::path::Path> = specs.iter().map(|s| s.path.as_path()).collect();
+        assert_eq!(paths, [PathBuf::from("a.toml"), PathBuf::from("b.tsv")]);
+        assert_eq!(specs[1].options.dictionary, "geo");
+        assert!(specs.iter().all(|s| s.options.strict), "--strict applies to every file");
+        assert_eq!(specs[1].options.invalid_rows, InvalidRows::Skip);
+        assert_eq!(specs[0].options.invalid_rows, InvalidRows::Fail);
+        assert!(!args.dictionary.sources.with_default());
         assert_eq!(args.log_format, LogFormat::Json);
         assert_eq!(args.limits.max_documents, 5);
     }

@@ -23,17 +23,22 @@
 //! matches them.
 //!
 //! When a stage finds several entities, all are candidates, best first: a
-//! short form with a declared default answers with that entity at score
-//! 0.6; otherwise, when the best score is shared by two entities, there is
-//! no answer, only candidates. Near neighbours never merge: each stage
+//! short form with a declared default (the only one) answers with that
+//! entity at score 0.6; an alias that several entities share outright (a
+//! non-strict catalogue's "Springfield") gives each the stage's score times
+//! its share of their priors (an equal share without priors), and answers
+//! only when one share reaches [`crate::matcher::DOMINANT_SHARE`];
+//! otherwise, when the best score is shared by two entities, there is no
+//! answer, only candidates. A request may select some of the loaded
+//! dictionaries: the others' aliases and ignore phrases are not seen. Near neighbours never merge: each stage
 //! compares whole names, and the variant index refuses skeletons that two
 //! entities share.
 
 use std::collections::HashMap;
 
 use crate::{
-    dictionary::{Dictionary, EntityIndex, Target},
-    matcher::MatchKind,
+    dictionary::{Dictionary, EntityIndex, Selection, Target},
+    matcher::{DOMINANT_SHARE, MatchKind},
     text::{CaseMode, PUNCT_MARK, fold_key, skeleton::skeleton_key, titles::is_title},
 };
 
@@ -91,6 +96,9 @@ impl TypeFilter {
 enum Claim {
     /// A short form without a default: a candidate, never the answer.
     Contextual,
+    /// An ordinary alias other entities claim too: the answer only with a
+    /// dominant share.
+    Shared,
     /// An ordinary alias.
     Plain,
     /// A short form's declared default: the answer, at [`DEFAULT_SCORE`].
@@ -108,18 +116,26 @@ impl Claim {
 }
 
 /// What a Normalize request asks for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ResolveOptions {
     pub types: TypeFilter,
     /// Answers and candidates below this score are dropped.
     pub min_score: f32,
+    /// The dictionaries to use.
+    pub selection: Selection,
+}
+
+impl Default for ResolveOptions {
+    fn default() -> Self {
+        Self { types: TypeFilter::default(), min_score: 0.0, selection: Selection::ALL }
+    }
 }
 
 impl Dictionary {
     /// Resolves one name; see the module rules.
     pub fn resolve(&self, name: &str, options: &ResolveOptions) -> Resolution {
         let key = fold_key(name, CaseMode::Fold);
-        if self.entry(&key).is_some_and(|e| e.ignore) {
+        if self.entry(&key).is_some_and(|e| options.selection.sees(e.ignore)) {
             return Resolution::default();
         }
         let preserved = fold_key(name, CaseMode::Preserve);
@@ -143,9 +159,11 @@ impl Dictionary {
         written: &str,
         options: &ResolveOptions,
     ) -> Vec<(Candidate, Claim)> {
-        let allowed = |t: &Target| options.types.allows(self.entity(t.entity).entity_type.as_str());
+        let allowed = |t: &Target| {
+            options.selection.sees(t.dictionaries) && options.types.allows(self.entity(t.entity).entity_type.as_str())
+        };
         if let Some(entry) = self.entry(key) {
-            if entry.ignore {
+            if options.selection.sees(entry.ignore) {
                 return Vec::new();
             }
             let found: Vec<(Candidate, Claim)> = entry
@@ -160,7 +178,7 @@ impl Dictionary {
                 })
                 .collect();
             if !found.is_empty() {
-                return share_contextual(found);
+                return self.share(found);
             }
         }
         if let Some(entry) = skeleton_key(key).and_then(|s| self.variant_entry(&s)) {
@@ -172,7 +190,7 @@ impl Dictionary {
                 .map(|t| (Candidate { entity: t.entity, kind: MatchKind::Variant, score: VARIANT_SCORE }, Claim::of(t)))
                 .collect();
             if !found.is_empty() {
-                return share_contextual(found);
+                return self.share(found);
             }
         }
         self.fuzzy(key, &allowed)
@@ -192,7 +210,7 @@ impl Dictionary {
         let mut best: HashMap<EntityIndex, (usize, Claim)> = HashMap::new();
         for entry in self.entries() {
             let alias = entry.key.trim();
-            if entry.ignore || !alias.starts_with(first) || alias.len().abs_diff(query.len()) > max_edits * 4 {
+            if entry.ignore != 0 || !alias.starts_with(first) || alias.len().abs_diff(query.len()) > max_edits * 4 {
                 continue;
             }
             if alias.chars().count().abs_diff(length) > max_edits {
@@ -219,30 +237,54 @@ impl Dictionary {
             .collect()
     }
 
-    /// Orders candidates and picks the answer: a declared default, else a
-    /// best score that no other entity shares.
+    /// Orders candidates and picks the answer: the one declared default,
+    /// else a shared alias's dominant share, else a best score that no
+    /// other entity shares.
     fn rank(&self, mut found: Vec<(Candidate, Claim)>) -> Resolution {
         found.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.score.total_cmp(&a.0.score)).then(a.0.entity.cmp(&b.0.entity)));
         let candidates: Vec<Candidate> = found.iter().map(|(c, _)| *c).take(MAX_CANDIDATES).collect();
         let best = match found.as_slice() {
+            [(_, Claim::Default), (_, Claim::Default), ..] => None,
             [(default, Claim::Default), ..] => Some(Candidate { score: DEFAULT_SCORE, ..*default }),
             [(only, Claim::Plain)] => Some(*only),
             [(first, Claim::Plain), (second, _), ..] if first.score > second.score => Some(*first),
+            [(first, Claim::Shared), ..] => {
+                let stage_score = match first.kind {
+                    MatchKind::Exact => EXACT_SCORE,
+                    MatchKind::Variant => VARIANT_SCORE,
+                    _ => NORMALIZED_SCORE,
+                };
+                (first.score >= stage_score * DOMINANT_SHARE).then_some(*first)
+            }
             _ => None,
         };
         let candidates = if candidates.len() > 1 { candidates } else { Vec::new() };
         Resolution { best, candidates }
     }
-}
 
-/// A short form shared by several entities splits its score among them: it
-/// is evidence for each, proof of none.
-fn share_contextual(found: Vec<(Candidate, Claim)>) -> Vec<(Candidate, Claim)> {
-    let n = found.len();
-    if n < 2 || found.iter().any(|(_, claim)| *claim == Claim::Plain) {
-        return found;
+    /// Several entities found by one stage split its score: a short form
+    /// equally (it is evidence for each, proof of none); an ordinary alias
+    /// several entities share, by their priors ([`Dictionary::shares`]).
+    fn share(&self, found: Vec<(Candidate, Claim)>) -> Vec<(Candidate, Claim)> {
+        let n = found.len();
+        let plain = found.iter().filter(|(_, claim)| *claim == Claim::Plain).count();
+        if n < 2 || plain == 1 {
+            return found;
+        }
+        if plain == 0 {
+            return found.into_iter().map(|(c, claim)| (Candidate { score: c.score / n as f32, ..c }, claim)).collect();
+        }
+        let shares = self.shares(found.iter().filter(|(_, claim)| *claim == Claim::Plain).map(|(c, _)| c.entity));
+        found
+            .into_iter()
+            .map(|(c, claim)| match shares.iter().find(|(e, _)| *e == c.entity) {
+                Some(&(_, share)) if claim == Claim::Plain => {
+                    (Candidate { score: c.score * share, ..c }, Claim::Shared)
+                }
+                _ => (c, claim),
+            })
+            .collect()
     }
-    found.into_iter().map(|(c, claim)| (Candidate { score: c.score / n as f32, ..c }, claim)).collect()
 }
 
 /// The key without its leading titles, if it had any and a name remains
@@ -322,7 +364,7 @@ phrases = ["Washington Post"]
 "#;
 
     fn dict() -> Dictionary {
-        build(&[SourceText { name: "t.toml".into(), text: DICT.into() }]).unwrap()
+        build(&[SourceText::new("t.toml", DICT)]).unwrap()
     }
 
     /// (name, query, expected best entity id or "", expected kind)
@@ -395,7 +437,7 @@ phrases = ["Washington Post"]
     #[test]
     fn type_filter_applies() {
         let dict = dict();
-        let only_loc = ResolveOptions { types: TypeFilter::new(vec!["LOC".into()]), min_score: 0.0 };
+        let only_loc = ResolveOptions { types: TypeFilter::new(vec!["LOC".into()]), ..ResolveOptions::default() };
         assert_eq!(dict.resolve("Kataib Hezbollah", &only_loc), Resolution::default());
         assert!(dict.resolve("Washington", &only_loc).best.is_some());
     }

@@ -272,7 +272,8 @@ pub fn large_dictionary_files() -> Option<Vec<PathBuf>> {
 pub fn load_large(files: &[PathBuf]) -> Dictionary {
     let started = Instant::now();
     let dictionary =
-        entex::dictionary::load(files, false).unwrap_or_else(|e| panic!("the large dictionary does not load: {e}"));
+        entex::dictionary::load(&files.iter().map(entex::dictionary::SourceSpec::path).collect::<Vec<_>>(), false)
+            .unwrap_or_else(|e| panic!("the large dictionary does not load: {e}"));
     eprintln!(
         "large dictionary: {} entities, {} aliases from {} files, loaded in {:.2} s",
         dictionary.info().entity_count,
@@ -285,7 +286,7 @@ pub fn load_large(files: &[PathBuf]) -> Dictionary {
 
 /// The default (embedded) dictionary.
 pub fn load_default() -> Dictionary {
-    entex::dictionary::load(&[] as &[&str], true).expect("the embedded dictionary builds")
+    entex::dictionary::load(&[], true).expect("the embedded dictionary builds")
 }
 
 /// The patterns of the raw reference: every alias as written and its

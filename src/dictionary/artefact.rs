@@ -47,14 +47,15 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{
-    Dictionary, DictionaryInfo, Entity, KeyEntry, LoadError, Location, Problem, SourceInfo, VariantIndex, VariantTable,
+    Dictionary, DictionaryInfo, DictionarySummary, Entity, KeyEntry, LoadError, Location, Problem, SourceInfo,
+    VariantIndex, VariantTable,
     scanner::{self, Scanner},
 };
 
 const MAGIC: &[u8; 8] = b"ENTEXDIC";
 
 /// Bumped whenever the layout of the file or of the tables changes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Who wrote an artefact: the entex version and the engine fingerprint
 /// (build.rs: a hash of the folding, compiling and matching code).
@@ -77,6 +78,7 @@ struct Facts {
     entity_count: u64,
     alias_count: u64,
     sources: Vec<SourceInfo>,
+    dictionaries: Vec<DictionarySummary>,
     entities_by_type: std::collections::BTreeMap<String, u64>,
     /// How long the original build from sources took.
     build_time: Duration,
@@ -96,6 +98,7 @@ pub fn to_bytes(dictionary: &Dictionary) -> Vec<u8> {
         entity_count: info.entity_count,
         alias_count: info.alias_count,
         sources: info.sources.clone(),
+        dictionaries: info.dictionaries.clone(),
         entities_by_type: info.entities_by_type.clone(),
         build_time: info.build_time,
     };
@@ -276,6 +279,7 @@ pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Dictionary, LoadError> {
             entity_count: facts.entity_count,
             alias_count: facts.alias_count,
             sources: facts.sources,
+            dictionaries: facts.dictionaries,
             loaded_at: SystemTime::now(),
             build_time: facts.build_time,
             entities_by_type: facts.entities_by_type,
@@ -404,14 +408,14 @@ type = "PER"
 name = "Qassem Soleimani"
 parent = "org:kataib-hezbollah"
 "#;
-        build(&[SourceText { name: "t.toml".into(), text: toml.into() }]).unwrap()
+        build(&[SourceText::new("t.toml", toml)]).unwrap()
     }
 
-    fn mentions(dictionary: &Dictionary, text: &str) -> Vec<(String, usize, usize)> {
+    fn mentions(dictionary: &Dictionary, text: &str) -> Vec<(Option<String>, usize, usize)> {
         dictionary
             .extract(text)
             .into_iter()
-            .map(|m| (dictionary.entity(m.entity).id.to_string(), m.span.start, m.span.end))
+            .map(|m| (m.entity.map(|e| dictionary.entity(e).id.to_string()), m.span.start, m.span.end))
             .collect()
     }
 

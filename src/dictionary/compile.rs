@@ -1,14 +1,28 @@
 //! Compiling parsed sources into a [`Dictionary`]: cross-source validation,
-//! alias folding and grouping, and the Aho-Corasick automaton.
+//! entities from records and rows, alias folding and grouping, and the
+//! Aho-Corasick automaton.
 //!
 //! # Validation (every problem is collected, none is resolved silently)
 //!
-//! - an entity id defined twice (both places named);
-//! - one folded alias claimed by two entities, unless both mark it `short_form`
-//!   (or both are case-sensitive with different capitalisations);
-//! - a `parent` or a bulk-format line naming an entity no source defines;
-//! - more than one `default` for one short form;
+//! - an entity id defined twice by records (both places named);
+//! - a row whose type or name contradicts its entity's record;
+//! - a `parent` naming an entity no source defines;
+//! - in a strict source ([`SourceOptions::strict`]): a row naming an entity
+//!   no source defines, and one folded alias claimed by two entities of
+//!   strict sources, unless both mark it `short_form` (or both are
+//!   case-sensitive with different capitalisations), or given two
+//!   `default`s;
 //! - an alias or phrase that folds to nothing (only punctuation).
+//!
+//! Outside strict sources an alias may name several entities: such a
+//! *shared* alias is linked per mention by document context, declared
+//! default or prior, or reported as ambiguous (see [`crate::matcher`]);
+//! and rows create the entities they name when no record defines them.
+//!
+//! A problem located in one row goes by its source's [`InvalidRows`]: it
+//! fails the build, or leaves out the smallest unit it concerns (the row,
+//! the alias, the parent link) and is recorded in the source's
+//! [`SourceInfo::skipped`].
 //!
 //! An ignore phrase that is also an entity's alias yields to the entity:
 //! dictionaries are layered (a later file may promote a phrase that an
@@ -26,28 +40,24 @@
 //! fails a case or context check.
 
 use std::{
-    collections::{BTreeMap, hash_map::Entry},
+    collections::BTreeMap,
     sync::Arc,
     time::{Instant, SystemTime},
 };
 
 use foldhash::{HashMap, HashMapExt};
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::{
-    ClaimRef, Dictionary, DictionaryInfo, Entity, KeyEntry, SourceInfo, Target, VariantIndex, VariantTable,
-    model::{AliasSpec, EntityId, Location, ParsedSource, Problem},
-    parse::parse_source,
+    ClaimRef, Dictionary, DictionaryInfo, DictionarySummary, Entity, KeyEntry, SourceInfo, Target, VariantIndex,
+    VariantTable,
+    model::{AliasRow, AliasSpec, EntityId, EntitySpec, EntityType, Location, ParsedSource, Problem},
+    parse::{parse_source, table::DEFAULT_ROW_TYPE},
     scanner::{self, Scanner},
+    source::{Format, InvalidRows, MAX_DICTIONARIES, SourceOptions, SourceText},
 };
 use crate::text::{CaseMode, fold_key, skeleton::skeleton_key, titles::starts_with_title};
-
-/// A dictionary source: its name (a path, or `embedded:<file>`) and text.
-#[derive(Debug, Clone)]
-pub struct SourceText {
-    pub name: String,
-    pub text: String,
-}
 
 /// Why a dictionary could not be built: every problem found, located.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -60,6 +70,18 @@ pub struct LoadError {
 /// punctuation folds to.
 const EMPTY_KEY: &str = " ";
 
+/// Skipped rows whose problems a source's info keeps, for the operator to
+/// see what kind of rows were left out; the count covers them all.
+pub const SKIPPED_EXAMPLES: usize = 10;
+
+/// Most entities a derived surname (a short form with no default) keeps
+/// claims for. The claims only make the surname a key and break ties; the
+/// entity a surname means is the person the document named in full, found
+/// through that full mention whether or not the person is among the claims.
+/// A catalogue of a million people has surnames thousands share, and every
+/// occurrence would walk them all.
+const SURNAME_CLAIMS: usize = 16;
+
 /// Parses, validates and compiles `sources` (in order) into a dictionary.
 ///
 /// # Errors
@@ -67,31 +89,41 @@ const EMPTY_KEY: &str = " ";
 /// [`LoadError`] with every problem of every source; nothing is half-built.
 pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
     let started = Instant::now();
-    let mut problems = Vec::new();
-    let mut parsed = Vec::with_capacity(sources.len());
-    for source in sources {
-        match parse_source(&source.name, &source.text) {
-            Ok(p) => parsed.push((source, p)),
-            Err(mut ps) => problems.append(&mut ps),
+    let mut builder = Builder::new(sources)?;
+    let parsed: Vec<Result<(Format, ParsedSource), Vec<Problem>>> = sources.par_iter().map(parse_source).collect();
+    let mut accepted = Vec::with_capacity(sources.len());
+    for (index, outcome) in parsed.into_iter().enumerate() {
+        match outcome {
+            Ok((format, mut p)) => {
+                builder.sources[index].format = Some(format);
+                builder.sources[index].strict |= p.strict;
+                builder.sources[index].passed_over = p.passed_over;
+                for problem in std::mem::take(&mut p.row_problems) {
+                    builder.report(index, problem);
+                }
+                accepted.push((index, p));
+            }
+            Err(mut ps) => builder.problems.append(&mut ps),
         }
     }
 
-    let mut builder = Builder::default();
-    for (source, p) in &parsed {
-        builder.add_source(source, p, &mut problems);
+    for (index, p) in &mut accepted {
+        builder.define_entities(*index, std::mem::take(&mut p.entities));
     }
-    builder.attach_extra_aliases(&parsed, &mut problems);
-    builder.check_parents(&mut problems);
-    let (mut entries, mut keys) = builder.group_aliases(&parsed, &mut problems);
-    if !problems.is_empty() {
-        return Err(LoadError { problems });
+    for (index, p) in &mut accepted {
+        builder.attach_rows(*index, std::mem::take(&mut p.rows));
+    }
+    builder.check_parents();
+    let (mut entries, mut keys) = builder.group_aliases(&accepted);
+    if !builder.problems.is_empty() {
+        return Err(LoadError { problems: builder.problems });
     }
     mark_descriptor_tails(&mut entries);
     builder.derive_surnames(&mut entries, &mut keys);
     drop(keys);
     // Sorted, a key is found by binary search (Dictionary::entry): no map
     // holding a second copy of every key.
-    entries.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    entries.par_sort_unstable_by(|a, b| a.key.cmp(&b.key));
     let decorated = decorated_forms(&entries);
     let pattern_entries: Vec<u32> =
         (0..entries.len() as u32).filter(|&i| is_pattern(&entries[i as usize]) && !decorated[i as usize]).collect();
@@ -127,6 +159,8 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
         version = %info.version,
         entities = info.entity_count,
         aliases = info.alias_count,
+        dictionaries = info.dictionaries.len(),
+        skipped_rows = info.sources.iter().map(|s| s.skipped_rows).sum::<u64>(),
         patterns = dictionary.pattern_entries.len(),
         variant_keys = dictionary.variants.as_ref().map_or(0, |v| v.table.len()),
         automaton_kind = info.automaton_kind,
@@ -138,126 +172,340 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
     Ok(dictionary)
 }
 
-#[derive(Default)]
+/// What the build knows of one source.
+struct SourceState {
+    options: SourceOptions,
+    /// Index of its dictionary in [`Builder::dictionaries`].
+    dictionary: u8,
+    /// The options', or the file's own `strict`.
+    strict: bool,
+    format: Option<Format>,
+    skipped: Vec<Problem>,
+    skipped_count: u64,
+    passed_over: u64,
+    entity_count: u64,
+    alias_count: u64,
+}
+
+/// Where an entity was defined, and by what.
+#[derive(Clone)]
+struct Definition {
+    at: Location,
+    source: u32,
+    /// A record (TOML, JSON Lines, FollowTheMoney) defined it, not rows.
+    record: bool,
+    /// Rows that created it named its type / its name (rather than the
+    /// defaults: [`DEFAULT_ROW_TYPE`], the first alias).
+    type_given: bool,
+    name_given: bool,
+}
+
+/// An alias folded: its key, its case form (case-sensitive aliases), its
+/// folded `after` phrases.
+type FoldedAlias = (String, Option<String>, Vec<String>);
+
+/// An alias waiting to be folded: the spec, and the source that wrote it.
+struct PendingAlias {
+    spec: AliasSpec,
+    source: u32,
+}
+
 struct Builder {
     entities: Vec<Entity>,
     index: HashMap<EntityId, u32>,
-    /// Per entity, its aliases with options (the name first).
-    alias_specs: Vec<Vec<AliasSpec>>,
-    locations: Vec<Location>,
-    per_source: Vec<(u64, u64)>,
+    /// Per entity, its aliases with their sources (the name first).
+    alias_specs: Vec<Vec<PendingAlias>>,
+    /// Per entity: where and by which source it was defined.
+    defined_at: Vec<Definition>,
+    sources: Vec<SourceState>,
+    /// Dictionary names, in order of first appearance; index = bit.
+    dictionaries: Vec<(String, bool)>,
+    /// Source names to their indices, for routing located problems.
+    source_of: HashMap<Arc<str>, u32>,
+    problems: Vec<Problem>,
 }
 
 impl Builder {
-    fn add_source(&mut self, source: &SourceText, parsed: &ParsedSource, problems: &mut Vec<Problem>) {
-        let mut alias_count = 0u64;
-        let mut entity_count = 0u64;
-        for spec in &parsed.entities {
-            match self.index.entry(spec.id.clone()) {
-                Entry::Occupied(first) => {
-                    problems.push(Problem {
-                        at: spec.at.clone(),
+    fn new(sources: &[SourceText]) -> Result<Self, LoadError> {
+        let mut dictionaries: Vec<(String, bool)> = Vec::new();
+        let mut states = Vec::with_capacity(sources.len());
+        let mut source_of = HashMap::new();
+        for (i, source) in sources.iter().enumerate() {
+            let options = source.options.clone();
+            let dictionary = match dictionaries.iter().position(|(name, _)| *name == options.dictionary) {
+                Some(d) => d,
+                None => {
+                    dictionaries.push((options.dictionary.clone(), false));
+                    dictionaries.len() - 1
+                }
+            };
+            if dictionaries.len() > MAX_DICTIONARIES {
+                return Err(LoadError {
+                    problems: vec![Problem {
+                        at: Location { source: Arc::from(source.name.as_str()), line: 0 },
                         message: format!(
-                            "entity id {} is already defined at {}",
-                            spec.id,
-                            self.locations[*first.get() as usize]
+                            "dictionary {:?} is the {}th; one server holds at most {MAX_DICTIONARIES} named dictionaries",
+                            options.dictionary,
+                            dictionaries.len()
                         ),
-                    });
-                    continue;
-                }
-                Entry::Vacant(slot) => {
-                    slot.insert(self.entities.len() as u32);
-                }
+                    }],
+                });
+            }
+            source_of.entry(Arc::from(source.name.as_str())).or_insert(i as u32);
+            states.push(SourceState {
+                strict: options.strict,
+                options,
+                dictionary: dictionary as u8,
+                format: None,
+                skipped: Vec::new(),
+                skipped_count: 0,
+                passed_over: 0,
+                entity_count: 0,
+                alias_count: 0,
+            });
+        }
+        Ok(Self {
+            entities: Vec::new(),
+            index: HashMap::new(),
+            alias_specs: Vec::new(),
+            defined_at: Vec::new(),
+            sources: states,
+            dictionaries,
+            source_of,
+            problems: Vec::new(),
+        })
+    }
+
+    /// Routes a problem of source `source`: an error, or a skipped row.
+    fn report(&mut self, source: usize, problem: Problem) {
+        let state = &mut self.sources[source];
+        if state.options.invalid_rows == InvalidRows::Skip {
+            state.skipped_count += 1;
+            if state.skipped.len() < SKIPPED_EXAMPLES {
+                state.skipped.push(problem);
+            }
+        } else {
+            self.problems.push(problem);
+        }
+    }
+
+    /// Routes a problem by the source its location names.
+    fn report_at(&mut self, problem: Problem) {
+        match self.source_of.get(&problem.at.source) {
+            Some(&source) => self.report(source as usize, problem),
+            None => self.problems.push(problem),
+        }
+    }
+
+    fn dictionary_bit(&self, source: u32) -> u64 {
+        1 << self.sources[source as usize].dictionary
+    }
+
+    fn new_entity(&mut self, entity: Entity, aliases: Vec<PendingAlias>, definition: Definition) {
+        self.index.insert(entity.id.clone(), self.entities.len() as u32);
+        self.sources[definition.source as usize].entity_count += 1;
+        self.entities.push(entity);
+        self.alias_specs.push(aliases);
+        self.defined_at.push(definition);
+    }
+
+    /// Entities that records define (TOML, JSON Lines, FollowTheMoney).
+    fn define_entities(&mut self, source: usize, specs: Vec<EntitySpec>) {
+        let dictionary = self.sources[source].dictionary;
+        for spec in specs {
+            if let Some(&first) = self.index.get(&spec.id) {
+                let message =
+                    format!("entity id {} is already defined at {}", spec.id, self.defined_at[first as usize].at);
+                self.report(source, Problem { at: spec.at, message });
+                continue;
             }
             // The canonical name is an alias with default options, unless the
             // aliases list repeats it with options of its own.
             let mut aliases = Vec::with_capacity(spec.aliases.len() + 1);
             if !spec.aliases.iter().any(|a| a.text == spec.name) {
-                aliases.push(AliasSpec::plain(spec.name.clone(), spec.at.clone()));
+                aliases.push(PendingAlias {
+                    spec: AliasSpec::plain(spec.name.clone(), spec.at.clone()),
+                    source: source as u32,
+                });
             }
-            aliases.extend(spec.aliases.iter().cloned());
-            alias_count += aliases.len() as u64;
-            entity_count += 1;
-            self.entities.push(Entity {
-                id: spec.id.clone(),
-                entity_type: spec.entity_type.clone(),
-                name: spec.name.clone(),
-                description: spec.description.clone(),
-                parent: spec.parent.clone(),
-                external_ids: spec.external_ids.clone(),
+            aliases.extend(spec.aliases.into_iter().map(|spec| PendingAlias { spec, source: source as u32 }));
+            self.sources[source].alias_count += aliases.len() as u64;
+            let entity = Entity {
+                id: spec.id,
+                entity_type: spec.entity_type,
+                name: spec.name,
+                description: spec.description,
+                parent: spec.parent,
+                external_ids: spec.external_ids,
+                attributes: spec.attributes,
+                prior: spec.prior.map(|p| p as f32),
+                dictionary,
                 aliases: Vec::new(),
-            });
-            self.alias_specs.push(aliases);
-            self.locations.push(spec.at.clone());
+            };
+            let definition =
+                Definition { at: spec.at, source: source as u32, record: true, type_given: true, name_given: true };
+            self.new_entity(entity, aliases, definition);
         }
-        alias_count += parsed.extra_aliases.len() as u64;
-        let _ = source;
-        self.per_source.push((entity_count, alias_count));
     }
 
-    fn attach_extra_aliases(&mut self, parsed: &[(&SourceText, ParsedSource)], problems: &mut Vec<Problem>) {
-        for (_, p) in parsed {
-            for extra in &p.extra_aliases {
-                match self.index.get(&extra.entity) {
-                    Some(&i) => self.alias_specs[i as usize].push(extra.alias.clone()),
-                    None => problems.push(Problem {
-                        at: extra.alias.at.clone(),
-                        message: format!("entity {} is not defined by any loaded source", extra.entity),
-                    }),
+    /// Alias rows (CSV, TSV, spaCy): each adds an alias to its entity, and
+    /// creates the entity when no record defines it (not in a strict source).
+    fn attach_rows(&mut self, source: usize, rows: Vec<AliasRow>) {
+        let strict = self.sources[source].strict;
+        self.sources[source].alias_count += rows.len() as u64;
+        for row in rows {
+            let at = row.alias.at.clone();
+            let pending = PendingAlias { spec: row.alias, source: source as u32 };
+            match self.index.get(&row.entity) {
+                Some(&i) => {
+                    let i = i as usize;
+                    let entity = &mut self.entities[i];
+                    let definition = &mut self.defined_at[i];
+                    let by =
+                        |d: &Definition| if d.record { format!("{} defines", d.at) } else { format!("{} gives", d.at) };
+                    let clash = match (&row.entity_type, &row.name) {
+                        (Some(t), _) if definition.type_given && *t != entity.entity_type => Some(format!(
+                            "row gives entity {} the type {}, but {} it the type {}",
+                            entity.id,
+                            t.as_str(),
+                            by(definition),
+                            entity.entity_type.as_str()
+                        )),
+                        (_, Some(name)) if definition.name_given && *name != entity.name => Some(format!(
+                            "row names entity {} {:?}, but {} it the name {:?}",
+                            entity.id,
+                            name,
+                            by(definition),
+                            entity.name
+                        )),
+                        _ => None,
+                    };
+                    if let Some(message) = clash {
+                        self.report(source, Problem { at, message });
+                        continue;
+                    }
+                    if !definition.record {
+                        // An entity that rows create takes what later rows add.
+                        if let Some(t) = row.entity_type {
+                            entity.entity_type = t;
+                            definition.type_given = true;
+                        }
+                        if let Some(name) = row.name {
+                            let spec = AliasSpec::plain(name.clone(), at.clone());
+                            self.alias_specs[i].push(PendingAlias { spec, source: source as u32 });
+                            entity.name = name;
+                            definition.name_given = true;
+                        }
+                        entity.prior = entity.prior.or(row.prior.map(|p| p as f32));
+                        entity.description = entity.description.take().or(row.description);
+                        for (key, value) in row.attributes {
+                            entity.attributes.entry(key).or_insert(value);
+                        }
+                    }
+                    self.alias_specs[i].push(pending);
+                }
+                None if strict => {
+                    let message = format!(
+                        "entity {} is not defined by any loaded source (this source is strict: its rows only extend \
+                         defined entities)",
+                        row.entity
+                    );
+                    self.report(source, Problem { at, message });
+                }
+                None => {
+                    let definition = Definition {
+                        at: at.clone(),
+                        source: source as u32,
+                        record: false,
+                        type_given: row.entity_type.is_some(),
+                        name_given: row.name.is_some(),
+                    };
+                    let name = row.name.unwrap_or_else(|| pending.spec.text.clone());
+                    let entity = Entity {
+                        entity_type: row
+                            .entity_type
+                            .unwrap_or_else(|| EntityType::parse(DEFAULT_ROW_TYPE).expect("a valid type")),
+                        description: row.description,
+                        parent: None,
+                        external_ids: BTreeMap::new(),
+                        attributes: row.attributes.into_iter().collect(),
+                        prior: row.prior.map(|p| p as f32),
+                        dictionary: self.sources[source].dictionary,
+                        aliases: Vec::new(),
+                        id: row.entity,
+                        name: name.clone(),
+                    };
+                    // The canonical name is matched too; an entity whose rows
+                    // name it later gets that name as an alias then.
+                    let mut aliases = vec![pending];
+                    if aliases[0].spec.text != name {
+                        aliases.insert(0, PendingAlias { spec: AliasSpec::plain(name, at), source: source as u32 });
+                    }
+                    self.new_entity(entity, aliases, definition);
                 }
             }
         }
     }
 
-    fn check_parents(&self, problems: &mut Vec<Problem>) {
-        for (i, entity) in self.entities.iter().enumerate() {
-            if let Some(parent) = &entity.parent {
-                if parent == &entity.id {
-                    problems.push(Problem {
-                        at: self.locations[i].clone(),
-                        message: format!("entity {parent} is its own parent"),
-                    });
-                } else if !self.index.contains_key(parent) {
-                    problems.push(Problem {
-                        at: self.locations[i].clone(),
-                        message: format!("parent {parent} is not defined by any loaded source"),
-                    });
-                }
+    fn check_parents(&mut self) {
+        for i in 0..self.entities.len() {
+            let Some(parent) = self.entities[i].parent.clone() else { continue };
+            let message = if parent == self.entities[i].id {
+                format!("entity {parent} is its own parent")
+            } else if !self.index.contains_key(&parent) {
+                format!("parent {parent} is not defined by any loaded source")
+            } else {
+                continue;
+            };
+            let Definition { at, source, .. } = self.defined_at[i].clone();
+            if self.sources[source as usize].options.invalid_rows == InvalidRows::Skip {
+                // Skipping leaves out the smallest unit: the parent link.
+                self.entities[i].parent = None;
             }
+            self.report(source as usize, Problem { at, message });
         }
     }
 
     /// Folds every alias and groups them by key, one [`Target`] per entity
     /// per key, then checks conflicts between entities on each key.
-    fn group_aliases(
-        &mut self,
-        parsed: &[(&SourceText, ParsedSource)],
-        problems: &mut Vec<Problem>,
-    ) -> (Vec<KeyEntry>, HashMap<String, u32>) {
+    fn group_aliases(&mut self, parsed: &[(usize, ParsedSource)]) -> (Vec<KeyEntry>, HashMap<String, u32>) {
         let mut entries: Vec<KeyEntry> = Vec::new();
         let mut keys: HashMap<String, u32> = HashMap::new();
-        // First location each (key, entity) was written at, for messages.
-        let mut first_seen: HashMap<(u32, u32), Location> = HashMap::new();
+        // First location each (key, entity) was written at, for messages,
+        // and whether a strict source wrote it.
+        let mut first_seen: HashMap<(u32, u32), (Location, bool)> = HashMap::new();
+        // Folding is the bulk of a large build, and independent per alias.
+        let alias_specs = std::mem::take(&mut self.alias_specs);
+        let folded: Vec<Vec<FoldedAlias>> = alias_specs
+            .par_iter()
+            .map(|specs| {
+                specs
+                    .iter()
+                    .map(|p| {
+                        let key = fold_key(&p.spec.text, CaseMode::Fold);
+                        let case_form =
+                            p.spec.case.is_sensitive(&p.spec.text).then(|| fold_key(&p.spec.text, CaseMode::Preserve));
+                        let after = p.spec.after.iter().map(|a| fold_key(a, CaseMode::Fold)).collect();
+                        (key, case_form, after)
+                    })
+                    .collect()
+            })
+            .collect();
 
-        for (entity_index, specs) in self.alias_specs.iter().enumerate() {
+        for (entity_index, (specs, folded)) in alias_specs.iter().zip(folded).enumerate() {
             let entity_index = entity_index as u32;
-            for spec in specs {
-                let key = fold_key(&spec.text, CaseMode::Fold);
-                let promoted = person_short_form(spec, &self.entities[entity_index as usize], &key);
-                let spec = promoted.as_ref().unwrap_or(spec);
-                if key == EMPTY_KEY {
-                    problems.push(Problem {
-                        at: spec.at.clone(),
-                        message: format!("alias {:?} has no letters or digits", spec.text),
-                    });
-                    continue;
-                }
-                let after: Vec<String> = spec.after.iter().map(|p| fold_key(p, CaseMode::Fold)).collect();
-                if after.iter().any(|p| p == EMPTY_KEY) {
-                    problems.push(Problem {
-                        at: spec.at.clone(),
-                        message: format!("alias {:?}: an `after` phrase has no letters or digits", spec.text),
-                    });
+            for (pending, (key, case_form, after)) in specs.iter().zip(folded) {
+                let promoted = person_short_form(&pending.spec, &self.entities[entity_index as usize], &key);
+                let spec = promoted.as_ref().unwrap_or(&pending.spec);
+                let problem = if key == EMPTY_KEY {
+                    Some(format!("alias {:?} has no letters or digits", spec.text))
+                } else if after.iter().any(|p| p == EMPTY_KEY) {
+                    Some(format!("alias {:?}: an `after` phrase has no letters or digits", spec.text))
+                } else {
+                    None
+                };
+                if let Some(message) = problem {
+                    self.report(pending.source as usize, Problem { at: spec.at.clone(), message });
                     continue;
                 }
                 let entity = &mut self.entities[entity_index as usize];
@@ -265,77 +513,90 @@ impl Builder {
                     entity.aliases.push(spec.text.clone());
                 }
                 let entry_index = *keys.entry(key.clone()).or_insert_with(|| {
-                    entries.push(KeyEntry { key: key.clone(), targets: Vec::new(), ignore: false });
+                    entries.push(KeyEntry { key, targets: Vec::new(), ignore: 0 });
                     entries.len() as u32 - 1
                 });
                 let entry = &mut entries[entry_index as usize];
-                let case_form = spec.case.is_sensitive(&spec.text).then(|| fold_key(&spec.text, CaseMode::Preserve));
-                first_seen.entry((entry_index, entity_index)).or_insert_with(|| spec.at.clone());
+                let strict = self.sources[pending.source as usize].strict;
+                let bit = self.dictionary_bit(pending.source);
+                first_seen.entry((entry_index, entity_index)).or_insert_with(|| (spec.at.clone(), strict));
                 match entry.targets.iter_mut().find(|t| t.entity == entity_index) {
-                    Some(target) => target.merge(spec, case_form, after),
-                    None => entry.targets.push(Target::new(entity_index, spec, case_form, after)),
+                    Some(target) => target.merge(spec, case_form, after, bit),
+                    None => entry.targets.push(Target::new(entity_index, spec, case_form, after, bit)),
                 }
             }
         }
 
-        for (_, p) in parsed {
+        for (index, p) in parsed {
+            let bit = self.dictionary_bit(*index as u32);
             for ignore in &p.ignores {
                 let key = fold_key(&ignore.phrase, CaseMode::Fold);
                 if key == EMPTY_KEY {
-                    problems.push(Problem {
-                        at: ignore.at.clone(),
-                        message: format!("ignore phrase {:?} has no letters or digits", ignore.phrase),
-                    });
+                    let message = format!("ignore phrase {:?} has no letters or digits", ignore.phrase);
+                    self.report(*index, Problem { at: ignore.at.clone(), message });
                     continue;
                 }
                 match keys.get(&key) {
                     // An entity alias is more specific than an ignore phrase
                     // (another file made the phrase an entity): it wins.
-                    Some(_) => {}
+                    Some(&i) if !entries[i as usize].targets.is_empty() => {}
+                    Some(&i) => entries[i as usize].ignore |= bit,
                     None => {
                         keys.insert(key.clone(), entries.len() as u32);
-                        entries.push(KeyEntry { key, targets: Vec::new(), ignore: true });
+                        entries.push(KeyEntry { key, targets: Vec::new(), ignore: bit });
                     }
                 }
             }
         }
 
-        for (entry_index, entry) in entries.iter().enumerate() {
-            self.check_conflicts(entry_index as u32, entry, &first_seen, problems);
+        for (entry_index, entry) in entries.iter_mut().enumerate() {
+            for problem in self.conflicts(entry_index as u32, entry, &first_seen) {
+                self.report_at(problem);
+            }
         }
         (entries, keys)
     }
 
-    fn check_conflicts(
+    /// Collisions on one key between claims of strict sources; under
+    /// `invalid_rows = skip`, the later claim is left out.
+    fn conflicts(
         &self,
         entry_index: u32,
-        entry: &KeyEntry,
-        first_seen: &HashMap<(u32, u32), Location>,
-        problems: &mut Vec<Problem>,
-    ) {
+        entry: &mut KeyEntry,
+        first_seen: &HashMap<(u32, u32), (Location, bool)>,
+    ) -> Vec<Problem> {
+        let seen = |entity: u32| &first_seen[&(entry_index, entity)];
+        let strict = |t: &Target| seen(t.entity).1;
+        let mut problems = Vec::new();
+        let mut dropped = Vec::new();
         let targets = &entry.targets;
         for (j, later) in targets.iter().enumerate() {
-            for earlier in &targets[..j] {
+            if !strict(later) {
+                continue;
+            }
+            for earlier in targets[..j].iter().filter(|t| strict(t) && !dropped.contains(&t.entity)) {
                 if (earlier.short_form && later.short_form) || !earlier.overlaps_case(later) {
                     continue;
                 }
-                let at = first_seen[&(entry_index, later.entity)].clone();
                 problems.push(Problem {
-                    at,
+                    at: seen(later.entity).0.clone(),
                     message: format!(
-                        "alias {:?} is claimed by both {} ({}) and {}; if both are meant, mark it `short_form = true` in each",
+                        "alias {:?} is claimed by both {} ({}) and {}; if both are meant, mark it `short_form = true` \
+                         in each, or load the file without `strict`",
                         later.written[0],
                         self.entities[earlier.entity as usize].id,
-                        first_seen[&(entry_index, earlier.entity)],
+                        seen(earlier.entity).0,
                         self.entities[later.entity as usize].id,
                     ),
                 });
+                dropped.push(later.entity);
+                break;
             }
         }
-        let defaults: Vec<_> = targets.iter().filter(|t| t.default).collect();
+        let defaults: Vec<_> = targets.iter().filter(|t| t.default && strict(t)).collect();
         if defaults.len() > 1 {
             problems.push(Problem {
-                at: first_seen[&(entry_index, defaults[1].entity)].clone(),
+                at: seen(defaults[1].entity).0.clone(),
                 message: format!(
                     "short form {:?} has more than one default: {} and {}",
                     defaults[1].written[0],
@@ -344,6 +605,10 @@ impl Builder {
                 ),
             });
         }
+        // Only reached when every problem is skipped (the build fails
+        // otherwise): leave the later claims out.
+        entry.targets.retain(|t| !dropped.contains(&t.entity));
+        problems
     }
 
     /// Adds each person's surname ("Soleimani" from "Qassem Soleimani";
@@ -351,25 +616,27 @@ impl Builder {
     /// short form with no default: it links only after the document named
     /// that person in full. A surname that is already some entity's full
     /// alias, or an ignore phrase, is left alone; one the entity lists
-    /// itself keeps the dictionary's options.
+    /// itself keeps the dictionary's options. At most [`SURNAME_CLAIMS`]
+    /// people claim one derived surname.
     fn derive_surnames(&self, entries: &mut Vec<KeyEntry>, keys: &mut HashMap<String, u32>) {
         for (index, entity) in self.entities.iter().enumerate() {
-            if entity.entity_type.as_str() != "PER" {
+            if !entity.entity_type.is_person() {
                 continue;
             }
             for surname in surnames(&entity.name) {
                 let key = fold_key(surname, CaseMode::Fold);
-                let mut target = Target::plain(index as u32, surname.to_owned());
+                let mut target = Target::plain(index as u32, surname.to_owned(), 1 << entity.dictionary);
                 target.short_form = true;
                 match keys.get(&key) {
                     None => {
                         keys.insert(key.clone(), entries.len() as u32);
-                        entries.push(KeyEntry { key, targets: vec![target], ignore: false });
+                        entries.push(KeyEntry { key, targets: vec![target], ignore: 0 });
                     }
                     Some(&i) => {
                         let entry = &mut entries[i as usize];
-                        let taken =
-                            entry.ignore || entry.targets.iter().any(|t| !t.short_form || t.entity == index as u32);
+                        let taken = entry.ignore != 0
+                            || entry.targets.len() >= SURNAME_CLAIMS
+                            || entry.targets.iter().any(|t| !t.short_form || t.entity == index as u32);
                         if !taken {
                             entry.targets.push(target);
                         }
@@ -391,21 +658,56 @@ impl Builder {
         // under a different engine may match differently.
         version_hasher.update(concat!("entex/", env!("CARGO_PKG_VERSION"), "\n"));
         let mut source_infos = Vec::with_capacity(sources.len());
-        for (source, &(entity_count, alias_count)) in sources.iter().zip(&self.per_source) {
+        for (source, state) in sources.iter().zip(&self.sources) {
             let sha256 = hex(&Sha256::digest(source.text.as_bytes()));
             version_hasher.update(sha256.as_bytes());
-            source_infos.push(SourceInfo { name: source.name.clone(), sha256, entity_count, alias_count });
+            // How a file is read is part of what it serves.
+            let SourceOptions { dictionary, format: _, strict: _, invalid_rows } = &state.options;
+            let format = state.format.map_or("", Format::as_str);
+            version_hasher.update(format!(" {dictionary} {format} {} {}\n", state.strict, invalid_rows.as_str()));
+            source_infos.push(SourceInfo {
+                name: source.name.clone(),
+                sha256,
+                entity_count: state.entity_count,
+                alias_count: state.alias_count,
+                dictionary: dictionary.clone(),
+                format: format.to_owned(),
+                strict: state.strict,
+                skipped_rows: state.skipped_count,
+                skipped: state.skipped.iter().map(|p| (p.at.line as u32, p.message.clone())).collect(),
+                passed_over: state.passed_over,
+            });
         }
         let mut by_type = BTreeMap::new();
+        let mut summaries: Vec<DictionarySummary> = self
+            .dictionaries
+            .iter()
+            .enumerate()
+            .map(|(d, (name, _))| DictionarySummary {
+                name: name.clone(),
+                entity_count: 0,
+                alias_count: 0,
+                strict: self.sources.iter().any(|s| s.dictionary as usize == d && s.strict),
+                skipped_rows: self.sources.iter().filter(|s| s.dictionary as usize == d).map(|s| s.skipped_count).sum(),
+            })
+            .collect();
         for entity in &self.entities {
             *by_type.entry(entity.entity_type.as_str().to_owned()).or_insert(0u64) += 1;
+            summaries[entity.dictionary as usize].entity_count += 1;
         }
-        let alias_count = entries.iter().map(|e| e.targets.len() as u64).sum();
+        let mut alias_count = 0;
+        for target in entries.iter().flat_map(|e| &e.targets) {
+            alias_count += 1;
+            for (d, summary) in summaries.iter_mut().enumerate() {
+                summary.alias_count += (target.dictionaries >> d) & 1;
+            }
+        }
         DictionaryInfo {
             version: hex(&version_hasher.finalize())[..16].to_owned(),
             entity_count: self.entities.len() as u64,
             alias_count,
             sources: source_infos,
+            dictionaries: summaries,
             loaded_at: SystemTime::now(),
             build_time: started.elapsed(),
             entities_by_type: by_type,
@@ -421,7 +723,7 @@ impl Builder {
 /// Khamenei"): titles are never part of a mention, so such a form must not
 /// swallow the name after it.
 fn is_pattern(entry: &KeyEntry) -> bool {
-    if entry.ignore {
+    if entry.ignore != 0 {
         return true;
     }
     let extractable = entry.targets.iter().any(|t| t.extract);
@@ -442,7 +744,7 @@ fn decorated_forms(entries: &[KeyEntry]) -> Vec<bool> {
     entries
         .iter()
         .map(|entry| {
-            !entry.ignore
+            entry.ignore == 0
                 && entry.targets.iter().all(|t| !t.extract)
                 && entry.targets.iter().any(|t| {
                     extractable
@@ -500,7 +802,7 @@ fn mark_descriptor_tails(entries: &mut [KeyEntry]) {
 /// as a plain alias, it keeps linking without context (it becomes the
 /// declared default).
 fn person_short_form(spec: &AliasSpec, entity: &Entity, key: &str) -> Option<AliasSpec> {
-    if spec.short_form || entity.entity_type.as_str() != "PER" || entity.name.split_whitespace().count() < 2 {
+    if spec.short_form || !entity.entity_type.is_person() || entity.name.split_whitespace().count() < 2 {
         return None;
     }
     let words = key.split_whitespace().filter(|w| !is_article(w)).count();
@@ -560,14 +862,14 @@ fn build_variants(entries: &[KeyEntry]) -> Result<Option<VariantIndex>, LoadErro
     struct VariantEntry {
         key: String,
         claims: Vec<ClaimRef>,
-        ignore: bool,
+        ignore: u64,
     }
     let mut variant_entries: Vec<VariantEntry> = Vec::new();
     let mut variant_keys: HashMap<String, u32> = HashMap::new();
     for (entry_index, entry) in entries.iter().enumerate() {
         let Some(skeleton) = skeleton_key(&entry.key) else { continue };
         let index = *variant_keys.entry(skeleton.clone()).or_insert_with(|| {
-            variant_entries.push(VariantEntry { key: skeleton.clone(), claims: Vec::new(), ignore: false });
+            variant_entries.push(VariantEntry { key: skeleton.clone(), claims: Vec::new(), ignore: 0 });
             variant_entries.len() as u32 - 1
         });
         let variant = &mut variant_entries[index as usize];
@@ -590,10 +892,10 @@ fn build_variants(entries: &[KeyEntry]) -> Result<Option<VariantIndex>, LoadErro
         }
         if !variant.claims.is_empty() {
             // An entity alias is more specific than an ignore phrase.
-            variant.ignore = false;
+            variant.ignore = 0;
         }
     }
-    variant_entries.retain(|v| v.ignore || !v.claims.is_empty());
+    variant_entries.retain(|v| v.ignore != 0 || !v.claims.is_empty());
     if variant_entries.is_empty() {
         return Ok(None);
     }
@@ -620,7 +922,10 @@ mod tests {
     use super::*;
 
     fn toml(text: &str) -> Vec<SourceText> {
-        vec![SourceText { name: "t.toml".into(), text: text.into() }]
+        vec![SourceText {
+            options: SourceOptions { strict: true, ..SourceOptions::for_file("t.toml") },
+            ..SourceText::new("t.toml", text)
+        }]
     }
 
     fn problems(sources: &[SourceText]) -> Vec<String> {
@@ -716,8 +1021,8 @@ aliases = [{ text = "Kh", case = "sensitive" }]
         let text = "[[entity]]\nid = \"org:a\"\ntype = \"ORG\"\nname = \"Alpha Brigade\"\n\n[[ignore]]\nphrases = [\"Alpha Brigade\", \"Beta Post\"]\n";
         let dict = build(&toml(text)).unwrap();
         let entry = dict.entry(" alpha brigade ").unwrap();
-        assert!(!entry.ignore && entry.targets.len() == 1);
-        assert!(dict.entry(" beta post ").unwrap().ignore);
+        assert!(entry.ignore == 0 && entry.targets.len() == 1);
+        assert_ne!(dict.entry(" beta post ").unwrap().ignore, 0);
     }
 
     #[test]
@@ -734,7 +1039,9 @@ aliases = ["--"]
 phrases = ["Alpha", "..."]
 "#;
         let mut sources = toml(text);
-        sources.push(SourceText { name: "x.tsv".into(), text: "Gamma\torg:missing\n".into() });
+        let mut tsv = SourceText::new("x.tsv", "Gamma\torg:missing\n");
+        tsv.options.strict = true;
+        sources.push(tsv);
         let p = problems(&sources);
         let joined = p.join("\n");
         assert!(joined.contains("t.toml:2: parent org:nowhere is not defined"), "{joined}");

@@ -35,22 +35,30 @@ impl fmt::Display for Problem {
     }
 }
 
-/// A canonical entity id: lowercase ASCII letters, digits and `:._-`,
-/// 1–128 bytes, e.g. `org:kataib-hezbollah`.
+/// A canonical entity id, as the catalogue it comes from writes it: any
+/// non-empty UTF-8 string of at most [`EntityId::MAX_BYTES`] bytes without
+/// whitespace or control characters (`org:kataib-hezbollah`, Wikidata
+/// `Q28515`, ISO `IR-23`, OpenSanctions `NK-…`, a URI). Returned exactly as
+/// loaded.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct EntityId(String);
 
 impl EntityId {
+    /// Longest id, in bytes: room for a URI, small enough for a log line.
+    pub const MAX_BYTES: usize = 256;
+
     pub fn parse(raw: &str) -> Result<Self, String> {
         let ok = !raw.is_empty()
-            && raw.len() <= 128
-            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b":._-".contains(&b));
+            && raw.len() <= Self::MAX_BYTES
+            && !raw.chars().any(|c| c.is_whitespace() || c.is_control());
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
             Err(format!(
-                "entity id {raw:?} is not valid: use 1-128 lowercase ASCII letters, digits and ':', '.', '_', '-'"
+                "entity id {:?} is not valid: an id is 1-{} bytes of UTF-8 without whitespace or control characters",
+                cut(raw, 80),
+                Self::MAX_BYTES
             ))
         }
     }
@@ -60,14 +68,24 @@ impl EntityId {
     }
 }
 
+/// At most `max` bytes of `s`, cut on a char boundary, for messages.
+pub(crate) fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let end = (0..=max).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+    &s[..end]
+}
+
 impl fmt::Display for EntityId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
 }
 
-/// An entity type: an uppercase ASCII word (`ORG`, `PER`, `LOC`, or any type
-/// a dictionary brings), 1–32 bytes.
+/// An entity type: `ORG`, `PER`, `LOC`, or any type a dictionary brings
+/// (spaCy's `GPE`, `PERSON`, a catalogue's `VESSEL`): 1–64 ASCII letters,
+/// digits, `_` or `-`, compared exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct EntityType(String);
@@ -75,17 +93,23 @@ pub struct EntityType(String);
 impl EntityType {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let ok = !raw.is_empty()
-            && raw.len() <= 32
-            && raw.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+            && raw.len() <= 64
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(format!("entity type {raw:?} is not valid: use 1-32 uppercase ASCII letters, digits or '_'"))
+            Err(format!("entity type {:?} is not valid: use 1-64 ASCII letters, digits, '_' or '-'", cut(raw, 80)))
         }
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Whether entities of this type are people (`PER`, or spaCy's
+    /// `PERSON`): person names get surname short forms (matcher rule 11).
+    pub fn is_person(&self) -> bool {
+        matches!(self.0.as_str(), "PER" | "PERSON")
     }
 }
 
@@ -192,16 +216,29 @@ pub struct EntitySpec {
     pub description: Option<String>,
     pub parent: Option<EntityId>,
     pub external_ids: BTreeMap<String, String>,
+    /// Free string attributes, returned on the entity.
+    pub attributes: BTreeMap<String, String>,
+    /// How likely this entity is, relative to others that share an alias
+    /// (a population, a link count); `None` when the source gives none.
+    pub prior: Option<f64>,
     pub sources: Vec<String>,
     pub aliases: Vec<AliasSpec>,
     pub at: Location,
 }
 
-/// A bulk-format line: an extra alias for an entity defined elsewhere.
+/// A row of a row format (CSV, TSV, spaCy patterns): one alias of an
+/// entity named by id. Rows extend an entity that a record defines; when
+/// no source defines the id, the rows create it (unless their source is
+/// strict), taking the type, name, prior and attributes of its rows.
 #[derive(Debug, Clone)]
-pub struct ExtraAlias {
+pub struct AliasRow {
     pub entity: EntityId,
     pub alias: AliasSpec,
+    pub entity_type: Option<EntityType>,
+    pub name: Option<String>,
+    pub prior: Option<f64>,
+    pub description: Option<String>,
+    pub attributes: Vec<(String, String)>,
 }
 
 /// A phrase that is not an entity of interest but contains an alias
@@ -216,8 +253,16 @@ pub struct IgnoreSpec {
 #[derive(Debug, Clone, Default)]
 pub struct ParsedSource {
     pub entities: Vec<EntitySpec>,
-    pub extra_aliases: Vec<ExtraAlias>,
+    pub rows: Vec<AliasRow>,
     pub ignores: Vec<IgnoreSpec>,
+    /// Problems confined to one row (an entity, a line, a record), whose row
+    /// was left out; whole-file problems are returned as errors instead.
+    pub row_problems: Vec<Problem>,
+    /// The file declares itself strict (TOML `[dictionary] strict = true`).
+    pub strict: bool,
+    /// Rows that are not entities by design (a FollowTheMoney `Sanction`
+    /// or `Address`), passed over without a problem.
+    pub passed_over: u64,
 }
 
 #[cfg(test)]
@@ -226,13 +271,22 @@ mod tests {
 
     #[test]
     fn ids_and_types() {
-        assert!(EntityId::parse("org:kataib-hezbollah").is_ok());
-        assert!(EntityId::parse("Org:KH").is_err());
-        assert!(EntityId::parse("").is_err());
-        assert!(EntityId::parse("a b").is_err());
-        assert!(EntityType::parse("ORG").is_ok());
-        assert!(EntityType::parse("WEAPON_SYSTEM").is_ok());
-        assert!(EntityType::parse("org").is_err());
+        for id in ["org:kataib-hezbollah", "Q28515", "IR-23", "NK-2bCmV8", "https://sws.geonames.org/5282804/", "شركة"]
+        {
+            assert_eq!(EntityId::parse(id).map(|i| i.as_str().to_owned()), Ok(id.to_owned()), "{id}");
+        }
+        let long = "x".repeat(EntityId::MAX_BYTES + 1);
+        for bad in ["", "a b", "a\tb", "a\u{a0}b", "a\u{7}b", long.as_str()] {
+            assert!(EntityId::parse(bad).is_err(), "{bad:?}");
+        }
+        for t in ["ORG", "WEAPON_SYSTEM", "GPE", "skill", "work-of-art"] {
+            assert!(EntityType::parse(t).is_ok(), "{t}");
+        }
+        for bad in ["", "a b", "ÖRG", "a:b"] {
+            assert!(EntityType::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(EntityType::parse("PERSON").unwrap().is_person());
+        assert!(!EntityType::parse("ORG").unwrap().is_person());
     }
 
     #[test]

@@ -189,7 +189,7 @@ impl Reference for Dictionary {
     fn r_check<'d>(&'d self, found: Found, text: &str, folded: &Folded) -> Option<Candidate<'d>> {
         let entry = self.r_entry_of(found);
         let (start, end) = (found.start + 1, found.end - 1);
-        if entry.ignore {
+        if entry.ignore != 0 {
             return Some(Candidate { start, end, targets: Vec::new(), variant: false, normalize_only: false });
         }
         let (orig_start, orig_end) = folded.map.original_span(start, end);
@@ -298,7 +298,15 @@ impl Reference for Dictionary {
             if kind != MatchKind::ShortForm {
                 antecedents.add(entity, &folded.text, candidate.start, candidate.end);
             }
-            mentions.push(Mention { entity, span: units.span(start, end), alias, kind });
+            let linking = super::Linking::Unique;
+            mentions.push(Mention {
+                entity: Some(entity),
+                linking,
+                candidates: Vec::new(),
+                span: units.span(start, end),
+                alias,
+                kind,
+            });
         }
         mentions
     }

@@ -6,8 +6,8 @@ use std::time::UNIX_EPOCH;
 
 use crate::{
     config::Limits,
-    dictionary::{Dictionary, DictionaryInfo, Entity},
-    matcher::{MatchKind, Mention},
+    dictionary::{Dictionary, DictionaryInfo, DictionarySummary, Entity, Selection, SourceInfo},
+    matcher::{ExtractOptions, Linking, MatchKind, Mention},
     proto::entex_v1 as pb,
     resolve::{Candidate, Resolution, ResolveOptions, TypeFilter},
     service::status::RequestError,
@@ -51,6 +51,9 @@ pub fn check_names(names: &[String], limits: &Limits) -> Result<(), RequestError
         if name.len() > limits.max_name_bytes {
             return Err(RequestError::NameTooLarge { index, bytes: name.len(), limit: limits.max_name_bytes });
         }
+        if name.trim().is_empty() {
+            return Err(RequestError::EmptyName { index });
+        }
     }
     Ok(())
 }
@@ -66,42 +69,84 @@ fn truncate_for_message(id: &str) -> String {
     format!("{}…", &id[..cut])
 }
 
-/// The type filter an ExtractOptions asks for.
-pub fn extract_filter(options: Option<pb::ExtractOptions>) -> TypeFilter {
-    let pb::ExtractOptions { entity_types } = options.unwrap_or_default();
-    TypeFilter::new(entity_types)
+/// The domain options an ExtractOptions asks for, checked against the
+/// dictionary that will serve the request.
+///
+/// # Errors
+///
+/// An entity type or dictionary name the dictionary does not have.
+pub fn extract_options(
+    options: Option<pb::ExtractOptions>,
+    dictionary: &Dictionary,
+) -> Result<ExtractOptions, RequestError> {
+    let pb::ExtractOptions { entity_types, dictionaries, drop_ambiguous } = options.unwrap_or_default();
+    Ok(ExtractOptions {
+        selection: selection("options.dictionaries", &dictionaries, dictionary)?,
+        types: type_filter("options.entity_types", entity_types, dictionary)?,
+        drop_ambiguous,
+    })
 }
 
-pub fn resolve_options(options: Option<pb::NormalizeOptions>) -> ResolveOptions {
-    let pb::NormalizeOptions { entity_types, min_score } = options.unwrap_or_default();
-    ResolveOptions {
-        types: TypeFilter::new(entity_types),
-        min_score: if min_score.is_finite() { min_score } else { 0.0 },
+/// The domain options a NormalizeOptions asks for.
+///
+/// # Errors
+///
+/// An unknown type or dictionary, or a `min_score` outside [0, 1].
+pub fn resolve_options(
+    options: Option<pb::NormalizeOptions>,
+    dictionary: &Dictionary,
+) -> Result<ResolveOptions, RequestError> {
+    let pb::NormalizeOptions { entity_types, min_score, dictionaries } = options.unwrap_or_default();
+    if !(0.0..=1.0).contains(&min_score) {
+        return Err(RequestError::MinScoreOutOfRange { value: min_score });
     }
+    Ok(ResolveOptions {
+        types: type_filter("options.entity_types", entity_types, dictionary)?,
+        min_score,
+        selection: selection("options.dictionaries", &dictionaries, dictionary)?,
+    })
+}
+
+fn type_filter(field: &'static str, types: Vec<String>, dictionary: &Dictionary) -> Result<TypeFilter, RequestError> {
+    let known = &dictionary.info().entities_by_type;
+    if let Some(unknown) = types.iter().find(|t| !known.contains_key(t.as_str())) {
+        return Err(RequestError::UnknownEntityType {
+            field,
+            value: truncate_for_message(unknown),
+            known: known.keys().cloned().collect(),
+        });
+    }
+    Ok(TypeFilter::new(types))
+}
+
+fn selection(field: &'static str, names: &[String], dictionary: &Dictionary) -> Result<Selection, RequestError> {
+    dictionary.select(names).map_err(|mut error| {
+        error.name = truncate_for_message(&error.name);
+        RequestError::UnknownDictionary { field, error }
+    })
 }
 
 /// Runs extraction on one document and builds its result.
-pub fn document_result(dictionary: &Dictionary, document: &pb::Document, filter: &TypeFilter) -> pb::DocumentResult {
+pub fn document_result(
+    dictionary: &Dictionary,
+    document: &pb::Document,
+    options: &ExtractOptions,
+) -> pb::DocumentResult {
     let pb::Document { id, text } = document;
-    let mentions = dictionary
-        .extract(text)
-        .into_iter()
-        .filter(|m| filter.allows(dictionary.entity(m.entity).entity_type.as_str()))
-        .map(|m| mention(dictionary, text, m))
-        .collect();
+    let mentions = dictionary.extract_with(text, options).into_iter().map(|m| mention(dictionary, text, m)).collect();
     pb::DocumentResult { id: id.clone(), mentions }
 }
 
 fn mention(dictionary: &Dictionary, text: &str, m: Mention<'_>) -> pb::Mention {
-    let entity = dictionary.entity(m.entity);
-    let span = m.span;
+    let Mention { entity, linking: link, candidates, span, alias, kind } = m;
+    let entity = entity.map(|e| dictionary.entity(e));
     // Spans fit u32: documents are limited to max_document_bytes, which
     // config validation keeps below 4 GiB.
     let narrow = |offset: usize| offset as u32;
     pb::Mention {
-        entity_id: entity.id.to_string(),
-        canonical_name: entity.name.clone(),
-        r#type: entity.entity_type.as_str().to_owned(),
+        entity_id: entity.map(|e| e.id.to_string()).unwrap_or_default(),
+        canonical_name: entity.map(|e| e.name.clone()).unwrap_or_default(),
+        r#type: entity.map(|e| e.entity_type.as_str().to_owned()).unwrap_or_default(),
         text: text[span.start..span.end].to_owned(),
         start: narrow(span.start),
         end: narrow(span.end),
@@ -109,8 +154,31 @@ fn mention(dictionary: &Dictionary, text: &str, m: Mention<'_>) -> pb::Mention {
         char_end: narrow(span.char_end),
         utf16_start: narrow(span.utf16_start),
         utf16_end: narrow(span.utf16_end),
-        alias: m.alias.to_owned(),
-        match_kind: match_kind(m.kind) as i32,
+        alias: alias.to_owned(),
+        match_kind: match_kind(kind) as i32,
+        linking: linking(link) as i32,
+        candidates: candidates
+            .into_iter()
+            .map(|(e, score)| {
+                let e = dictionary.entity(e);
+                pb::MentionCandidate {
+                    entity_id: e.id.to_string(),
+                    canonical_name: e.name.clone(),
+                    r#type: e.entity_type.as_str().to_owned(),
+                    score,
+                }
+            })
+            .collect(),
+    }
+}
+
+pub fn linking(linking: Linking) -> pb::Linking {
+    match linking {
+        Linking::Unique => pb::Linking::Unique,
+        Linking::Document => pb::Linking::Document,
+        Linking::Default => pb::Linking::Default,
+        Linking::Prior => pb::Linking::Prior,
+        Linking::Ambiguous => pb::Linking::Ambiguous,
     }
 }
 
@@ -124,9 +192,23 @@ pub fn match_kind(kind: MatchKind) -> pb::MatchKind {
     }
 }
 
-pub fn entity(entity: &Entity) -> pb::Entity {
-    let Entity { id, entity_type, name, description, parent, external_ids, aliases } = entity;
+pub fn entity(dictionary: &Dictionary, entity: &Entity) -> pb::Entity {
+    let Entity {
+        id,
+        entity_type,
+        name,
+        description,
+        parent,
+        external_ids,
+        attributes,
+        prior,
+        dictionary: index,
+        aliases,
+    } = entity;
     pb::Entity {
+        attributes: attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        dictionary: dictionary.info().dictionaries.get(*index as usize).map(|d| d.name.clone()).unwrap_or_default(),
+        prior: prior.map(f64::from),
         id: id.to_string(),
         canonical_name: name.clone(),
         r#type: entity_type.as_str().to_owned(),
@@ -140,13 +222,13 @@ pub fn entity(entity: &Entity) -> pb::Entity {
 pub fn resolution(dictionary: &Dictionary, query: String, resolution: Resolution) -> pb::Resolution {
     let Resolution { best, candidates } = resolution;
     let candidate = |c: &Candidate| pb::Candidate {
-        entity: Some(entity(dictionary.entity(c.entity))),
+        entity: Some(entity(dictionary, dictionary.entity(c.entity))),
         match_kind: match_kind(c.kind) as i32,
         score: c.score,
     };
     pb::Resolution {
         query,
-        entity: best.map(|b| entity(dictionary.entity(b.entity))),
+        entity: best.map(|b| entity(dictionary, dictionary.entity(b.entity))),
         match_kind: best.map_or(pb::MatchKind::Unspecified, |b| match_kind(b.kind)) as i32,
         score: best.map_or(0.0, |b| b.score),
         candidates: candidates.iter().map(candidate).collect(),
@@ -159,6 +241,7 @@ pub fn dictionary_info(info: &DictionaryInfo) -> pb::GetDictionaryInfoResponse {
         entity_count,
         alias_count,
         sources,
+        dictionaries,
         loaded_at,
         build_time,
         entities_by_type,
@@ -170,21 +253,55 @@ pub fn dictionary_info(info: &DictionaryInfo) -> pb::GetDictionaryInfoResponse {
         version: version.clone(),
         entity_count: *entity_count,
         alias_count: *alias_count,
-        sources: sources
-            .iter()
-            .map(|s| pb::DictionarySource {
-                name: s.name.clone(),
-                sha256: s.sha256.clone(),
-                entity_count: s.entity_count,
-                alias_count: s.alias_count,
-            })
-            .collect(),
+        sources: sources.iter().map(source).collect(),
         loaded_at: Some(prost_types::Timestamp {
             seconds: since_epoch.as_secs() as i64,
             nanos: since_epoch.subsec_nanos() as i32,
         }),
         build_seconds: build_time.as_secs_f64(),
         entities_by_type: entities_by_type.clone().into_iter().collect(),
+        dictionaries: dictionaries.iter().map(summary).collect(),
+    }
+}
+
+fn source(info: &SourceInfo) -> pb::DictionarySource {
+    let SourceInfo {
+        name,
+        sha256,
+        entity_count,
+        alias_count,
+        dictionary,
+        format,
+        strict,
+        skipped_rows,
+        skipped,
+        passed_over,
+    } = info;
+    pb::DictionarySource {
+        name: name.clone(),
+        sha256: sha256.clone(),
+        entity_count: *entity_count,
+        alias_count: *alias_count,
+        dictionary: dictionary.clone(),
+        format: format.clone(),
+        strict: *strict,
+        skipped_rows: *skipped_rows,
+        skipped: skipped
+            .iter()
+            .map(|(line, message)| pb::SkippedRow { line: *line, message: message.clone() })
+            .collect(),
+        passed_over: *passed_over,
+    }
+}
+
+fn summary(summary: &DictionarySummary) -> pb::DictionarySummary {
+    let DictionarySummary { name, entity_count, alias_count, strict, skipped_rows } = summary;
+    pb::DictionarySummary {
+        name: name.clone(),
+        entity_count: *entity_count,
+        alias_count: *alias_count,
+        strict: *strict,
+        skipped_rows: *skipped_rows,
     }
 }
 

@@ -78,13 +78,19 @@ impl EntityExtractor for ExtractorService {
                 tracing::info!(error = %error, "request refused");
                 return Err(error.into());
             }
-            let filter = convert::extract_filter(options);
             let dictionary = self.catalog.snapshot();
+            let options = match convert::extract_options(options, &dictionary) {
+                Ok(options) => options,
+                Err(error) => {
+                    tracing::info!(error = %error, "request refused");
+                    return Err(error.into());
+                }
+            };
             let version = dictionary.info().version.clone();
             let results = self
                 .workers
                 .run(move || {
-                    documents.par_iter().map(|d| convert::document_result(&dictionary, d, &filter)).collect::<Vec<_>>()
+                    documents.par_iter().map(|d| convert::document_result(&dictionary, d, &options)).collect::<Vec<_>>()
                 })
                 .await
                 .map_err(RequestError::from)?;
@@ -131,12 +137,17 @@ impl EntityExtractor for ExtractorService {
                                 Err(error) => StreamItem::Failed(error.into()),
                                 Ok(()) => {
                                     let dictionary = catalog.snapshot();
-                                    let version = dictionary.info().version.clone();
-                                    let filter = convert::extract_filter(options);
-                                    let bytes = document.text.len();
-                                    let result = workers
-                                        .spawn(move || convert::document_result(&dictionary, &document, &filter));
-                                    StreamItem::Pending { result, version, bytes }
+                                    match convert::extract_options(options, &dictionary) {
+                                        Err(error) => StreamItem::Failed(error.into()),
+                                        Ok(options) => {
+                                            let version = dictionary.info().version.clone();
+                                            let bytes = document.text.len();
+                                            let result = workers.spawn(move || {
+                                                convert::document_result(&dictionary, &document, &options)
+                                            });
+                                            StreamItem::Pending { result, version, bytes }
+                                        }
+                                    }
                                 }
                             },
                         },
@@ -208,9 +219,15 @@ impl EntityExtractor for ExtractorService {
                 tracing::info!(error = %error, "request refused");
                 return Err(error.into());
             }
-            let options = convert::resolve_options(options);
-            self.metrics.names.inc_by(names.len() as u64);
             let dictionary = self.catalog.snapshot();
+            let options = match convert::resolve_options(options, &dictionary) {
+                Ok(options) => options,
+                Err(error) => {
+                    tracing::info!(error = %error, "request refused");
+                    return Err(error.into());
+                }
+            };
+            self.metrics.names.inc_by(names.len() as u64);
             let version = dictionary.info().version.clone();
             let resolutions = self
                 .workers

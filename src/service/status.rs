@@ -15,7 +15,7 @@ use tonic::{Code, Status};
 use tower::{Layer, Service};
 
 /// Why a request cannot be served.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RequestError {
     #[error("the request has {count} documents; the limit is {limit} per request")]
     TooManyDocuments { count: usize, limit: usize },
@@ -27,6 +27,17 @@ pub enum RequestError {
     NameTooLarge { index: usize, bytes: usize, limit: usize },
     #[error("stream message {index} has no document")]
     MissingDocument { index: usize },
+    #[error("name {index} is empty")]
+    EmptyName { index: usize },
+    #[error(
+        "{field}: entity type {value:?} is not in the loaded dictionary; its types are {}",
+        known.join(", ")
+    )]
+    UnknownEntityType { field: &'static str, value: String, known: Vec<String> },
+    #[error("{field}: {error}")]
+    UnknownDictionary { field: &'static str, error: crate::dictionary::UnknownDictionary },
+    #[error("options.min_score is {value}; it must be a number in [0, 1]")]
+    MinScoreOutOfRange { value: f32 },
     #[error("{0}")]
     MessageTooLarge(String),
     #[error("malformed request message: {0}")]
@@ -43,6 +54,10 @@ impl From<RequestError> for Status {
             | RequestError::TooManyNames { .. }
             | RequestError::NameTooLarge { .. }
             | RequestError::MissingDocument { .. }
+            | RequestError::EmptyName { .. }
+            | RequestError::UnknownEntityType { .. }
+            | RequestError::UnknownDictionary { .. }
+            | RequestError::MinScoreOutOfRange { .. }
             | RequestError::Malformed(_) => Code::InvalidArgument,
             RequestError::MessageTooLarge(_) => Code::ResourceExhausted,
             RequestError::Internal(_) => Code::Internal,

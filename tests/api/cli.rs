@@ -23,14 +23,19 @@ fn check_reports_every_problem_with_file_and_line() {
     let extra = dir.path().join("extra.tsv");
     std::fs::write(&extra, "Test B\torg:test\nNo tab here\nGhost\torg:ghost\n").unwrap();
 
-    let ok = Command::new(BIN).args(["check", good.to_str().unwrap()]).output().unwrap();
+    let check = |files: &[&std::path::Path], flags: &[&str]| {
+        let mut command = Command::new(BIN);
+        command.arg("check").args(flags);
+        for file in files {
+            command.arg("--dictionary").arg(file);
+        }
+        command.output().unwrap()
+    };
+    let ok = check(&[&good], &[]);
     assert!(ok.status.success(), "{ok:?}");
     assert!(String::from_utf8_lossy(&ok.stdout).starts_with("ok: "));
 
-    let out = Command::new(BIN)
-        .args(["check", good.to_str().unwrap(), bad.to_str().unwrap(), extra.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = check(&[&good, &bad, &extra], &[]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let bad_name = bad.display().to_string();
@@ -41,8 +46,25 @@ fn check_reports_every_problem_with_file_and_line() {
     );
     assert!(stdout.contains(&format!("{extra_name}:2: expected `alias<TAB>entity_id")), "{stdout}");
     assert!(stdout.contains("problem(s); the dictionary was not loaded"), "{stdout}");
+    // Lenient by default: "Hezbollah" may name two entities, and rows may
+    // create the entities they name ("Ghost").
+    assert!(!stdout.contains("claimed by both"), "{stdout}");
+    assert!(!stdout.contains("org:ghost"), "{stdout}");
 
-    let missing = Command::new(BIN).args(["check", "/nonexistent/dict.toml"]).output().unwrap();
+    // Strict, as a curated dictionary: both are errors.
+    let out = check(&[&bad, &extra], &["--strict"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{bad_name}:5: alias \"Hezbollah\" is claimed by both org:hezbollah")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{extra_name}:3: entity org:ghost is not defined by any loaded source")),
+        "{stdout}"
+    );
+
+    let missing = check(&[std::path::Path::new("/nonexistent/dict.toml")], &[]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stdout).contains("/nonexistent/dict.toml: cannot read dictionary file"));
 }

@@ -27,6 +27,7 @@ fn compile(dir: &Path, name: &str, toml: &str, output: &Path) -> std::process::O
     Command::new(BIN)
         .args(["compile", "--no-default-dictionary", "--output"])
         .arg(output)
+        .arg("--dictionary")
         .arg(&source)
         .output()
         .unwrap()
@@ -64,8 +65,8 @@ async fn the_served_artefact_answers_like_its_sources() {
     // ...and a server built from the same source, in process.
     let source = dir.path().join("a.toml");
     let from_sources = spawn_app_with(
-        |s| s.dictionary.no_default_dictionary = true,
-        Some(entex::dictionary::load(&[&source], false).unwrap()),
+        |s| s.dictionary.sources.no_default_dictionary = true,
+        Some(entex::dictionary::load(&[entex::dictionary::SourceSpec::path(&source)], false).unwrap()),
     )
     .await;
     let expected = from_sources.extract(&[("d", TEXT)]).await;

@@ -95,7 +95,7 @@ async fn entity_type_option_restricts_without_changing_spans() {
     let text = "Qassem Soleimani Forces and Qassem Soleimani in Iraq";
     let request = pb::ExtractRequest {
         documents: docs(&[("x", text)]),
-        options: Some(pb::ExtractOptions { entity_types: vec!["PER".into()] }),
+        options: Some(pb::ExtractOptions { entity_types: vec!["PER".into()], ..Default::default() }),
     };
     let response = app.client.clone().extract(request).await.unwrap().into_inner();
     let got: Vec<_> = response.results[0].mentions.iter().map(summary).collect();

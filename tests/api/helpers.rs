@@ -156,7 +156,7 @@ pub async fn spawn_app_without_client(configure: impl FnOnce(&mut ServeArgs)) ->
 /// build) and shared by every app that does not bring its own.
 pub fn default_dictionary() -> Arc<Dictionary> {
     static DEFAULT: OnceLock<Arc<Dictionary>> = OnceLock::new();
-    DEFAULT.get_or_init(|| Arc::new(dictionary::load(&[] as &[&str], true).expect("default dictionary loads"))).clone()
+    DEFAULT.get_or_init(|| Arc::new(dictionary::load(&[], true).expect("default dictionary loads"))).clone()
 }
 
 /// Whether an external tool is on PATH; under `CI=true` a missing tool is a

@@ -53,6 +53,10 @@ async fn past_each_limit_the_status_names_item_size_and_limit() {
     assert_eq!(status.code(), Code::InvalidArgument);
     assert_eq!(status.message(), "name 1 is 16 bytes; the limit is 10 bytes per name");
 
+    let status = client.normalize(names(&["ok", " \t"])).await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(status.message(), "name 1 is empty");
+
     // At the limits exactly, all is well.
     let ok = client.extract(extract(docs(&[("a", &"x".repeat(100)), ("b", "Iran")]))).await.unwrap().into_inner();
     assert_eq!(ok.results[1].mentions.len(), 1);
@@ -141,4 +145,56 @@ async fn hostile_text_never_breaks_offsets() {
         }
     }
     assert_eq!(response.results[2].mentions.len(), 1, "{:?}", response.results[2]);
+}
+
+/// Options a request cannot mean: INVALID_ARGUMENT naming the field, the
+/// value and what is allowed; never a silent empty answer.
+#[tokio::test(flavor = "multi_thread")]
+async fn options_are_validated_with_the_field_the_value_and_what_is_allowed() {
+    let app = spawn_app().await;
+    let mut client = app.client.clone();
+    let extract = |options: pb::ExtractOptions| pb::ExtractRequest {
+        documents: docs(&[("a", "Kataib Hezbollah in Iraq")]),
+        options: Some(options),
+    };
+    let normalize = |options: pb::NormalizeOptions| pb::NormalizeRequest {
+        names: vec!["Kataib Hezbollah".to_owned()],
+        options: Some(options),
+    };
+    let types = |t: &[&str]| t.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+
+    let status = client.extract(extract(pb::ExtractOptions { entity_types: types(&["FOO"]), ..Default::default() }));
+    let status = status.await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        status.message(),
+        "options.entity_types: entity type \"FOO\" is not in the loaded dictionary; its types are LOC, ORG, PER"
+    );
+    let status = client.extract(extract(pb::ExtractOptions { dictionaries: types(&["nope"]), ..Default::default() }));
+    let status = status.await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        status.message(),
+        "options.dictionaries: dictionary \"nope\" is not loaded; the loaded dictionaries are default"
+    );
+    let status =
+        client.normalize(normalize(pb::NormalizeOptions { entity_types: types(&["org"]), ..Default::default() }));
+    assert_eq!(status.await.unwrap_err().code(), Code::InvalidArgument);
+    for bad in [5.0, -0.1, f32::NAN, f32::INFINITY] {
+        let status = client.normalize(normalize(pb::NormalizeOptions { min_score: bad, ..Default::default() }));
+        let status = status.await.unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{bad}");
+        assert_eq!(status.message(), format!("options.min_score is {bad}; it must be a number in [0, 1]"));
+    }
+    // The valid forms of the same options are answered.
+    let ok = client.extract(extract(pb::ExtractOptions {
+        entity_types: types(&["ORG"]),
+        dictionaries: types(&["default"]),
+        drop_ambiguous: true,
+    }));
+    let ok = ok.await.unwrap().into_inner();
+    let ids: Vec<&str> = ok.results[0].mentions.iter().map(|m| m.entity_id.as_str()).collect();
+    assert_eq!(ids, ["org:kataib-hezbollah"]);
+    let ok = client.normalize(normalize(pb::NormalizeOptions { min_score: 1.0, ..Default::default() })).await;
+    assert!(ok.unwrap().into_inner().resolutions[0].entity.is_some());
 }

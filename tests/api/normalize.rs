@@ -10,6 +10,7 @@ async fn normalize(app: &crate::helpers::TestApp, names: &[&str], types: &[&str]
         options: Some(pb::NormalizeOptions {
             entity_types: types.iter().map(|t| t.to_string()).collect(),
             min_score: 0.0,
+            dictionaries: Vec::new(),
         }),
     };
     app.client.clone().normalize(request).await.unwrap().into_inner()
@@ -18,8 +19,14 @@ async fn normalize(app: &crate::helpers::TestApp, names: &[&str], types: &[&str]
 #[tokio::test(flavor = "multi_thread")]
 async fn resolves_in_order_with_kinds_and_scores() {
     let app = spawn_app().await;
-    let names =
-        ["Hizballah Brigades", "KATA'IB HIZBALLAH", "كتائب حزب الله", "Washington Post", "Kataib Hezbollah", ""];
+    let names = [
+        "Hizballah Brigades",
+        "KATA'IB HIZBALLAH",
+        "كتائب حزب الله",
+        "Washington Post",
+        "Kataib Hezbollah",
+        "Zzyzx Qqq",
+    ];
     let response = normalize(&app, &names, &[]).await;
     assert_eq!(response.resolutions.len(), names.len());
     for (resolution, name) in response.resolutions.iter().zip(names) {

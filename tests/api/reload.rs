@@ -26,12 +26,12 @@ async fn file_app(path: &Path, configure: impl FnOnce(&mut entex::config::ServeA
     let owned = path.to_owned();
     spawn_app_with(
         move |s| {
-            s.dictionary.no_default_dictionary = true;
-            s.dictionary.dictionaries = vec![owned];
+            s.dictionary.sources.no_default_dictionary = true;
+            s.dictionary.sources.dictionaries = vec![entex::dictionary::SourceSpec::path(owned)];
             s.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
             configure(s);
         },
-        Some(entex::dictionary::load(&[path], false).unwrap()),
+        Some(entex::dictionary::load(&[entex::dictionary::SourceSpec::path(path)], false).unwrap()),
     )
     .await
 }
