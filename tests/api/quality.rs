@@ -21,11 +21,26 @@ use crate::helpers::{TestApp, require_tool, spawn_app};
 /// dictionary: linked F1, and alias accuracy with no false resolution.
 const MIN_SEED_LINKED_F1: f64 = 0.98;
 const MIN_SEED_ALIAS_ACCURACY: f64 = 0.97;
-/// Floors on the development set, a little under what was measured when it
-/// was written (linked F1 0.974, alias accuracy 1.0): they catch
-/// regressions in generalisation, not tune to it.
+/// Floors on the development set's first 34 documents, a little under what
+/// was measured when they were written (linked F1 0.974, alias accuracy
+/// 1.0): they catch regressions in generalisation, not tune to it.
 const MIN_DEV_LINKED_F1: f64 = 0.95;
 const MIN_DEV_ALIAS_ACCURACY: f64 = 0.95;
+/// The first document of the extension written for issue #12 (sanctions
+/// notices, court and parliamentary records, capitalised wire headlines,
+/// transcripts), blind like the rest.
+const DEV_EXTENSION_FROM: &str = "dev_035";
+/// Floor on the extension, a little under what the engine scored on it
+/// before issue #12's work began (linked F1 0.846: P 0.976, R 0.746):
+/// a regression guard; the issue's goal is far above it.
+const MIN_DEV_EXTENSION_LINKED_F1: f64 = 0.80;
+/// Alias queries of the original set; the extension's come after them.
+const DEV_ORIGINAL_ALIAS_QUERIES: usize = 102;
+/// Floors on the extension's alias queries, under what was measured before
+/// issue #12's work (accuracy 0.66, 3 false resolutions: "Interior
+/// Ministry", "Babiliyoun", "Tower 23"); the issue asks for none.
+const MIN_DEV_EXTENSION_ALIAS_ACCURACY: f64 = 0.60;
+const MAX_DEV_EXTENSION_FALSE_RESOLUTIONS: f64 = 3.0;
 
 fn dev_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dev")
@@ -225,16 +240,37 @@ async fn seed_alias_accuracy() {
     assert_eq!(metric(&output, "false_resolutions"), 0.0, "a negative query resolved to an entity\n{output}");
 }
 
+/// The dev set's documents and gold, those before [`DEV_EXTENSION_FROM`]
+/// (`extension` false) or from it on, the gold written to `dir`.
+fn dev_part(dir: &Path, extension: bool) -> (Vec<pb::Document>, PathBuf) {
+    let dev = dev_dir();
+    let wanted = |doc: &str| (doc >= DEV_EXTENSION_FROM) == extension;
+    let documents: Vec<pb::Document> = documents(&dev.join("docs")).into_iter().filter(|d| wanted(&d.id)).collect();
+    assert!(!documents.is_empty(), "no dev documents for extension={extension}");
+    let gold: String = std::fs::read_to_string(dev.join("gold.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter(|l| wanted(serde_json::from_str::<serde_json::Value>(l).unwrap()["doc"].as_str().unwrap()))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let path = dir.join(if extension { "gold-extension.jsonl" } else { "gold.jsonl" });
+    std::fs::write(&path, gold).unwrap();
+    (documents, path)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn dev_set_linked_f1() {
     let Some(eval) = eval_dir() else { return };
-    let dev = dev_dir();
     let app = spawn_app().await;
-    let entities = dev.join("entities.jsonl");
-    let output =
-        score_mentions(&app, &eval, documents(&dev.join("docs")), &dev.join("gold.jsonl"), Some(&entities)).await;
-    let f1 = metric(&output, "linked_f1");
-    assert!(f1 >= MIN_DEV_LINKED_F1, "dev linked F1 {f1} < {MIN_DEV_LINKED_F1}\n{output}");
+    let entities = dev_dir().join("entities.jsonl");
+    let dir = tempfile::tempdir().unwrap();
+    for (extension, floor) in [(false, MIN_DEV_LINKED_F1), (true, MIN_DEV_EXTENSION_LINKED_F1)] {
+        let (documents, gold) = dev_part(dir.path(), extension);
+        let output = score_mentions(&app, &eval, documents, &gold, Some(&entities)).await;
+        let f1 = metric(&output, "linked_f1");
+        assert!(f1 >= floor, "dev (extension: {extension}) linked F1 {f1} < {floor}\n{output}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -246,8 +282,25 @@ async fn dev_set_alias_accuracy() {
     let mut inventory = Inventory::default();
     inventory.extend_from(&entities);
     inventory.extend_from(&eval.join("entities.jsonl"));
-    let output = score_aliases(&app, &eval, &dev.join("aliases.jsonl"), &inventory, Some(&entities)).await;
-    let accuracy = metric(&output, "accuracy");
-    assert!(accuracy >= MIN_DEV_ALIAS_ACCURACY, "dev alias accuracy {accuracy} < {MIN_DEV_ALIAS_ACCURACY}\n{output}");
-    assert_eq!(metric(&output, "false_resolutions"), 0.0, "a negative query resolved to an entity\n{output}");
+    // The first queries are the original set's; the extension's follow.
+    let queries: Vec<String> = std::fs::read_to_string(dev.join("aliases.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let (original, extension) = queries.split_at(DEV_ORIGINAL_ALIAS_QUERIES);
+    for (name, part, floor, most_false) in [
+        ("original", original, MIN_DEV_ALIAS_ACCURACY, 0.0),
+        ("extension", extension, MIN_DEV_EXTENSION_ALIAS_ACCURACY, MAX_DEV_EXTENSION_FALSE_RESOLUTIONS),
+    ] {
+        let gold = dir.path().join(format!("{name}.jsonl"));
+        std::fs::write(&gold, part.concat()).unwrap();
+        let output = score_aliases(&app, &eval, &gold, &inventory, Some(&entities)).await;
+        let accuracy = metric(&output, "accuracy");
+        assert!(accuracy >= floor, "dev ({name}) alias accuracy {accuracy} < {floor}\n{output}");
+        let false_resolutions = metric(&output, "false_resolutions");
+        assert!(false_resolutions <= most_false, "dev ({name}): {false_resolutions} false resolutions\n{output}");
+    }
 }
