@@ -51,13 +51,14 @@
 //! 12. **Shared aliases.** An alias that several entities claim, not all
 //!     as a short form ("Springfield" in a places list), links to one of
 //!     them when the document decides it: the nearest mention before it
-//!     (else after it) whose alias names one candidate alone; else the one
-//!     candidate the dictionary declares `default`; else the candidate
-//!     whose prior holds at least [`DOMINANT_SHARE`] of all candidates'
-//!     priors. Otherwise the mention is ambiguous: no entity, every
-//!     candidate listed with its share (of the priors, or equal), unless
-//!     the request drops ambiguous mentions. A request's type filter
-//!     narrows the candidates first.
+//!     (else after it) whose alias names one candidate alone; else to the
+//!     candidate whose prior holds at least [`DOMINANT_SHARE`] of all
+//!     candidates' priors; else to the one candidate the dictionary
+//!     declares `default` (a person's plain one-word alias is its own
+//!     default, so a measured prior comes first). Otherwise the mention is
+//!     ambiguous: no entity, every candidate listed with its share (of the
+//!     priors, or equal), unless the request drops ambiguous mentions. A
+//!     request's type filter narrows the candidates first.
 //!
 //! A request may select some of the loaded dictionaries
 //! ([`crate::dictionary::Selection`]): the others' claims and ignore phrases
@@ -740,7 +741,7 @@ impl Dictionary {
     }
 
     /// Rule 12 for one candidate at position `at`: the type filter, then
-    /// the document, the declared default, the prior; else ambiguous.
+    /// the document, the prior, the declared default; else ambiguous.
     fn decide<'d>(
         &'d self,
         claims: &Claims<'d>,
@@ -775,10 +776,6 @@ impl Dictionary {
         if let Some((_, target)) = before.or(after) {
             return Some(Decision::Linked(target.entity, target, Linking::Document));
         }
-        let mut defaults = allowed.iter().filter(|t| t.default);
-        if let (Some(&target), None) = (defaults.next(), defaults.next()) {
-            return Some(Decision::Linked(target.entity, target, Linking::Default));
-        }
         let shares = self.shares(allowed.iter().map(|t| t.entity));
         if let Some(&(entity, share)) = shares.first()
             && share >= DOMINANT_SHARE
@@ -786,6 +783,10 @@ impl Dictionary {
         {
             let target = allowed.iter().find(|t| t.entity == entity).expect("a candidate's own claim");
             return Some(Decision::Linked(entity, target, Linking::Prior));
+        }
+        let mut defaults = allowed.iter().filter(|t| t.default);
+        if let (Some(&target), None) = (defaults.next(), defaults.next()) {
+            return Some(Decision::Linked(target.entity, target, Linking::Default));
         }
         (!options.drop_ambiguous).then_some(Decision::Ambiguous(shares, first))
     }

@@ -262,26 +262,29 @@ impl Dictionary {
         Resolution { best, candidates }
     }
 
-    /// Several entities found by one stage split its score: a short form
-    /// equally (it is evidence for each, proof of none); an ordinary alias
-    /// several entities share, by their priors ([`Dictionary::shares`]).
+    /// Several entities found by one stage split its score: short forms
+    /// alone equally (they are evidence for each, proof of none); an alias
+    /// that several entities share outright, by their priors
+    /// ([`Dictionary::shares`]). Among shared claims, a declared default
+    /// answers only when no share dominates, as in running text
+    /// ([`crate::matcher`] rule 12).
     fn share(&self, found: Vec<(Candidate, Claim)>) -> Vec<(Candidate, Claim)> {
         let n = found.len();
-        let plain = found.iter().filter(|(_, claim)| *claim == Claim::Plain).count();
-        if n < 2 || plain == 1 {
+        if n < 2 {
             return found;
         }
-        if plain == 0 {
+        if found.iter().all(|(_, claim)| *claim != Claim::Plain) {
             return found.into_iter().map(|(c, claim)| (Candidate { score: c.score / n as f32, ..c }, claim)).collect();
         }
-        let shares = self.shares(found.iter().filter(|(_, claim)| *claim == Claim::Plain).map(|(c, _)| c.entity));
+        let shares = self.shares(found.iter().map(|(c, _)| c.entity));
+        let dominant = shares.first().is_some_and(|&(_, share)| share >= DOMINANT_SHARE);
+        let defaults = found.iter().filter(|(_, claim)| *claim == Claim::Default).count();
         found
             .into_iter()
-            .map(|(c, claim)| match shares.iter().find(|(e, _)| *e == c.entity) {
-                Some(&(_, share)) if claim == Claim::Plain => {
-                    (Candidate { score: c.score * share, ..c }, Claim::Shared)
-                }
-                _ => (c, claim),
+            .map(|(c, claim)| {
+                let share = shares.iter().find(|(e, _)| *e == c.entity).map_or(0.0, |&(_, share)| share);
+                let claim = if claim == Claim::Default && defaults == 1 && !dominant { claim } else { Claim::Shared };
+                (Candidate { score: c.score * share, ..c }, claim)
             })
             .collect()
     }

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod byod;
 mod cli;
 mod compiled;
 mod dictionary;
