@@ -685,6 +685,9 @@ impl Dictionary {
             let (start, end) = offsets.original_span(candidate.start, candidate.end);
             let start = start - leading_modifier_letters(&text[..start]);
             let end = end + trailing_punctuation(target, &text[end..]);
+            // A span never splits a letter from its marks (bug fix: a
+            // decomposed name ending in a combining mark lost the mark).
+            let (start, end) = crate::text::offsets::widen_to_graphemes(text, start, end);
             let original = &text[start..end];
             let exact = target.written.iter().find(|w| *w == original);
             let alias = exact.unwrap_or(&target.written[0]);
@@ -1270,6 +1273,15 @@ phrases = ["Washington Post"]
             "Ali Bagheri Kani spoke. Bagheri said",
             &["Ali Bagheri Kani=per:ali-bagheri-kani", "Bagheri=per:ali-bagheri-kani^"],
         ),
+        // spans never split a grapheme cluster (regression: NFD mark at the end)
+        (
+            "NFD marks at both ends stay in the span",
+            "Qa\u{304}sem Soleima\u{304}ni\u{304} said",
+            &["Qa\u{304}sem Soleima\u{304}ni\u{304}=per:qassem-soleimani~"],
+        ),
+        ("NFD mark on the first letter", "said \u{130}ran", &["\u{130}ran=loc:iran~"]),
+        ("ZWJ after a name joins its last letter", "Iran\u{200d}\u{1f44d} said", &["Iran\u{200d}=loc:iran~"]),
+        ("emoji with a modifier before a name", "\u{1f44d}\u{1f3fd}Iran said", &["Iran=loc:iran"]),
         // regressions
         ("empty text", "", &[]),
         ("only punctuation", " -–— ", &[]),
@@ -1462,7 +1474,8 @@ phrases = ["Washington Post"]
                 ]).prop_map(str::to_owned),
                 2 => prop::sample::select(vec![
                     " ", "\u{a0}", "\n", "’", "'", "-", "—", ".", ",", "(", "“", "İ", "ß", "ﬁ", "ﷺ", "😀",
-                    "\u{301}", "\u{64e}", "ـ", "\u{200c}", "\u{feff}", "ǆ", "Ⅻ", "ς",
+                    "\u{301}", "\u{64e}", "ـ", "\u{200c}", "\u{feff}", "ǆ", "Ⅻ", "ς", "\u{304}", "\u{200d}",
+                    "\u{1f44d}\u{1f3fd}", "\u{600}", "\r\n",
                 ]).prop_map(str::to_owned),
                 2 => any::<String>().prop_map(|s| s.chars().take(8).collect()),
             ]
@@ -1482,6 +1495,14 @@ phrases = ["Washington Post"]
                     prop_assert!(s.start < s.end, "empty span {:?}", s);
                     prop_assert!(s.start >= previous_end, "overlap or disorder at {:?}", s);
                     prop_assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+                    let clusters: Vec<usize> = unicode_segmentation::UnicodeSegmentation::grapheme_indices(text.as_str(), true)
+                        .map(|(i, _)| i)
+                        .chain([text.len()])
+                        .collect();
+                    prop_assert!(
+                        clusters.binary_search(&s.start).is_ok() && clusters.binary_search(&s.end).is_ok(),
+                        "span {:?} splits a grapheme cluster of {:?}", s, text
+                    );
                     prop_assert_eq!(s.char_start, text[..s.start].chars().count());
                     prop_assert_eq!(s.char_end, text[..s.end].chars().count());
                     prop_assert_eq!(s.utf16_start, text[..s.start].encode_utf16().count());

@@ -291,6 +291,9 @@ impl Reference for Dictionary {
             let (start, end) = folded.map.original_span(candidate.start, candidate.end);
             let start = start - leading_modifier_letters(&text[..start]);
             let end = end + trailing_punctuation(target, &text[end..]);
+            // A span never splits a letter from its marks (bug fix: a
+            // decomposed name ending in a combining mark lost the mark).
+            let (start, end) = crate::text::offsets::widen_to_graphemes(text, start, end);
             let original = &text[start..end];
             let exact = target.written.iter().find(|w| *w == original);
             let alias = exact.unwrap_or(&target.written[0]);
