@@ -265,7 +265,8 @@ mod grapheme_tests {
     #[test]
     fn spans_widen_to_whole_clusters() {
         // (text, span in, span out)
-        let rows: &[(&str, (usize, usize), (usize, usize))] = &[
+        type Row<'a> = (&'a str, (usize, usize), (usize, usize));
+        let rows: &[Row] = &[
             ("Iran", (0, 4), (0, 4)),
             // i + combining macron at the end of a name
             ("Soleimani\u{304} said", (0, 9), (0, 11)),
