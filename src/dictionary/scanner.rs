@@ -1,27 +1,53 @@
-//! The automaton a dictionary scans folded text with: a double-array
-//! Aho-Corasick automaton ([`daachorse`]), leftmost-longest, over padded
-//! folded keys.
+//! The automaton a dictionary scans folded text with: a trie over *words*,
+//! leftmost-longest, over padded folded keys (`" kataib hezbollah "`).
 //!
-//! # Why this automaton
+//! # Why words, not bytes
 //!
-//! Measured over the engine's own keys and folded news text (benches/engine.rs
-//! `scan`), the double array scans 1.2-1.8x faster than the `aho-corasick`
-//! crate's contiguous NFA with the default dictionary and 2.2x faster with
-//! the 1,000,000-alias one, at the same size; and it serialises, so a
-//! precompiled dictionary ([`super::artefact`]) loads its automaton in
-//! milliseconds instead of rebuilding it for seconds. `aho-corasick` stays
-//! the reference the engine is held against.
+//! Folded text is a sequence of words (letters and digits, or the
+//! punctuation mark `|`) between single spaces, and a key can only match
+//! from one word start to a word end. So the scan steps a word at a time: it
+//! hashes each word once, asks a bit filter whether any key starts with it
+//! (almost every word of running prose is turned away there, with one
+//! memory access), and only then walks a trie of word ids. A byte automaton
+//! pays one transition per byte, whether or not a name is near, and needs a
+//! state per byte of every key: the double-array Aho-Corasick this replaced
+//! held about 100 bytes per alias of a 1,000,000-alias dictionary, and its
+//! build was most of a large dictionary's load time. This one holds a
+//! vocabulary entry per distinct word and 12 bytes per trie node.
+//!
+//! # Layout
+//!
+//! - **Vocabulary**: every distinct word, in one byte arena with offsets;
+//!   an open-addressing table of (32-bit fingerprint, word id) slots under a
+//!   fixed hash (the table is built from the dictionary, never from caller
+//!   text, so no input can lengthen its probe sequences).
+//! - **Filter**: one bit per hash bucket of the words that start a key.
+//! - **Trie**: nodes numbered breadth-first, so node `n`'s children are the
+//!   contiguous nodes `child_start[n]..child_start[n + 1]` and the edge into
+//!   node `c` is labelled `edge_word[c]`; children are sorted by word id, and
+//!   found by binary search. The root's children are many (every first
+//!   word), so they are also indexed by word id (`root_child`).
+//!   `terminal[n]` is the pattern ending at `n`, plus one (0: none).
 //!
 //! # Invariants
 //!
 //! - Pattern `i` is the `i`-th key given to [`Scanner::build`].
-//! - Every [`Found`] lies within the haystack searched and names a pattern
-//!   below [`Scanner::pattern_count`]: a deserialised automaton whose data
-//!   is inconsistent yields nothing rather than an out-of-range match.
+//! - Every [`Found`] lies within the haystack searched, starts and ends on
+//!   a space, and names a pattern below [`Scanner::pattern_count`]; a
+//!   deserialised scanner is checked whole before use ([`Scanner::from_bytes`]),
+//!   so corrupt tables are refused rather than indexed out of range.
+//!
+//! # Cost
+//!
+//! Per word of text: a hash and a filter probe; per word that may start a
+//! key: a table lookup (a fingerprint compare, then the bytes) and a trie
+//! walk as long as the key. Memory: words' bytes + 12 bytes per word + 8
+//! bytes per table slot (load ≤ 1/2) + 12 bytes per trie node.
 
-use daachorse::{DoubleArrayAhoCorasick, DoubleArrayAhoCorasickBuilder, MatchKind};
+use std::collections::HashMap;
 
-/// One match of a key: folded byte span `[start, end)` and pattern index.
+/// One match of a key: folded byte span `[start, end)` (pads included) and
+/// pattern index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Found {
     pub start: usize,
@@ -29,91 +55,346 @@ pub struct Found {
     pub pattern: usize,
 }
 
-/// A leftmost-longest automaton over padded folded keys.
+/// A leftmost-longest word trie over padded folded keys.
+#[derive(Clone, Default)]
 pub struct Scanner {
-    automaton: DoubleArrayAhoCorasick<u32>,
+    /// Distinct words, concatenated; word `w` is
+    /// `word_bytes[word_ends[w - 1]..word_ends[w]]` (from 0 for the first).
+    word_bytes: Vec<u8>,
+    word_ends: Vec<u32>,
+    /// Open addressing, power-of-two length: `(fingerprint, word id + 1)`,
+    /// `(0, 0)` empty.
+    slots: Vec<(u32, u32)>,
+    /// Bit set over hash buckets of words that start some key.
+    first: Vec<u64>,
+    /// Per word id: the root's child for that word, 0 if none.
+    root_child: Vec<u32>,
+    child_start: Vec<u32>,
+    edge_word: Vec<u32>,
+    terminal: Vec<u32>,
     patterns: usize,
 }
 
 impl std::fmt::Debug for Scanner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scanner").field("patterns", &self.patterns).field("bytes", &self.heap_bytes()).finish()
+        f.debug_struct("Scanner")
+            .field("patterns", &self.patterns)
+            .field("words", &self.word_ends.len())
+            .field("nodes", &self.terminal.len())
+            .field("bytes", &self.heap_bytes())
+            .finish()
     }
 }
 
 /// The name [`crate::dictionary::DictionaryInfo::automaton_kind`] reports.
-pub const KIND: &str = "double-array";
+pub const KIND: &str = "word-trie";
+
+/// A fixed, fast hash of a word's bytes (multiply-rotate over 8-byte
+/// chunks). Fixed, so a serialised table stays valid; its input is caller
+/// text only as a lookup, which cannot change the table's clustering.
+#[inline]
+fn hash(word: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (word.len() as u64).wrapping_mul(K);
+    let mut chunks = word.chunks_exact(8);
+    for chunk in &mut chunks {
+        let v = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        h = (h ^ v).wrapping_mul(K).rotate_left(31);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..rest.len()].copy_from_slice(rest);
+        h = (h ^ u64::from_le_bytes(buf)).wrapping_mul(K).rotate_left(31);
+    }
+    h ^ (h >> 29)
+}
+
+/// The next space at or after `from`.
+#[inline]
+fn next_space(haystack: &[u8], from: usize) -> Option<usize> {
+    haystack.get(from..)?.iter().position(|&b| b == b' ').map(|i| from + i)
+}
 
 impl Scanner {
-    /// Builds the automaton; pattern `i` is `keys[i]`.
+    /// Builds the scanner; pattern `i` is `keys[i]`.
     ///
     /// # Errors
     ///
-    /// The automaton library's message (no keys, a duplicate key, or more
-    /// states than it can address).
+    /// A key that is not padded words (`" w1 w2 "`), a duplicate key, or
+    /// more words or nodes than 32-bit ids address.
     pub fn build<'k>(keys: impl IntoIterator<Item = &'k str>) -> Result<Self, String> {
         let keys: Vec<&str> = keys.into_iter().collect();
-        let patterns = keys.len();
-        let automaton = DoubleArrayAhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            // Every key starts with the pad space, so the 2-gram prefilter
-            // cannot skip anything; and the matcher restarts a search after
-            // every candidate, so the prefilter's own gate never learns to
-            // switch itself off. Off: the default dictionary's scan went from
-            // 455 to 524 MiB/s on news and 490 to 807 on entity-free text.
-            .use_prefilter(false)
-            .build(keys)
-            .map_err(|e| e.to_string())?;
-        Ok(Self { automaton, patterns })
+        let mut vocabulary: HashMap<&[u8], u32> = HashMap::new();
+        let mut word_list: Vec<&[u8]> = Vec::new();
+        let mut sequences: Vec<(Vec<u32>, u32)> = Vec::with_capacity(keys.len());
+        for (pattern, key) in keys.iter().enumerate() {
+            let inner = key
+                .strip_prefix(' ')
+                .and_then(|k| k.strip_suffix(' '))
+                .filter(|k| !k.is_empty() && !k.split(' ').any(str::is_empty))
+                .ok_or_else(|| format!("key {key:?} is not padded words"))?;
+            let ids = inner
+                .split(' ')
+                .map(|w| {
+                    *vocabulary.entry(w.as_bytes()).or_insert_with(|| {
+                        word_list.push(w.as_bytes());
+                        (word_list.len() - 1) as u32
+                    })
+                })
+                .collect();
+            sequences.push((ids, pattern as u32));
+        }
+        u32::try_from(word_list.len()).map_err(|_| "too many distinct words for 32-bit ids".to_owned())?;
+        drop(vocabulary);
+
+        let mut scanner = Scanner { patterns: keys.len(), ..Scanner::default() };
+        for word in &word_list {
+            scanner.word_bytes.extend_from_slice(word);
+            let end = u32::try_from(scanner.word_bytes.len()).map_err(|_| "the words exceed 4 GiB")?;
+            scanner.word_ends.push(end);
+        }
+        scanner.fill_table();
+
+        // Breadth-first trie: sort the sequences, then each level's nodes
+        // are the distinct prefixes of that length, in sorted order, so a
+        // node's children come out contiguous and sorted.
+        sequences.sort_unstable();
+        if let Some(w) = sequences.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(format!("key {:?} is given twice", keys[w[1].1 as usize]));
+        }
+        scanner.build_trie(&sequences)?;
+        scanner.fill_first();
+        Ok(scanner)
+    }
+
+    /// Builds `child_start`, `edge_word`, `terminal` and `root_child` from
+    /// sorted, distinct word-id sequences.
+    ///
+    /// Level by level: the nodes of depth `d + 1` are the distinct prefixes
+    /// of length `d + 1`, made in sorted order, so their parents come in
+    /// ascending order and each node's children are contiguous and sorted.
+    fn build_trie(&mut self, sequences: &[(Vec<u32>, u32)]) -> Result<(), String> {
+        let mut node_of: Vec<u32> = vec![0; sequences.len()];
+        let mut parent: Vec<u32> = vec![0];
+        let mut edge_word: Vec<u32> = vec![u32::MAX]; // the root has no edge
+        let mut terminal: Vec<u32> = vec![0];
+        let longest = sequences.iter().map(|(s, _)| s.len()).max().unwrap_or(0);
+        for depth in 0..longest {
+            let mut previous: Option<(u32, u32)> = None; // (parent, word) of the last node made
+            for (i, (sequence, pattern)) in sequences.iter().enumerate() {
+                let Some(&word) = sequence.get(depth) else { continue };
+                let from = node_of[i];
+                if previous != Some((from, word)) {
+                    edge_word.push(word);
+                    parent.push(from);
+                    terminal.push(0);
+                    previous = Some((from, word));
+                }
+                let node = edge_word.len() as u32 - 1;
+                node_of[i] = node;
+                if sequence.len() == depth + 1 {
+                    terminal[node as usize] = pattern + 1;
+                }
+            }
+            u32::try_from(edge_word.len()).map_err(|_| "too many trie nodes for 32-bit ids".to_owned())?;
+        }
+        let nodes = edge_word.len();
+        let mut children = vec![0u32; nodes];
+        for &p in &parent[1..] {
+            children[p as usize] += 1;
+        }
+        let mut child_start = Vec::with_capacity(nodes + 1);
+        child_start.push(1u32);
+        for count in &children {
+            child_start.push(child_start.last().expect("non-empty") + count);
+        }
+        let mut root_child = vec![0u32; self.word_ends.len()];
+        for node in child_start[0]..child_start[1] {
+            root_child[edge_word[node as usize] as usize] = node;
+        }
+        self.child_start = child_start;
+        self.edge_word = edge_word;
+        self.terminal = terminal;
+        self.root_child = root_child;
+        Ok(())
+    }
+
+    fn word(&self, id: u32) -> &[u8] {
+        let end = self.word_ends[id as usize] as usize;
+        let start = id.checked_sub(1).map_or(0, |p| self.word_ends[p as usize] as usize);
+        &self.word_bytes[start..end]
+    }
+
+    fn fill_table(&mut self) {
+        let capacity = (self.word_ends.len() * 2).next_power_of_two().max(16);
+        self.slots = vec![(0, 0); capacity];
+        for id in 0..self.word_ends.len() as u32 {
+            let h = hash(self.word(id));
+            let mask = capacity - 1;
+            let mut i = h as usize & mask;
+            while self.slots[i].1 != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = ((h >> 32) as u32, id + 1);
+        }
+    }
+
+    fn fill_first(&mut self) {
+        let starters = self.child_start[1] - self.child_start[0];
+        // About 16 bits per starting word: under 1 in 16 of other words pass.
+        let bits = (starters as usize * 16).next_power_of_two().max(1 << 12);
+        self.first = vec![0u64; bits / 64];
+        for node in self.child_start[0]..self.child_start[1] {
+            let h = hash(self.word(self.edge_word[node as usize]));
+            self.set_first(h);
+        }
+    }
+
+    fn set_first(&mut self, h: u64) {
+        let bit = self.first_bit(h);
+        self.first[bit / 64] |= 1 << (bit % 64);
+    }
+
+    #[inline]
+    fn first_bit(&self, h: u64) -> usize {
+        // The high bits: the table uses the low ones.
+        let bits = self.first.len() * 64;
+        (h >> 40) as usize & (bits - 1)
+    }
+
+    #[inline]
+    fn may_start(&self, h: u64) -> bool {
+        let bit = self.first_bit(h);
+        self.first[bit / 64] & (1 << (bit % 64)) != 0
+    }
+
+    /// The id of `word`, if any key holds it.
+    #[inline]
+    fn lookup(&self, word: &[u8], h: u64) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let fingerprint = (h >> 32) as u32;
+        let mut i = h as usize & mask;
+        loop {
+            let (fp, id) = self.slots[i];
+            if id == 0 {
+                return None;
+            }
+            if fp == fingerprint && self.word(id - 1) == word {
+                return Some(id - 1);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// The child of `node` by the edge labelled `word`.
+    #[inline]
+    fn child(&self, node: u32, word: u32) -> Option<u32> {
+        let (start, end) = (self.child_start[node as usize], self.child_start[node as usize + 1]);
+        let children = &self.edge_word[start as usize..end as usize];
+        children.binary_search(&word).ok().map(|i| start + i as u32)
     }
 
     pub fn pattern_count(&self) -> usize {
         self.patterns
     }
 
+    /// The longest key starting at the space `pad` whose trailing pad ends
+    /// at or before `bound`, as `(end, pattern)`.
+    #[inline]
+    fn longest_at(&self, haystack: &[u8], pad: usize, bound: usize, first_hash: Option<u64>) -> Option<(usize, usize)> {
+        let mut word_start = pad + 1;
+        let mut word_end = next_space(haystack, word_start)?;
+        let word = &haystack[word_start..word_end];
+        let h = first_hash.unwrap_or_else(|| hash(word));
+        let id = self.lookup(word, h)?;
+        let mut node = *self.root_child.get(id as usize).filter(|&&n| n != 0)?;
+        let mut best = None;
+        loop {
+            let end = word_end + 1;
+            if end > bound {
+                break;
+            }
+            if let Some(pattern) = self.terminal[node as usize].checked_sub(1) {
+                best = Some((end, pattern as usize));
+            }
+            if self.child_start[node as usize] == self.child_start[node as usize + 1] {
+                break;
+            }
+            word_start = word_end + 1;
+            let Some(next_end) = next_space(haystack, word_start) else { break };
+            word_end = next_end;
+            let word = &haystack[word_start..word_end];
+            let Some(id) = self.lookup(word, hash(word)) else { break };
+            let Some(child) = self.child(node, id) else { break };
+            node = child;
+        }
+        best
+    }
+
     /// The leftmost-longest match in `haystack[from..]`, in haystack offsets.
     #[inline]
     pub fn find_from(&self, haystack: &[u8], from: usize) -> Option<Found> {
-        let rest = haystack.get(from..)?;
-        let m = self.automaton.leftmost_find_iter(rest).next()?;
-        self.checked(from, m.start(), m.end(), m.value(), rest.len())
+        let mut pad = next_space(haystack, from)?;
+        loop {
+            let word_end = next_space(haystack, pad + 1)?;
+            let word = &haystack[pad + 1..word_end];
+            if !word.is_empty() {
+                let h = hash(word);
+                if self.may_start(h)
+                    && let Some((end, pattern)) = self.longest_at(haystack, pad, haystack.len(), Some(h))
+                {
+                    return Some(Found { start: pad, end, pattern });
+                }
+            }
+            pad = word_end;
+        }
     }
 
     /// The longest key that starts exactly at `start` and ends at or before
     /// `bound` (an anchored search): the fallback when a longer key at the
     /// same start failed its checks.
     pub fn find_at(&self, haystack: &[u8], start: usize, bound: usize) -> Option<Found> {
-        let window = haystack.get(start..bound)?;
-        let m = self.automaton.leftmost_find_iter(window).next()?;
-        // Leftmost: a key starting at 0 would have been reported first.
-        (m.start() == 0).then_some(())?;
-        self.checked(start, m.start(), m.end(), m.value(), window.len())
-    }
-
-    #[inline]
-    fn checked(&self, offset: usize, start: usize, end: usize, pattern: u32, len: usize) -> Option<Found> {
-        let pattern = pattern as usize;
-        (start < end && end <= len && pattern < self.patterns).then_some(Found {
-            start: offset + start,
-            end: offset + end,
-            pattern,
-        })
+        if haystack.get(start) != Some(&b' ') || bound > haystack.len() {
+            return None;
+        }
+        let (end, pattern) = self.longest_at(haystack, start, bound, None)?;
+        Some(Found { start, end, pattern })
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.automaton.heap_bytes()
+        self.word_bytes.capacity()
+            + 4 * (self.word_ends.capacity()
+                + self.root_child.capacity()
+                + self.child_start.capacity()
+                + self.edge_word.capacity()
+                + self.terminal.capacity())
+            + 8 * (self.slots.capacity() + self.first.capacity())
     }
 
-    /// The automaton's own serialised form (see [`super::artefact`]).
+    /// The scanner's serialised form (see [`super::artefact`]): its arrays,
+    /// each a `u64` length then little-endian values.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = (self.patterns as u64).to_le_bytes().to_vec();
-        out.extend_from_slice(&self.automaton.serialize());
+        let mut out = Vec::with_capacity(self.heap_bytes() + 128);
+        out.extend_from_slice(&(self.patterns as u64).to_le_bytes());
+        out.extend_from_slice(&(self.word_bytes.len() as u64).to_le_bytes());
+        out.extend_from_slice(&self.word_bytes);
+        for array in [&self.word_ends, &self.root_child, &self.child_start, &self.edge_word, &self.terminal] {
+            out.extend_from_slice(&(array.len() as u64).to_le_bytes());
+            for v in array.iter() {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        out.extend_from_slice(&(self.first.len() as u64).to_le_bytes());
+        for v in &self.first {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
         out
     }
 
-    /// Reads what [`Scanner::to_bytes`] wrote. The library checks that the
-    /// data cannot make it read out of bounds; [`Scanner::find_from`] checks
-    /// every match it reports; the artefact's checksum guards the rest.
+    /// Reads what [`Scanner::to_bytes`] wrote, checks that every array holds
+    /// together (so no lookup can index out of range), and rebuilds the word
+    /// table.
     ///
     /// # Errors
     ///
@@ -121,17 +402,111 @@ impl Scanner {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
         let (count, rest) = bytes.split_first_chunk::<8>().ok_or("automaton: truncated header")?;
         let patterns = usize::try_from(u64::from_le_bytes(*count)).map_err(|_| "automaton: pattern count too large")?;
-        let (automaton, rest) =
-            DoubleArrayAhoCorasick::<u32>::deserialize(rest).map_err(|e| format!("automaton: {e}"))?;
-        if !rest.is_empty() {
-            return Err(format!("automaton: {} unexpected trailing bytes", rest.len()));
+        let mut reader = Reader { rest };
+        let word_bytes = reader.bytes("words")?;
+        let word_ends = reader.u32s("word ends")?;
+        let root_child = reader.u32s("root index")?;
+        let child_start = reader.u32s("children")?;
+        let edge_word = reader.u32s("edges")?;
+        let terminal = reader.u32s("terminals")?;
+        let first = reader.u64s("filter")?;
+        if !reader.rest.is_empty() {
+            return Err(format!("automaton: {} unexpected trailing bytes", reader.rest.len()));
         }
-        Ok(Self { automaton, patterns })
+        let mut scanner = Scanner {
+            word_bytes,
+            word_ends,
+            slots: Vec::new(),
+            first,
+            root_child,
+            child_start,
+            edge_word,
+            terminal,
+            patterns,
+        };
+        scanner.check()?;
+        scanner.fill_table();
+        Ok(scanner)
+    }
+
+    /// Why the arrays cannot be indexed safely, if they cannot.
+    fn check(&self) -> Result<(), String> {
+        let bad = |what: &str| Err(format!("automaton: {what}"));
+        let words = self.word_ends.len();
+        let nodes = self.terminal.len();
+        if self.word_ends.windows(2).any(|w| w[0] > w[1])
+            || self.word_ends.last().is_some_and(|&e| e as usize != self.word_bytes.len())
+            || (words == 0 && !self.word_bytes.is_empty())
+        {
+            return bad("word ends out of order or out of range");
+        }
+        if nodes == 0 || self.edge_word.len() != nodes || self.child_start.len() != nodes + 1 {
+            return bad("trie arrays differ in length");
+        }
+        if self.child_start.windows(2).any(|w| w[0] > w[1])
+            || self.child_start.last().is_some_and(|&e| e as usize != nodes)
+            || self.child_start[0] != 1
+        {
+            return bad("children out of order or out of range");
+        }
+        if self.edge_word[1..].iter().any(|&w| w as usize >= words) {
+            return bad("an edge names a word that does not exist");
+        }
+        if self.terminal.iter().any(|&t| t as usize > self.patterns) {
+            return bad("a terminal names a pattern that does not exist");
+        }
+        if self.root_child.len() != words || self.root_child.iter().any(|&n| n as usize >= nodes) {
+            return bad("root index out of range");
+        }
+        if !self.first.len().is_power_of_two() {
+            return bad("filter size is not a power of two");
+        }
+        Ok(())
+    }
+}
+
+/// Reads the arrays of [`Scanner::to_bytes`].
+struct Reader<'b> {
+    rest: &'b [u8],
+}
+
+impl Reader<'_> {
+    fn len(&mut self, what: &str, width: usize) -> Result<usize, String> {
+        let (v, r) = self.rest.split_first_chunk::<8>().ok_or_else(|| format!("automaton: truncated {what}"))?;
+        self.rest = r;
+        let len = usize::try_from(u64::from_le_bytes(*v)).map_err(|_| format!("automaton: {what} too long"))?;
+        if len.checked_mul(width).is_none_or(|bytes| bytes > self.rest.len()) {
+            return Err(format!("automaton: truncated {what}"));
+        }
+        Ok(len)
+    }
+
+    fn bytes(&mut self, what: &str) -> Result<Vec<u8>, String> {
+        let len = self.len(what, 1)?;
+        let (v, r) = self.rest.split_at(len);
+        self.rest = r;
+        Ok(v.to_vec())
+    }
+
+    fn u32s(&mut self, what: &str) -> Result<Vec<u32>, String> {
+        let len = self.len(what, 4)?;
+        let (v, r) = self.rest.split_at(len * 4);
+        self.rest = r;
+        Ok(v.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))).collect())
+    }
+
+    fn u64s(&mut self, what: &str) -> Result<Vec<u64>, String> {
+        let len = self.len(what, 8)?;
+        let (v, r) = self.rest.split_at(len * 8);
+        self.rest = r;
+        Ok(v.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))).collect())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -151,15 +526,84 @@ mod tests {
     }
 
     #[test]
+    fn bad_keys_are_refused() {
+        assert!(Scanner::build([" a ", " a "]).unwrap_err().contains("twice"));
+        for bad in ["a", " ", "  a ", " a  b ", " a"] {
+            assert!(Scanner::build([bad]).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn round_trips_and_refuses_damage() {
-        let scanner = Scanner::build([" iran ", " iraq "]).unwrap();
+        let scanner = Scanner::build([" iran ", " iraq ", " iran iraq war "]).unwrap();
         let bytes = scanner.to_bytes();
         let back = Scanner::from_bytes(&bytes).unwrap();
         assert_eq!(back.find_from(b" iran iraq ", 1).map(|f| f.pattern), Some(1));
+        assert_eq!(back.find_from(b" the iran iraq war ", 0).map(|f| f.pattern), Some(2));
         assert!(Scanner::from_bytes(&bytes[..bytes.len() / 2]).is_err());
         assert!(Scanner::from_bytes(&bytes[..4]).is_err());
         let mut longer = bytes.clone();
         longer.push(0);
         assert!(Scanner::from_bytes(&longer).is_err());
+        // Flip every byte in turn: refused or, if accepted, still in range.
+        for i in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x5a;
+            if let Ok(s) = Scanner::from_bytes(&damaged) {
+                for text in [&b" iran iraq war "[..], b" iraq ", b" x "] {
+                    if let Some(f) = s.find_from(text, 0) {
+                        assert!(f.end <= text.len() && f.pattern < s.pattern_count());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Padded folded text: words from a small vocabulary between single
+    /// spaces, as folding writes it.
+    fn text(words: Vec<usize>) -> String {
+        const WORDS: [&str; 8] = ["a", "b", "ab", "ba", "|", "abc", "c", "bb"];
+        let mut s = String::from(" ");
+        for w in words {
+            s.push_str(WORDS[w % WORDS.len()]);
+            s.push(' ');
+        }
+        s
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// The word trie finds exactly what a leftmost-longest byte automaton
+        /// (the aho-corasick crate) finds over the same padded keys.
+        #[test]
+        fn agrees_with_a_byte_automaton(
+            keys in prop::collection::btree_set(prop::collection::vec(0usize..8, 1..4), 1..12),
+            haystack in prop::collection::vec(0usize..8, 0..30),
+            from in 0usize..40,
+        ) {
+            let keys: Vec<String> = keys.into_iter().map(text).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            let scanner = Scanner::build(keys.iter().map(String::as_str)).unwrap();
+            let reference = aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .start_kind(aho_corasick::StartKind::Both)
+                .build(&keys)
+                .unwrap();
+            let haystack = text(haystack);
+            let bytes = haystack.as_bytes();
+            let from = from.min(bytes.len());
+            let want = reference.find(aho_corasick::Input::new(bytes).range(from..)).map(|m| (m.start(), m.end(), m.pattern().as_usize()));
+            let got = scanner.find_from(bytes, from).map(|f| (f.start, f.end, f.pattern));
+            prop_assert_eq!(got, want);
+            if let Some((start, end, _)) = want {
+                // Anchored at the same start, bounded just short of that end.
+                let bound = end - 1;
+                let want = reference
+                    .find(aho_corasick::Input::new(bytes).range(start..bound).anchored(aho_corasick::Anchored::Yes))
+                    .map(|m| (m.start(), m.end(), m.pattern().as_usize()));
+                let got = scanner.find_at(bytes, start, bound).map(|f| (f.start, f.end, f.pattern));
+                prop_assert_eq!(got, want);
+            }
+        }
     }
 }
