@@ -89,8 +89,8 @@ fn raw_reference(dictionary: &Dictionary) -> AhoCorasick {
 
 /// The two automata `scan` compares, over the engine's pattern keys.
 enum ScanAutomaton {
-    /// The engine's own scanner (daachorse double array).
-    DoubleArray(Scanner),
+    /// The engine's own scanner (a word trie).
+    WordTrie(Box<Scanner>),
     /// The `aho-corasick` crate's contiguous NFA, leftmost-longest, with
     /// its prefilter.
     AhoCorasick(AhoCorasick),
@@ -102,7 +102,7 @@ impl ScanAutomaton {
     /// space, which is the next key's leading pad.
     fn count(&self, haystack: &[u8]) -> usize {
         match self {
-            Self::DoubleArray(scanner) => walk(|pos| scanner.find_from(haystack, pos).map(|f| (f.start, f.end))),
+            Self::WordTrie(scanner) => walk(|pos| scanner.find_from(haystack, pos).map(|f| (f.start, f.end))),
             Self::AhoCorasick(automaton) => {
                 walk(|pos| automaton.find(Input::new(haystack).range(pos..)).map(|m| (m.start(), m.end())))
             }
@@ -140,7 +140,7 @@ fn scan_automata(label: &str, dictionary: &Dictionary) -> Vec<(&'static str, Sca
         aho_corasick.memory_usage()
     );
     vec![
-        ("double-array", ScanAutomaton::DoubleArray(double_array)),
+        ("word-trie", ScanAutomaton::WordTrie(Box::new(double_array))),
         ("aho-corasick", ScanAutomaton::AhoCorasick(aho_corasick)),
     ]
 }

@@ -97,7 +97,7 @@
 use std::cell::RefCell;
 
 use crate::{
-    dictionary::{Dictionary, EntityIndex, KeyEntry, Selection, Target, scanner::Found},
+    dictionary::{Claim, Dictionary, EntityIndex, KeyId, Selection, scanner::Found},
     resolve::TypeFilter,
     text::{
         CaseMode, Folded, PUNCT_MARK, Span, UnitCounter, fold_into,
@@ -218,21 +218,21 @@ struct Candidate<'d> {
 #[derive(Debug)]
 enum Claims<'d> {
     /// Consecutive claims of an entry: all of them, one, or none.
-    Run(&'d [Target]),
+    Run(&'d [Claim]),
     /// Claims with gaps between them (some of a key's claims failed).
-    Picked(Vec<&'d Target>),
+    Picked(Vec<&'d Claim>),
 }
 
 impl<'d> Claims<'d> {
-    fn first(&self) -> Option<&'d Target> {
+    fn first(&self) -> Option<&'d Claim> {
         match self {
             Claims::Run(run) => run.first(),
             Claims::Picked(picked) => picked.first().copied(),
         }
     }
 
-    fn iter(&self) -> impl Iterator<Item = &'d Target> + Clone + '_ {
-        let (run, picked): (&'d [Target], &[&'d Target]) = match self {
+    fn iter(&self) -> impl Iterator<Item = &'d Claim> + Clone + '_ {
+        let (run, picked): (&'d [Claim], &[&'d Claim]) = match self {
             Claims::Run(run) => (run, &[]),
             Claims::Picked(picked) => (&[], picked),
         };
@@ -242,14 +242,14 @@ impl<'d> Claims<'d> {
 
 /// Collects the indices of an entry's claims that pass, as a [`Claims`].
 struct ClaimsBuilder<'d> {
-    targets: &'d [Target],
+    targets: &'d [Claim],
     /// The passing claims so far while they are consecutive: `[first, end)`.
     run: Option<(usize, usize)>,
-    picked: Option<Vec<&'d Target>>,
+    picked: Option<Vec<&'d Claim>>,
 }
 
 impl<'d> ClaimsBuilder<'d> {
-    fn new(targets: &'d [Target]) -> Self {
+    fn new(targets: &'d [Claim]) -> Self {
         Self { targets, run: None, picked: None }
     }
 
@@ -263,7 +263,7 @@ impl<'d> ClaimsBuilder<'d> {
             None => self.run = Some((i, i + 1)),
             Some((_, end)) if *end == i => *end += 1,
             Some((first, end)) => {
-                let mut picked: Vec<&'d Target> = self.targets[*first..*end].iter().collect();
+                let mut picked: Vec<&'d Claim> = self.targets[*first..*end].iter().collect();
                 picked.push(&self.targets[i]);
                 self.picked = Some(picked);
             }
@@ -423,7 +423,7 @@ impl Dictionary {
         let mut candidates = Vec::with_capacity(haystack.len() / 64 + 1);
         let mut pos = 0;
         while pos < haystack.len() {
-            let Some(longest) = self.automaton.find_from(haystack, pos) else {
+            let Some(longest) = self.scanner.find_from(haystack, pos) else {
                 break;
             };
             match self.longest_accepted(longest, text, folded, preserved, selection) {
@@ -446,13 +446,13 @@ impl Dictionary {
 
     /// Whether some key starts inside `candidate` and ends after it.
     fn overrun(&self, candidate: &Candidate, haystack: &[u8]) -> bool {
-        self.automaton
+        self.scanner
             .find_from(haystack, candidate.start)
             .is_some_and(|m| m.start < candidate.end && m.end > candidate.end + 1)
     }
 
-    fn entry_of(&self, found: Found) -> &KeyEntry {
-        &self.entries[self.pattern_entries[found.pattern] as usize]
+    fn key_of(found: Found) -> KeyId {
+        found.pattern as KeyId
     }
 
     /// The longest key at `longest.start()` whose claims pass the case,
@@ -477,7 +477,7 @@ impl Dictionary {
             if bound < found.start + 3 {
                 return None;
             }
-            found = self.automaton.find_at(haystack, found.start, bound)?;
+            found = self.scanner.find_at(haystack, found.start, bound)?;
         }
     }
 
@@ -490,22 +490,23 @@ impl Dictionary {
         preserved: &mut Folded,
         selection: Selection,
     ) -> Option<Candidate<'d>> {
-        let entry = self.entry_of(found);
+        let key = Self::key_of(found);
         let (start, end) = (found.start + 1, found.end - 1);
-        if selection.sees(entry.ignore) {
+        if selection.sees(self.key_ignore(key)) {
             return Some(Candidate { start, end, claims: Claims::Run(&[]), variant: false, normalize_only: false });
         }
         let before = &folded.text[..=found.start];
         // The case-preserved fold of the mention, made on first need: only
         // case-sensitive claims (acronyms) look at it.
         let mut preserved_ready = false;
-        let mut claims = ClaimsBuilder::new(&entry.targets);
+        let key_claims = self.key_claims(key);
+        let mut claims = ClaimsBuilder::new(key_claims);
         let mut names_nothing_here = false;
-        for (i, target) in entry.targets.iter().enumerate() {
-            if !selection.sees(target.dictionaries) {
+        for (i, target) in key_claims.iter().enumerate() {
+            if selection != Selection::ALL && !selection.sees(self.claim_dictionaries(target)) {
                 continue;
             }
-            if let Some(forms) = target.case_forms() {
+            if let Some(forms) = self.case_forms(target) {
                 if !preserved_ready {
                     let (orig_start, orig_end) = folded.map.original_span(start, end);
                     fold_into(&text[orig_start..orig_end], CaseMode::Preserve, preserved);
@@ -516,13 +517,13 @@ impl Dictionary {
                     continue;
                 }
             }
-            if target.after().is_some_and(|phrases| !phrases.iter().any(|p| before.ends_with(p.as_str()))) {
+            if self.after(target).is_some_and(|phrases| !phrases.iter().any(|p| before.ends_with(p.as_str()))) {
                 continue;
             }
-            if target.capitalised_tail && !last_word_capitalised(text, folded, start, end) {
+            if target.capitalised_tail() && !last_word_capitalised(text, folded, start, end) {
                 continue;
             }
-            if target.extract {
+            if target.extract() {
                 claims.push(i);
             } else {
                 names_nothing_here = true;
@@ -600,13 +601,13 @@ impl Dictionary {
             }
             let haystack = skeleton.as_bytes();
             let mut pos = 0;
-            while let Some(found) = index.automaton.find_from(haystack, pos) {
+            while let Some(found) = index.scanner.find_from(haystack, pos) {
                 pos = found.end - 1;
-                let entry = index.table.get(found.pattern);
-                let seen = |c: &&crate::dictionary::ClaimRef| selection.sees(self.claim(**c).dictionaries);
+                let entry = index.get(found.pattern);
+                let seen = |c: &&crate::dictionary::ClaimId| selection.sees(self.claim_dictionaries(self.claim(**c)));
                 let claims = match entry.claims {
                     _ if selection.sees(entry.ignore) => Claims::Run(&[]),
-                    [one] if seen(&one) => Claims::Run(self.claim_slice(*one)),
+                    [one] if seen(&one) => Claims::Run(std::slice::from_ref(self.claim(*one))),
                     many => Claims::Picked(many.iter().filter(seen).map(|&c| self.claim(c)).collect()),
                 };
                 if claims.first().is_none() && !selection.sees(entry.ignore) {
@@ -684,13 +685,13 @@ impl Dictionary {
             };
             let (start, end) = offsets.original_span(candidate.start, candidate.end);
             let start = start - leading_modifier_letters(&text[..start]);
-            let end = end + trailing_punctuation(target, &text[end..]);
+            let end = end + trailing_punctuation(self, target, &text[end..]);
             // A span never splits a letter from its marks (bug fix: a
             // decomposed name ending in a combining mark lost the mark).
             let (start, end) = crate::text::offsets::widen_to_graphemes(text, start, end);
             let original = &text[start..end];
-            let exact = target.written.iter().find(|w| *w == original);
-            let alias = exact.unwrap_or(&target.written[0]);
+            let exact = self.spellings(target).find(|w| *w == original);
+            let alias = exact.unwrap_or_else(|| self.spelling(target));
             let kind = if kind == MatchKind::Normalized && exact.is_some() { MatchKind::Exact } else { kind };
             if let Some(entity) = entity {
                 if kind != MatchKind::ShortForm {
@@ -698,7 +699,7 @@ impl Dictionary {
                 }
                 // The type filter comes after linking: a filtered mention
                 // still tells later short forms whom the document means.
-                if !options.types.allows(self.entity(entity).entity_type.as_str()) {
+                if !options.types.allows(self.entity(entity).entity_type()) {
                     continue;
                 }
             }
@@ -752,16 +753,16 @@ impl Dictionary {
         named: &foldhash::HashMap<EntityIndex, Vec<usize>>,
         options: &ExtractOptions,
     ) -> Option<Decision<'d>> {
-        let allowed: Vec<&'d Target> =
-            claims.iter().filter(|t| options.types.allows(self.entity(t.entity).entity_type.as_str())).collect();
+        let allowed: Vec<&'d Claim> =
+            claims.iter().filter(|t| options.types.allows(self.entity(t.entity).entity_type())).collect();
         let (&first, rest) = allowed.split_first()?;
         if rest.is_empty() {
             return Some(Decision::Linked(first.entity, first, Linking::Unique));
         }
         // The document: the nearest mention before, else after.
         // (position, claim) of the nearest naming mention on each side.
-        let mut before: Option<(usize, &Target)> = None;
-        let mut after: Option<(usize, &Target)> = None;
+        let mut before: Option<(usize, &Claim)> = None;
+        let mut after: Option<(usize, &Claim)> = None;
         for &target in &allowed {
             let Some(positions) = named.get(&target.entity) else { continue };
             let k = positions.partition_point(|&p| p < at);
@@ -782,30 +783,16 @@ impl Dictionary {
         let shares = self.shares(allowed.iter().map(|t| t.entity));
         if let Some(&(entity, share)) = shares.first()
             && share >= DOMINANT_SHARE
-            && allowed.iter().all(|t| self.entity(t.entity).prior.is_some())
+            && allowed.iter().all(|t| self.entity(t.entity).prior().is_some())
         {
             let target = allowed.iter().find(|t| t.entity == entity).expect("a candidate's own claim");
             return Some(Decision::Linked(entity, target, Linking::Prior));
         }
-        let mut defaults = allowed.iter().filter(|t| t.default);
+        let mut defaults = allowed.iter().filter(|t| t.default());
         if let (Some(&target), None) = (defaults.next(), defaults.next()) {
             return Some(Decision::Linked(target.entity, target, Linking::Default));
         }
         (!options.drop_ambiguous).then_some(Decision::Ambiguous(shares, first))
-    }
-
-    /// Each entity's share of their summed priors (an equal share when
-    /// some has none, or all are zero), best first, then by entity.
-    pub fn shares(&self, entities: impl Iterator<Item = EntityIndex>) -> Vec<(EntityIndex, f32)> {
-        let entities: Vec<EntityIndex> = entities.collect();
-        let priors: Option<Vec<f32>> = entities.iter().map(|&e| self.entity(e).prior).collect();
-        let total: f32 = priors.iter().flatten().sum();
-        let mut shares: Vec<(EntityIndex, f32)> = match priors {
-            Some(priors) if total > 0.0 => entities.iter().zip(priors).map(|(&e, p)| (e, p / total)).collect(),
-            _ => entities.iter().map(|&e| (e, 1.0 / entities.len() as f32)).collect(),
-        };
-        shares.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        shares
     }
 }
 
@@ -814,7 +801,7 @@ enum Class<'d> {
     /// An ignore phrase, or a Normalize-only name: consumes, yields nothing.
     Nothing,
     /// One entity's ordinary claim.
-    Single(&'d Target),
+    Single(&'d Claim),
     /// Short forms only: rule 11.
     Short,
     /// Several entities, not all by short forms: rule 12.
@@ -825,7 +812,7 @@ impl<'d> Class<'d> {
     fn of(claims: &Claims<'d>) -> Self {
         let mut all = claims.iter();
         let Some(first) = all.next() else { return Class::Nothing };
-        if first.short_form && claims.iter().all(|t| t.short_form) {
+        if first.short_form() && claims.iter().all(|t| t.short_form()) {
             Class::Short
         } else if all.next().is_none() {
             Class::Single(first)
@@ -837,10 +824,10 @@ impl<'d> Class<'d> {
 
 /// What rule 12 decided for a shared alias.
 enum Decision<'d> {
-    Linked(EntityIndex, &'d Target, Linking),
+    Linked(EntityIndex, &'d Claim, Linking),
     /// The candidates and their shares, and a claim to take the span's
     /// spelling from.
-    Ambiguous(Vec<(EntityIndex, f32)>, &'d Target),
+    Ambiguous(Vec<(EntityIndex, f32)>, &'d Claim),
 }
 
 /// Candidates kept by rule 3, offered in sorted order.
@@ -951,10 +938,9 @@ fn leading_modifier_letters(before: &str) -> usize {
 /// Bytes of `rest` (the text right after a mention) that continue the
 /// alias: folding drops an alias's trailing punctuation ("U.S." folds to
 /// " u s "), but the caller's span should hold it when the text has it.
-fn trailing_punctuation(target: &Target, rest: &str) -> usize {
-    target
-        .written
-        .iter()
+fn trailing_punctuation(dictionary: &Dictionary, target: &Claim, rest: &str) -> usize {
+    dictionary
+        .spellings(target)
         .map(|w| &w[w.trim_end_matches(|c: char| !c.is_alphanumeric()).len()..])
         .filter(|suffix| rest.starts_with(suffix))
         .map(str::len)
@@ -975,11 +961,11 @@ fn resolve_short_form<'d>(
     claims: &Claims<'d>,
     short: &str,
     antecedents: &Antecedents<'_>,
-) -> Option<(EntityIndex, &'d Target, Linking)> {
+) -> Option<(EntityIndex, &'d Claim, Linking)> {
     let first = claims.first()?;
     let claim_of = |entity: EntityIndex| claims.iter().find(|t| t.entity == entity);
     let same_type =
-        |entity: EntityIndex| dictionary.entity(entity).entity_type == dictionary.entity(first.entity).entity_type;
+        |entity: EntityIndex| dictionary.entity(entity).entity_type() == dictionary.entity(first.entity).entity_type();
     let containing = antecedents.containing(short).iter().rev().find_map(|&entity| match claim_of(entity) {
         Some(target) => Some((entity, target)),
         None => same_type(entity).then_some((entity, first)),
@@ -996,7 +982,7 @@ fn resolve_short_form<'d>(
         .or_else(|| {
             // Only a default no other claim disputes (non-strict sources may
             // declare several).
-            let mut defaults = claims.iter().filter(|t| t.default);
+            let mut defaults = claims.iter().filter(|t| t.default());
             let target = defaults.next()?;
             defaults.next().is_none().then_some((target.entity, target, Linking::Default))
         })
@@ -1150,10 +1136,10 @@ phrases = ["Washington Post"]
                 };
                 let entity = m.entity.map_or_else(
                     || {
-                        let ids: Vec<&str> = m.candidates.iter().map(|(e, _)| dict.entity(*e).id.as_str()).collect();
+                        let ids: Vec<&str> = m.candidates.iter().map(|(e, _)| dict.entity(*e).id()).collect();
                         format!("?[{}]", ids.join("|"))
                     },
-                    |e| dict.entity(e).id.to_string(),
+                    |e| dict.entity(e).id().to_owned(),
                 );
                 format!("{}={entity}{kind}", &text[m.span.start..m.span.end])
             })
@@ -1303,18 +1289,16 @@ phrases = ["Washington Post"]
         use proptest::prelude::*;
 
         use super::{dict, properties::default_dictionary};
-        use crate::{dictionary::Dictionary, matcher::MatchKind};
+        use crate::dictionary::Dictionary;
 
         /// What the reference computes: the entity, span, alias and kind of
         /// each mention (it knows nothing of how a link was decided).
-        fn project(
-            mentions: Vec<crate::matcher::Mention<'_>>,
-        ) -> Vec<(Option<u32>, crate::text::Span, &str, MatchKind)> {
-            mentions.into_iter().map(|m| (m.entity, m.span, m.alias, m.kind)).collect()
+        fn project(mentions: Vec<crate::matcher::Mention<'_>>) -> Vec<super::reference::RefMention> {
+            mentions.into_iter().map(|m| (m.entity, m.span, m.alias.to_owned(), m.kind)).collect()
         }
 
         fn assert_same(dict: &Dictionary, text: &str, what: &str) {
-            let want = project(super::reference::extract(dict, text));
+            let want = super::reference::extract(dict, text);
             let got = project(dict.extract(text));
             assert_eq!(got, want, "{what}: {text:?}");
         }
@@ -1405,8 +1389,8 @@ phrases = ["Washington Post"]
             SPELLINGS.get_or_init(|| {
                 let mut out = Vec::new();
                 for entity in default_dictionary().entities() {
-                    for alias in &entity.aliases {
-                        out.push(alias.clone());
+                    for alias in entity.aliases() {
+                        out.push(alias.to_owned());
                         out.push(alias.to_uppercase());
                         out.push(alias.to_lowercase());
                         // Romanisation noise: the variant pass's business.
@@ -1437,7 +1421,7 @@ phrases = ["Washington Post"]
             fn random_mixes_match_reference(parts in prop::collection::vec(part(), 0..40)) {
                 let text: String = parts.concat();
                 let dict = default_dictionary();
-                prop_assert_eq!(project(dict.extract(&text)), project(super::reference::extract(dict, &text)));
+                prop_assert_eq!(project(dict.extract(&text)), super::reference::extract(dict, &text));
             }
 
             #[test]

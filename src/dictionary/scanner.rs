@@ -31,7 +31,9 @@
 //!
 //! # Invariants
 //!
-//! - Pattern `i` is the `i`-th key given to [`Scanner::build`].
+//! - Pattern `i` is the `i`-th key given to [`Scanner::build`]. Every key
+//!   can be looked up ([`Scanner::lookup_key`]); only scannable ones are
+//!   found in running text ([`Scanner::find_from`]).
 //! - Every [`Found`] lies within the haystack searched, starts and ends on
 //!   a space, and names a pattern below [`Scanner::pattern_count`]; a
 //!   deserialised scanner is checked whole before use ([`Scanner::from_bytes`]),
@@ -45,6 +47,8 @@
 //! bytes per table slot (load ≤ 1/2) + 12 bytes per trie node.
 
 use std::collections::HashMap;
+
+use super::column::{Column, ColumnReader, ColumnWriter};
 
 /// One match of a key: folded byte span `[start, end)` (pads included) and
 /// pattern index.
@@ -60,18 +64,20 @@ pub struct Found {
 pub struct Scanner {
     /// Distinct words, concatenated; word `w` is
     /// `word_bytes[word_ends[w - 1]..word_ends[w]]` (from 0 for the first).
-    word_bytes: Vec<u8>,
-    word_ends: Vec<u32>,
-    /// Open addressing, power-of-two length: `(fingerprint, word id + 1)`,
-    /// `(0, 0)` empty.
-    slots: Vec<(u32, u32)>,
-    /// Bit set over hash buckets of words that start some key.
-    first: Vec<u64>,
+    word_bytes: Column<u8>,
+    word_ends: Column<u32>,
+    /// Open addressing, power-of-two length: `[fingerprint, word id + 1]`,
+    /// `[0, 0]` empty.
+    slots: Column<[u32; 2]>,
+    /// Bit set over hash buckets of words that start some scannable key.
+    first: Column<u64>,
     /// Per word id: the root's child for that word, 0 if none.
-    root_child: Vec<u32>,
-    child_start: Vec<u32>,
-    edge_word: Vec<u32>,
-    terminal: Vec<u32>,
+    root_child: Column<u32>,
+    child_start: Column<u32>,
+    edge_word: Column<u32>,
+    terminal: Column<u32>,
+    /// Bit `p`: pattern `p` is found in running text.
+    scannable: Column<u64>,
     patterns: usize,
 }
 
@@ -125,6 +131,17 @@ impl Scanner {
     /// more words or nodes than 32-bit ids address.
     pub fn build<'k>(keys: impl IntoIterator<Item = &'k str>) -> Result<Self, String> {
         let keys: Vec<&str> = keys.into_iter().collect();
+        let all = vec![true; keys.len()];
+        Self::build_with(&keys, &all)
+    }
+
+    /// Builds the scanner over `keys`, of which running text finds only
+    /// those marked in `scannable` (the others are for [`Scanner::lookup_key`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Scanner::build`].
+    pub fn build_with(keys: &[&str], scannable: &[bool]) -> Result<Self, String> {
         let mut vocabulary: HashMap<&[u8], u32> = HashMap::new();
         let mut word_list: Vec<&[u8]> = Vec::new();
         let mut sequences: Vec<(Vec<u32>, u32)> = Vec::with_capacity(keys.len());
@@ -149,11 +166,19 @@ impl Scanner {
         drop(vocabulary);
 
         let mut scanner = Scanner { patterns: keys.len(), ..Scanner::default() };
+        let mut word_bytes = Vec::new();
+        let mut word_ends = Vec::with_capacity(word_list.len());
         for word in &word_list {
-            scanner.word_bytes.extend_from_slice(word);
-            let end = u32::try_from(scanner.word_bytes.len()).map_err(|_| "the words exceed 4 GiB")?;
-            scanner.word_ends.push(end);
+            word_bytes.extend_from_slice(word);
+            word_ends.push(u32::try_from(word_bytes.len()).map_err(|_| "the words exceed 4 GiB")?);
         }
+        scanner.word_bytes = word_bytes.into();
+        scanner.word_ends = word_ends.into();
+        let mut bits = vec![0u64; keys.len().div_ceil(64)];
+        for (p, _) in scannable.iter().enumerate().filter(|(_, s)| **s) {
+            bits[p / 64] |= 1 << (p % 64);
+        }
+        scanner.scannable = bits.into();
         scanner.fill_table();
 
         // Breadth-first trie: sort the sequences, then each level's nodes
@@ -213,10 +238,10 @@ impl Scanner {
         for node in child_start[0]..child_start[1] {
             root_child[edge_word[node as usize] as usize] = node;
         }
-        self.child_start = child_start;
-        self.edge_word = edge_word;
-        self.terminal = terminal;
-        self.root_child = root_child;
+        self.child_start = child_start.into();
+        self.edge_word = edge_word.into();
+        self.terminal = terminal.into();
+        self.root_child = root_child.into();
         Ok(())
     }
 
@@ -228,44 +253,53 @@ impl Scanner {
 
     fn fill_table(&mut self) {
         let capacity = (self.word_ends.len() * 2).next_power_of_two().max(16);
-        self.slots = vec![(0, 0); capacity];
+        let mut slots = vec![[0u32; 2]; capacity];
         for id in 0..self.word_ends.len() as u32 {
             let h = hash(self.word(id));
             let mask = capacity - 1;
             let mut i = h as usize & mask;
-            while self.slots[i].1 != 0 {
+            while slots[i][1] != 0 {
                 i = (i + 1) & mask;
             }
-            self.slots[i] = ((h >> 32) as u32, id + 1);
+            slots[i] = [(h >> 32) as u32, id + 1];
         }
+        self.slots = slots.into();
+    }
+
+    /// Whether pattern `p` is found in running text.
+    #[inline]
+    pub(crate) fn is_scannable(&self, p: usize) -> bool {
+        self.scannable.get(p / 64).is_some_and(|bits| bits & (1 << (p % 64)) != 0)
+    }
+
+    /// Whether the subtree under `node` holds a scannable key.
+    fn reaches_scannable(&self, node: u32) -> bool {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if self.terminal[n as usize].checked_sub(1).is_some_and(|p| self.is_scannable(p as usize)) {
+                return true;
+            }
+            stack.extend(self.child_start[n as usize]..self.child_start[n as usize + 1]);
+        }
+        false
     }
 
     fn fill_first(&mut self) {
-        let starters = self.child_start[1] - self.child_start[0];
+        let starters: Vec<u32> =
+            (self.child_start[0]..self.child_start[1]).filter(|&n| self.reaches_scannable(n)).collect();
         // About 16 bits per starting word: under 1 in 16 of other words pass.
-        let bits = (starters as usize * 16).next_power_of_two().max(1 << 12);
-        self.first = vec![0u64; bits / 64];
-        for node in self.child_start[0]..self.child_start[1] {
-            let h = hash(self.word(self.edge_word[node as usize]));
-            self.set_first(h);
+        let bits = (starters.len() * 16).next_power_of_two().max(1 << 12);
+        let mut first = vec![0u64; bits / 64];
+        for node in starters {
+            let bit = first_bit(hash(self.word(self.edge_word[node as usize])), bits);
+            first[bit / 64] |= 1 << (bit % 64);
         }
-    }
-
-    fn set_first(&mut self, h: u64) {
-        let bit = self.first_bit(h);
-        self.first[bit / 64] |= 1 << (bit % 64);
-    }
-
-    #[inline]
-    fn first_bit(&self, h: u64) -> usize {
-        // The high bits: the table uses the low ones.
-        let bits = self.first.len() * 64;
-        (h >> 40) as usize & (bits - 1)
+        self.first = first.into();
     }
 
     #[inline]
     fn may_start(&self, h: u64) -> bool {
-        let bit = self.first_bit(h);
+        let bit = first_bit(h, self.first.len() * 64);
         self.first[bit / 64] & (1 << (bit % 64)) != 0
     }
 
@@ -276,7 +310,7 @@ impl Scanner {
         let fingerprint = (h >> 32) as u32;
         let mut i = h as usize & mask;
         loop {
-            let (fp, id) = self.slots[i];
+            let [fp, id] = self.slots[i];
             if id == 0 {
                 return None;
             }
@@ -315,7 +349,9 @@ impl Scanner {
             if end > bound {
                 break;
             }
-            if let Some(pattern) = self.terminal[node as usize].checked_sub(1) {
+            if let Some(pattern) = self.terminal[node as usize].checked_sub(1)
+                && self.is_scannable(pattern as usize)
+            {
                 best = Some((end, pattern as usize));
             }
             if self.child_start[node as usize] == self.child_start[node as usize + 1] {
@@ -362,145 +398,181 @@ impl Scanner {
         Some(Found { start, end, pattern })
     }
 
-    pub fn heap_bytes(&self) -> usize {
-        self.word_bytes.capacity()
-            + 4 * (self.word_ends.capacity()
-                + self.root_child.capacity()
-                + self.child_start.capacity()
-                + self.edge_word.capacity()
-                + self.terminal.capacity())
-            + 8 * (self.slots.capacity() + self.first.capacity())
+    /// The pattern whose key is `key` (padded folded), scannable or not.
+    pub fn lookup_key(&self, key: &str) -> Option<usize> {
+        let inner = key.strip_prefix(' ')?.strip_suffix(' ')?;
+        let mut words = inner.split(' ');
+        let first = words.next()?.as_bytes();
+        let mut node = *self.root_child.get(self.lookup(first, hash(first))? as usize).filter(|&&n| n != 0)?;
+        for word in words {
+            node = self.child(node, self.lookup(word.as_bytes(), hash(word.as_bytes()))?)?;
+        }
+        self.terminal[node as usize].checked_sub(1).map(|p| p as usize)
     }
 
-    /// The scanner's serialised form (see [`super::artefact`]): its arrays,
-    /// each a `u64` length then little-endian values.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.heap_bytes() + 128);
-        out.extend_from_slice(&(self.patterns as u64).to_le_bytes());
-        out.extend_from_slice(&(self.word_bytes.len() as u64).to_le_bytes());
-        out.extend_from_slice(&self.word_bytes);
-        for array in [&self.word_ends, &self.root_child, &self.child_start, &self.edge_word, &self.terminal] {
-            out.extend_from_slice(&(array.len() as u64).to_le_bytes());
-            for v in array.iter() {
-                out.extend_from_slice(&v.to_le_bytes());
+    /// Every key with its pattern, in trie order (for fuzzy search and the
+    /// reference matcher); the text is rebuilt from the words.
+    pub fn keys(&self) -> impl Iterator<Item = (usize, String)> + '_ {
+        // Depth-first, children in order: (node, the key's text up to it).
+        let mut stack: Vec<(u32, String)> =
+            (self.child_start[0]..self.child_start[1]).rev().map(|n| (n, String::from(" "))).collect();
+        std::iter::from_fn(move || {
+            while let Some((node, prefix)) = stack.pop() {
+                let word = String::from_utf8_lossy(self.word(self.edge_word[node as usize]));
+                let text = format!("{prefix}{word} ");
+                for child in (self.child_start[node as usize]..self.child_start[node as usize + 1]).rev() {
+                    stack.push((child, text.clone()));
+                }
+                if let Some(p) = self.terminal[node as usize].checked_sub(1) {
+                    return Some((p as usize, text));
+                }
+            }
+            None
+        })
+    }
+
+    /// Calls `visit(pattern, key text)` for every key whose first word
+    /// starts with `prefix`, depth first, reusing one buffer for the text
+    /// (the fuzzy resolver walks a million keys per query this way).
+    pub fn visit_keys(&self, prefix: &str, mut visit: impl FnMut(usize, &str)) {
+        let mut text = String::from(" ");
+        // (node, length of `text` before the node's word)
+        let mut stack: Vec<(u32, usize)> = (self.child_start[0]..self.child_start[1])
+            .rev()
+            .filter(|&n| self.word(self.edge_word[n as usize]).starts_with(prefix.as_bytes()))
+            .map(|n| (n, 1))
+            .collect();
+        while let Some((node, len)) = stack.pop() {
+            text.truncate(len);
+            text.push_str(&String::from_utf8_lossy(self.word(self.edge_word[node as usize])));
+            text.push(' ');
+            let here = text.len();
+            if let Some(p) = self.terminal[node as usize].checked_sub(1) {
+                visit(p as usize, &text);
+            }
+            for child in (self.child_start[node as usize]..self.child_start[node as usize + 1]).rev() {
+                stack.push((child, here));
             }
         }
-        out.extend_from_slice(&(self.first.len() as u64).to_le_bytes());
-        for v in &self.first {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        out
     }
 
-    /// Reads what [`Scanner::to_bytes`] wrote, checks that every array holds
-    /// together (so no lookup can index out of range), and rebuilds the word
-    /// table.
+    /// Heap bytes this process owns for the scanner (mapped tables are page
+    /// cache, not counted).
+    pub fn heap_bytes(&self) -> usize {
+        self.word_bytes.owned_bytes()
+            + self.word_ends.owned_bytes()
+            + self.slots.owned_bytes()
+            + self.first.owned_bytes()
+            + self.root_child.owned_bytes()
+            + self.child_start.owned_bytes()
+            + self.edge_word.owned_bytes()
+            + self.terminal.owned_bytes()
+            + self.scannable.owned_bytes()
+    }
+
+    /// Bytes of the scanner's tables, owned or mapped.
+    pub fn table_bytes(&self) -> usize {
+        self.word_bytes.table_bytes()
+            + self.word_ends.table_bytes()
+            + self.slots.table_bytes()
+            + self.first.table_bytes()
+            + self.root_child.table_bytes()
+            + self.child_start.table_bytes()
+            + self.edge_word.table_bytes()
+            + self.terminal.table_bytes()
+            + self.scannable.table_bytes()
+    }
+
+    /// Writes the scanner's tables (see [`super::artefact`]).
+    pub(crate) fn write(&self, out: &mut ColumnWriter<'_>) {
+        out.bytes(&(self.patterns as u64).to_le_bytes());
+        out.column(&self.word_bytes);
+        out.column(&self.word_ends);
+        out.column(&self.slots);
+        out.column(&self.first);
+        out.column(&self.root_child);
+        out.column(&self.child_start);
+        out.column(&self.edge_word);
+        out.column(&self.terminal);
+        out.column(&self.scannable);
+    }
+
+    /// Reads what [`Scanner::write`] wrote and checks that every table holds
+    /// together, so no lookup can index out of range.
     ///
     /// # Errors
     ///
-    /// A message saying what is wrong with the bytes.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
-        let (count, rest) = bytes.split_first_chunk::<8>().ok_or("automaton: truncated header")?;
-        let patterns = usize::try_from(u64::from_le_bytes(*count)).map_err(|_| "automaton: pattern count too large")?;
-        let mut reader = Reader { rest };
-        let word_bytes = reader.bytes("words")?;
-        let word_ends = reader.u32s("word ends")?;
-        let root_child = reader.u32s("root index")?;
-        let child_start = reader.u32s("children")?;
-        let edge_word = reader.u32s("edges")?;
-        let terminal = reader.u32s("terminals")?;
-        let first = reader.u64s("filter")?;
-        if !reader.rest.is_empty() {
-            return Err(format!("automaton: {} unexpected trailing bytes", reader.rest.len()));
-        }
-        let mut scanner = Scanner {
-            word_bytes,
-            word_ends,
-            slots: Vec::new(),
-            first,
-            root_child,
-            child_start,
-            edge_word,
-            terminal,
+    /// A message saying what is wrong.
+    pub(crate) fn read(input: &mut ColumnReader<'_>) -> Result<Self, String> {
+        let count = input.raw("pattern count")?;
+        let patterns = count
+            .try_into()
+            .map(u64::from_le_bytes)
+            .ok()
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or("automaton: bad pattern count")?;
+        let scanner = Scanner {
+            word_bytes: input.column("words")?,
+            word_ends: input.column("word ends")?,
+            slots: input.column("word table")?,
+            first: input.column("filter")?,
+            root_child: input.column("root index")?,
+            child_start: input.column("children")?,
+            edge_word: input.column("edges")?,
+            terminal: input.column("terminals")?,
+            scannable: input.column("scannable keys")?,
             patterns,
         };
-        scanner.check()?;
-        scanner.fill_table();
+        scanner.check().map_err(|e| format!("automaton: {e}"))?;
         Ok(scanner)
     }
 
-    /// Why the arrays cannot be indexed safely, if they cannot.
+    /// Why the tables cannot be indexed safely, if they cannot.
     fn check(&self) -> Result<(), String> {
-        let bad = |what: &str| Err(format!("automaton: {what}"));
         let words = self.word_ends.len();
         let nodes = self.terminal.len();
         if self.word_ends.windows(2).any(|w| w[0] > w[1])
-            || self.word_ends.last().is_some_and(|&e| e as usize != self.word_bytes.len())
-            || (words == 0 && !self.word_bytes.is_empty())
+            || self.word_ends.last().map_or(!self.word_bytes.is_empty(), |&e| e as usize != self.word_bytes.len())
         {
-            return bad("word ends out of order or out of range");
+            return Err("word ends out of order or out of range".to_owned());
         }
         if nodes == 0 || self.edge_word.len() != nodes || self.child_start.len() != nodes + 1 {
-            return bad("trie arrays differ in length");
+            return Err("trie tables differ in length".to_owned());
         }
         if self.child_start.windows(2).any(|w| w[0] > w[1])
             || self.child_start.last().is_some_and(|&e| e as usize != nodes)
             || self.child_start[0] != 1
         {
-            return bad("children out of order or out of range");
+            return Err("children out of order or out of range".to_owned());
         }
         if self.edge_word[1..].iter().any(|&w| w as usize >= words) {
-            return bad("an edge names a word that does not exist");
+            return Err("an edge names a word that does not exist".to_owned());
         }
         if self.terminal.iter().any(|&t| t as usize > self.patterns) {
-            return bad("a terminal names a pattern that does not exist");
+            return Err("a terminal names a pattern that does not exist".to_owned());
         }
         if self.root_child.len() != words || self.root_child.iter().any(|&n| n as usize >= nodes) {
-            return bad("root index out of range");
+            return Err("root index out of range".to_owned());
         }
-        if !self.first.len().is_power_of_two() {
-            return bad("filter size is not a power of two");
+        if !self.first.len().is_power_of_two() || !self.slots.len().is_power_of_two() {
+            return Err("filter or word table size is not a power of two".to_owned());
+        }
+        if self.slots.iter().filter(|s| s[1] != 0).count() != words || self.slots.iter().any(|s| s[1] as usize > words)
+        {
+            return Err("the word table does not hold each word once".to_owned());
+        }
+        if self.scannable.len() != self.patterns.div_ceil(64) {
+            return Err("scannable set does not match the patterns".to_owned());
         }
         Ok(())
     }
 }
 
-/// Reads the arrays of [`Scanner::to_bytes`].
-struct Reader<'b> {
-    rest: &'b [u8],
-}
-
-impl Reader<'_> {
-    fn len(&mut self, what: &str, width: usize) -> Result<usize, String> {
-        let (v, r) = self.rest.split_first_chunk::<8>().ok_or_else(|| format!("automaton: truncated {what}"))?;
-        self.rest = r;
-        let len = usize::try_from(u64::from_le_bytes(*v)).map_err(|_| format!("automaton: {what} too long"))?;
-        if len.checked_mul(width).is_none_or(|bytes| bytes > self.rest.len()) {
-            return Err(format!("automaton: truncated {what}"));
-        }
-        Ok(len)
-    }
-
-    fn bytes(&mut self, what: &str) -> Result<Vec<u8>, String> {
-        let len = self.len(what, 1)?;
-        let (v, r) = self.rest.split_at(len);
-        self.rest = r;
-        Ok(v.to_vec())
-    }
-
-    fn u32s(&mut self, what: &str) -> Result<Vec<u32>, String> {
-        let len = self.len(what, 4)?;
-        let (v, r) = self.rest.split_at(len * 4);
-        self.rest = r;
-        Ok(v.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))).collect())
-    }
-
-    fn u64s(&mut self, what: &str) -> Result<Vec<u64>, String> {
-        let len = self.len(what, 8)?;
-        let (v, r) = self.rest.split_at(len * 8);
-        self.rest = r;
-        Ok(v.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))).collect())
-    }
+/// The filter bit of a hash in a filter of `bits` bits (a power of two):
+/// the hash's high bits, as the word table uses the low ones.
+#[inline]
+fn first_bit(h: u64, bits: usize) -> usize {
+    (h >> 40) as usize & (bits - 1)
 }
 
 #[cfg(test)]
@@ -533,23 +605,30 @@ mod tests {
         }
     }
 
+    fn round_trip(scanner: &Scanner) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        scanner.write(&mut ColumnWriter { out: &mut bytes, base: 0 });
+        bytes
+    }
+
+    fn read_back(bytes: &[u8]) -> Result<Scanner, String> {
+        Scanner::read(&mut ColumnReader { bytes, map: None, base: 0, pos: 0 })
+    }
+
     #[test]
     fn round_trips_and_refuses_damage() {
         let scanner = Scanner::build([" iran ", " iraq ", " iran iraq war "]).unwrap();
-        let bytes = scanner.to_bytes();
-        let back = Scanner::from_bytes(&bytes).unwrap();
+        let bytes = round_trip(&scanner);
+        let back = read_back(&bytes).unwrap();
         assert_eq!(back.find_from(b" iran iraq ", 1).map(|f| f.pattern), Some(1));
         assert_eq!(back.find_from(b" the iran iraq war ", 0).map(|f| f.pattern), Some(2));
-        assert!(Scanner::from_bytes(&bytes[..bytes.len() / 2]).is_err());
-        assert!(Scanner::from_bytes(&bytes[..4]).is_err());
-        let mut longer = bytes.clone();
-        longer.push(0);
-        assert!(Scanner::from_bytes(&longer).is_err());
+        assert!(read_back(&bytes[..bytes.len() / 2]).is_err());
+        assert!(read_back(&bytes[..4]).is_err());
         // Flip every byte in turn: refused or, if accepted, still in range.
         for i in 0..bytes.len() {
             let mut damaged = bytes.clone();
             damaged[i] ^= 0x5a;
-            if let Ok(s) = Scanner::from_bytes(&damaged) {
+            if let Ok(s) = read_back(&damaged) {
                 for text in [&b" iran iraq war "[..], b" iraq ", b" x "] {
                     if let Some(f) = s.find_from(text, 0) {
                         assert!(f.end <= text.len() && f.pattern < s.pattern_count());
@@ -557,6 +636,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn unscannable_keys_are_looked_up_not_found() {
+        let keys = [" ayatollah ali khamenei ", " ali khamenei ", " iran "];
+        let scanner = Scanner::build_with(&keys, &[false, true, true]).unwrap();
+        let found = scanner.find_from(b" ayatollah ali khamenei said ", 0).unwrap();
+        assert_eq!((found.start, found.pattern), (10, 1));
+        assert_eq!(scanner.lookup_key(" ayatollah ali khamenei "), Some(0));
+        assert_eq!(scanner.lookup_key(" ali khamenei "), Some(1));
+        assert_eq!(scanner.lookup_key(" ali "), None);
+        assert_eq!(scanner.lookup_key(" khamenei "), None);
+        let keys_back: Vec<(usize, String)> = scanner.keys().collect();
+        let mut sorted = keys_back.clone();
+        sorted.sort();
+        assert_eq!(sorted, [(0, keys[0].to_owned()), (1, keys[1].to_owned()), (2, keys[2].to_owned())]);
     }
 
     /// Padded folded text: words from a small vocabulary between single
