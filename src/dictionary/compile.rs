@@ -90,8 +90,10 @@ const SURNAME_CLAIMS: usize = 16;
 /// [`LoadError`] with every problem of every source; nothing is half-built.
 pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
     let started = Instant::now();
+    let mut phases = Phases::new();
     let mut builder = Builder::new(sources)?;
     let parsed: Vec<Result<(Format, ParsedSource), Vec<Problem>>> = sources.par_iter().map(parse_source).collect();
+    phases.mark("parse");
     let mut accepted = Vec::with_capacity(sources.len());
     for (index, outcome) in parsed.into_iter().enumerate() {
         match outcome {
@@ -115,7 +117,9 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
         builder.attach_rows(*index, std::mem::take(&mut p.rows));
     }
     builder.check_parents();
+    phases.mark("entities");
     let (mut entries, mut keys) = builder.group_aliases(&accepted);
+    phases.mark("group");
     if !builder.problems.is_empty() {
         return Err(LoadError { problems: builder.problems });
     }
@@ -127,6 +131,7 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
     entries.par_sort_unstable_by(|a, b| a.key.cmp(&b.key));
     let decorated = decorated_forms(&entries);
     let scannable: Vec<bool> = entries.iter().zip(&decorated).map(|(e, &d)| is_pattern(e) && !d).collect();
+    phases.mark("surnames and sort");
     // The two automata are independent and the largest part of a big build.
     let (variants, scanner) = rayon::join(
         || build_variants(&entries),
@@ -142,8 +147,11 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
             message: format!("cannot build the automaton: {e}"),
         }],
     })?;
+    phases.mark("automata");
     let info = builder.info(sources, &entries, &scanner, started);
-    let dictionary = freeze(std::mem::take(&mut builder.entities), entries, scanner, variants, info);
+    let mut dictionary = freeze(std::mem::take(&mut builder.entities), entries, scanner, variants, info);
+    phases.mark("tables");
+    dictionary.info.build_time = started.elapsed();
     let info = &dictionary.info;
     tracing::info!(
         version = %info.version,
@@ -157,9 +165,38 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
         automaton_bytes = info.automaton_bytes,
         memory_bytes = dictionary.memory_usage(),
         build_ms = info.build_time.as_secs_f64() * 1e3,
+        phases = %phases,
         "dictionary compiled"
     );
     Ok(dictionary)
+}
+
+/// Wall time per build phase, for the build's log line: where a large
+/// dictionary's load time goes.
+struct Phases {
+    last: Instant,
+    spent: Vec<(&'static str, f64)>,
+}
+
+impl Phases {
+    fn new() -> Self {
+        Self { last: Instant::now(), spent: Vec::new() }
+    }
+
+    fn mark(&mut self, phase: &'static str) {
+        let now = Instant::now();
+        self.spent.push((phase, (now - self.last).as_secs_f64()));
+        self.last = now;
+    }
+}
+
+impl std::fmt::Display for Phases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (phase, seconds)) in self.spent.iter().enumerate() {
+            write!(f, "{}{phase} {seconds:.2}s", if i == 0 { "" } else { ", " })?;
+        }
+        Ok(())
+    }
 }
 
 /// An entity while it is being built.
