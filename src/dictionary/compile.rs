@@ -123,9 +123,11 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
     if !builder.problems.is_empty() {
         return Err(LoadError { problems: builder.problems });
     }
-    mark_descriptor_tails(&mut entries);
     builder.derive_surnames(&mut entries, &mut keys);
-    drop(keys);
+    for (key, i) in keys {
+        entries[i as usize].key = key;
+    }
+    mark_descriptor_tails(&mut entries);
     // Sorted keys are the scanner's patterns in order, so key ids follow
     // text order (and the artefact is the same for the same sources).
     entries.par_sort_unstable_by(|a, b| a.key.cmp(&b.key));
@@ -451,8 +453,13 @@ struct Definition {
 }
 
 /// An alias folded: its key, its case form (case-sensitive aliases), its
-/// folded `after` phrases.
-type FoldedAlias = (String, Option<String>, Vec<String>);
+/// folded `after` phrases, and whether it becomes a person's short form.
+struct FoldedAlias {
+    key: String,
+    case_form: Option<String>,
+    after: Vec<String>,
+    promote: bool,
+}
 
 /// An alias waiting to be folded: the spec, and the source that wrote it.
 struct PendingAlias {
@@ -723,12 +730,16 @@ impl Builder {
         let mut keys: HashMap<String, u32> = HashMap::new();
         // First location each (key, entity) was written at, for messages,
         // and whether a strict source wrote it.
-        let mut first_seen: HashMap<(u32, u32), (Location, bool)> = HashMap::new();
+        // Only claims of strict sources can conflict, so only theirs are kept.
+        let mut first_seen: HashMap<(u32, u32), Location> = HashMap::new();
         // Folding is the bulk of a large build, and independent per alias.
         let alias_specs = std::mem::take(&mut self.alias_specs);
+        let entities = &self.entities;
         let folded: Vec<Vec<FoldedAlias>> = alias_specs
             .par_iter()
-            .map(|specs| {
+            .enumerate()
+            .map(|(entity, specs)| {
+                let mut name_key = None;
                 specs
                     .iter()
                     .map(|p| {
@@ -736,7 +747,8 @@ impl Builder {
                         let case_form =
                             p.spec.case.is_sensitive(&p.spec.text).then(|| fold_key(&p.spec.text, CaseMode::Preserve));
                         let after = p.spec.after.iter().map(|a| fold_key(a, CaseMode::Fold)).collect();
-                        (key, case_form, after)
+                        let promote = person_short_form(&p.spec, &entities[entity], &key, &mut name_key);
+                        FoldedAlias { key, case_form, after, promote }
                     })
                     .collect()
             })
@@ -744,8 +756,8 @@ impl Builder {
 
         for (entity_index, (specs, folded)) in alias_specs.iter().zip(folded).enumerate() {
             let entity_index = entity_index as u32;
-            for (pending, (key, case_form, after)) in specs.iter().zip(folded) {
-                let promoted = person_short_form(&pending.spec, &self.entities[entity_index as usize], &key);
+            for (pending, FoldedAlias { key, case_form, after, promote }) in specs.iter().zip(folded) {
+                let promoted = promote.then(|| AliasSpec { short_form: true, default: true, ..pending.spec.clone() });
                 let spec = promoted.as_ref().unwrap_or(&pending.spec);
                 let problem = if key == EMPTY_KEY {
                     Some(format!("alias {:?} has no letters or digits", spec.text))
@@ -762,14 +774,21 @@ impl Builder {
                 if !entity.aliases.contains(&spec.text) {
                     entity.aliases.push(spec.text.clone());
                 }
-                let entry_index = *keys.entry(key.clone()).or_insert_with(|| {
-                    entries.push(KeyDraft { key, claims: Vec::new(), ignore: 0 });
-                    entries.len() as u32 - 1
-                });
+                // The key's text lives in `keys` until the grouping is done
+                // (`fill_keys`): one copy of each key, not two.
+                let entry_index = match keys.get(&key) {
+                    Some(&i) => i,
+                    None => {
+                        keys.insert(key, entries.len() as u32);
+                        entries.push(KeyDraft { key: String::new(), claims: Vec::new(), ignore: 0 });
+                        entries.len() as u32 - 1
+                    }
+                };
                 let entry = &mut entries[entry_index as usize];
-                let strict = self.sources[pending.source as usize].strict;
                 let bit = self.dictionary_bit(pending.source);
-                first_seen.entry((entry_index, entity_index)).or_insert_with(|| (spec.at.clone(), strict));
+                if self.sources[pending.source as usize].strict {
+                    first_seen.entry((entry_index, entity_index)).or_insert_with(|| spec.at.clone());
+                }
                 match entry.claims.iter_mut().find(|t| t.entity == entity_index) {
                     Some(target) => target.merge(spec, case_form, after, bit),
                     None => entry.claims.push(ClaimDraft::new(entity_index, spec, case_form, after, bit)),
@@ -792,14 +811,17 @@ impl Builder {
                     Some(&i) if !entries[i as usize].claims.is_empty() => {}
                     Some(&i) => entries[i as usize].ignore |= bit,
                     None => {
-                        keys.insert(key.clone(), entries.len() as u32);
-                        entries.push(KeyDraft { key, claims: Vec::new(), ignore: bit });
+                        keys.insert(key, entries.len() as u32);
+                        entries.push(KeyDraft { key: String::new(), claims: Vec::new(), ignore: bit });
                     }
                 }
             }
         }
 
         for (entry_index, entry) in entries.iter_mut().enumerate() {
+            if entry.claims.len() < 2 {
+                continue;
+            }
             for problem in self.conflicts(entry_index as u32, entry, &first_seen) {
                 self.report_at(problem);
             }
@@ -813,10 +835,11 @@ impl Builder {
         &self,
         entry_index: u32,
         entry: &mut KeyDraft,
-        first_seen: &HashMap<(u32, u32), (Location, bool)>,
+        first_seen: &HashMap<(u32, u32), Location>,
     ) -> Vec<Problem> {
+        // Only strict claims have a recorded place, and only they conflict.
         let seen = |entity: u32| &first_seen[&(entry_index, entity)];
-        let strict = |t: &ClaimDraft| seen(t.entity).1;
+        let strict = |t: &ClaimDraft| first_seen.contains_key(&(entry_index, t.entity));
         let mut problems = Vec::new();
         let mut dropped = Vec::new();
         let targets = &entry.claims;
@@ -829,13 +852,13 @@ impl Builder {
                     continue;
                 }
                 problems.push(Problem {
-                    at: seen(later.entity).0.clone(),
+                    at: seen(later.entity).clone(),
                     message: format!(
                         "alias {:?} is claimed by both {} ({}) and {}; if both are meant, mark it `short_form = true` \
                          in each, or load the file without `strict`",
                         later.written[0],
                         self.entities[earlier.entity as usize].id,
-                        seen(earlier.entity).0,
+                        seen(earlier.entity),
                         self.entities[later.entity as usize].id,
                     ),
                 });
@@ -846,7 +869,7 @@ impl Builder {
         let defaults: Vec<_> = targets.iter().filter(|t| t.default && strict(t)).collect();
         if defaults.len() > 1 {
             problems.push(Problem {
-                at: seen(defaults[1].entity).0.clone(),
+                at: seen(defaults[1].entity).clone(),
                 message: format!(
                     "short form {:?} has more than one default: {} and {}",
                     defaults[1].written[0],
@@ -869,24 +892,31 @@ impl Builder {
     /// itself keeps the dictionary's options. At most [`SURNAME_CLAIMS`]
     /// people claim one derived surname.
     fn derive_surnames(&self, entries: &mut Vec<KeyDraft>, keys: &mut HashMap<String, u32>) {
-        for (index, entity) in self.entities.iter().enumerate() {
-            if !entity.entity_type.is_person() {
-                continue;
-            }
-            for surname in surnames(&entity.name) {
-                let key = fold_key(surname, CaseMode::Fold);
-                let mut target = ClaimDraft::plain(index as u32, surname.to_owned(), 1 << entity.dictionary);
+        // Folding the surnames is independent per person: in parallel.
+        let derived: Vec<(u32, &str, String)> = self
+            .entities
+            .par_iter()
+            .enumerate()
+            .filter(|(_, entity)| entity.entity_type.is_person())
+            .flat_map_iter(|(index, entity)| {
+                surnames(&entity.name).into_iter().map(move |s| (index as u32, s, fold_key(s, CaseMode::Fold)))
+            })
+            .collect();
+        for (index, surname, key) in derived {
+            let entity = &self.entities[index as usize];
+            {
+                let mut target = ClaimDraft::plain(index, surname.to_owned(), 1 << entity.dictionary);
                 target.short_form = true;
                 match keys.get(&key) {
                     None => {
-                        keys.insert(key.clone(), entries.len() as u32);
-                        entries.push(KeyDraft { key, claims: vec![target], ignore: 0 });
+                        keys.insert(key, entries.len() as u32);
+                        entries.push(KeyDraft { key: String::new(), claims: vec![target], ignore: 0 });
                     }
                     Some(&i) => {
                         let entry = &mut entries[i as usize];
                         let taken = entry.ignore != 0
                             || entry.claims.len() >= SURNAME_CLAIMS
-                            || entry.claims.iter().any(|t| !t.short_form || t.entity == index as u32);
+                            || entry.claims.iter().any(|t| !t.short_form || t.entity == index);
                         if !taken {
                             entry.claims.push(target);
                         }
@@ -985,9 +1015,16 @@ fn is_pattern(entry: &KeyDraft) -> bool {
 /// "Ali Khamenei"): a decorated form for the resolver, which in running text
 /// must leave the name inside it to be matched.
 fn decorated_forms(entries: &[KeyDraft]) -> Vec<bool> {
+    // Only entities with a Normalize-only alias can have a decorated form:
+    // few, so the map of their extractable keys stays small.
+    let candidates: std::collections::HashSet<u32> = entries
+        .iter()
+        .filter(|e| e.ignore == 0)
+        .flat_map(|e| e.claims.iter().filter(|t| !t.extract).map(|t| t.entity))
+        .collect();
     let mut extractable: HashMap<u32, Vec<&str>> = HashMap::new();
     for entry in entries {
-        for target in entry.claims.iter().filter(|t| t.extract) {
+        for target in entry.claims.iter().filter(|t| t.extract && candidates.contains(&t.entity)) {
             extractable.entry(target.entity).or_default().push(&entry.key);
         }
     }
@@ -1051,15 +1088,13 @@ fn mark_descriptor_tails(entries: &mut [KeyDraft]) {
 /// document that named another person of that name links it there. Written
 /// as a plain alias, it keeps linking without context (it becomes the
 /// declared default).
-fn person_short_form(spec: &AliasSpec, entity: &EntityDraft, key: &str) -> Option<AliasSpec> {
+/// `name_key` caches the fold of the entity's name across its aliases.
+fn person_short_form(spec: &AliasSpec, entity: &EntityDraft, key: &str, name_key: &mut Option<String>) -> bool {
     if spec.short_form || !entity.entity_type.is_person() || entity.name.split_whitespace().count() < 2 {
-        return None;
+        return false;
     }
     let words = key.split_whitespace().filter(|w| !is_article(w)).count();
-    if words != 1 || fold_key(&entity.name, CaseMode::Fold) == key {
-        return None;
-    }
-    Some(AliasSpec { short_form: true, default: true, ..spec.clone() })
+    words == 1 && name_key.get_or_insert_with(|| fold_key(&entity.name, CaseMode::Fold)) != key
 }
 
 fn is_article(folded_word: &str) -> bool {

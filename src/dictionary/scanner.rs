@@ -46,7 +46,7 @@
 //! walk as long as the key. Memory: words' bytes + 12 bytes per word + 8
 //! bytes per table slot (load ≤ 1/2) + 12 bytes per trie node.
 
-use std::collections::HashMap;
+use rayon::prelude::*;
 
 use super::column::{Column, ColumnReader, ColumnWriter};
 
@@ -142,36 +142,61 @@ impl Scanner {
     ///
     /// As [`Scanner::build`].
     pub fn build_with(keys: &[&str], scannable: &[bool]) -> Result<Self, String> {
-        let mut vocabulary: HashMap<&[u8], u32> = HashMap::new();
-        let mut word_list: Vec<&[u8]> = Vec::new();
-        let mut sequences: Vec<(Vec<u32>, u32)> = Vec::with_capacity(keys.len());
-        for (pattern, key) in keys.iter().enumerate() {
+        // Every key's words, flat: key `k` holds `words[starts[k]..starts[k + 1]]`.
+        let mut words: Vec<&[u8]> = Vec::with_capacity(keys.len() * 2);
+        let mut starts: Vec<usize> = Vec::with_capacity(keys.len() + 1);
+        for key in keys {
             let inner = key
                 .strip_prefix(' ')
                 .and_then(|k| k.strip_suffix(' '))
                 .filter(|k| !k.is_empty() && !k.split(' ').any(str::is_empty))
                 .ok_or_else(|| format!("key {key:?} is not padded words"))?;
-            let ids = inner
-                .split(' ')
-                .map(|w| {
-                    *vocabulary.entry(w.as_bytes()).or_insert_with(|| {
-                        word_list.push(w.as_bytes());
-                        (word_list.len() - 1) as u32
-                    })
-                })
-                .collect();
-            sequences.push((ids, pattern as u32));
+            starts.push(words.len());
+            words.extend(inner.split(' ').map(str::as_bytes));
         }
-        u32::try_from(word_list.len()).map_err(|_| "too many distinct words for 32-bit ids".to_owned())?;
-        drop(vocabulary);
+        starts.push(words.len());
+        // The vocabulary in byte order: then word-id sequences order as the
+        // padded texts do (a space sorts before every word byte), so keys
+        // given in text order need no sorting.
+        let mut first_id: foldhash::HashMap<&[u8], u32> = foldhash::HashMap::default();
+        let mut vocabulary: Vec<&[u8]> = Vec::new();
+        let ids: Vec<u32> = words
+            .iter()
+            .map(|w| {
+                *first_id.entry(w).or_insert_with(|| {
+                    vocabulary.push(w);
+                    vocabulary.len() as u32 - 1
+                })
+            })
+            .collect();
+        u32::try_from(vocabulary.len()).map_err(|_| "too many distinct words for 32-bit ids".to_owned())?;
+        drop((first_id, words));
+        // Renumber the words in byte order.
+        let mut by_bytes: Vec<u32> = (0..vocabulary.len() as u32).collect();
+        by_bytes.par_sort_unstable_by_key(|&w| vocabulary[w as usize]);
+        let mut rank = vec![0u32; vocabulary.len()];
+        for (r, &w) in by_bytes.iter().enumerate() {
+            rank[w as usize] = r as u32;
+        }
+        let ids: Vec<u32> = ids.into_iter().map(|id| rank[id as usize]).collect();
+        let vocabulary: Vec<&[u8]> = by_bytes.iter().map(|&w| vocabulary[w as usize]).collect();
+        let sequence = |k: usize| &ids[starts[k]..starts[k + 1]];
+        let mut order: Vec<u32> = (0..keys.len() as u32).collect();
+        if !order.windows(2).all(|w| sequence(w[0] as usize) < sequence(w[1] as usize)) {
+            order.par_sort_unstable_by(|&a, &b| sequence(a as usize).cmp(sequence(b as usize)));
+            if let Some(w) = order.windows(2).find(|w| sequence(w[0] as usize) == sequence(w[1] as usize)) {
+                return Err(format!("key {:?} is given twice", keys[w[1] as usize]));
+            }
+        }
 
         let mut scanner = Scanner { patterns: keys.len(), ..Scanner::default() };
-        let mut word_bytes = Vec::new();
-        let mut word_ends = Vec::with_capacity(word_list.len());
-        for word in &word_list {
+        let mut word_bytes = Vec::with_capacity(vocabulary.iter().map(|w| w.len()).sum());
+        let mut word_ends = Vec::with_capacity(vocabulary.len());
+        for word in &vocabulary {
             word_bytes.extend_from_slice(word);
             word_ends.push(u32::try_from(word_bytes.len()).map_err(|_| "the words exceed 4 GiB")?);
         }
+        drop(vocabulary);
         scanner.word_bytes = word_bytes.into();
         scanner.word_ends = word_ends.into();
         let mut bits = vec![0u64; keys.len().div_ceil(64)];
@@ -180,34 +205,28 @@ impl Scanner {
         }
         scanner.scannable = bits.into();
         scanner.fill_table();
-
-        // Breadth-first trie: sort the sequences, then each level's nodes
-        // are the distinct prefixes of that length, in sorted order, so a
-        // node's children come out contiguous and sorted.
-        sequences.sort_unstable();
-        if let Some(w) = sequences.windows(2).find(|w| w[0].0 == w[1].0) {
-            return Err(format!("key {:?} is given twice", keys[w[1].1 as usize]));
-        }
-        scanner.build_trie(&sequences)?;
+        scanner.build_trie(&order, sequence)?;
         scanner.fill_first();
         Ok(scanner)
     }
 
     /// Builds `child_start`, `edge_word`, `terminal` and `root_child` from
-    /// sorted, distinct word-id sequences.
+    /// the patterns in `order`, whose word-id sequences are sorted and
+    /// distinct.
     ///
     /// Level by level: the nodes of depth `d + 1` are the distinct prefixes
     /// of length `d + 1`, made in sorted order, so their parents come in
     /// ascending order and each node's children are contiguous and sorted.
-    fn build_trie(&mut self, sequences: &[(Vec<u32>, u32)]) -> Result<(), String> {
-        let mut node_of: Vec<u32> = vec![0; sequences.len()];
+    fn build_trie<'s>(&mut self, order: &[u32], sequence: impl Fn(usize) -> &'s [u32]) -> Result<(), String> {
+        let mut node_of: Vec<u32> = vec![0; order.len()];
         let mut parent: Vec<u32> = vec![0];
         let mut edge_word: Vec<u32> = vec![u32::MAX]; // the root has no edge
         let mut terminal: Vec<u32> = vec![0];
-        let longest = sequences.iter().map(|(s, _)| s.len()).max().unwrap_or(0);
+        let longest = order.iter().map(|&p| sequence(p as usize).len()).max().unwrap_or(0);
         for depth in 0..longest {
             let mut previous: Option<(u32, u32)> = None; // (parent, word) of the last node made
-            for (i, (sequence, pattern)) in sequences.iter().enumerate() {
+            for (i, &pattern) in order.iter().enumerate() {
+                let sequence = sequence(pattern as usize);
                 let Some(&word) = sequence.get(depth) else { continue };
                 let from = node_of[i];
                 if previous != Some((from, word)) {
