@@ -18,9 +18,10 @@ use crate::{
     config::{CheckArgs, Command, CompileArgs, ExtractArgs, HealthcheckArgs, NormalizeArgs, ServeArgs, SourceArgs},
     dictionary::{self, Dictionary, LoadError},
     matcher::{ExtractOptions, Linking, MatchKind},
-    resolve::{ResolveOptions, TypeFilter},
+    resolve::ResolveOptions,
     startup::Application,
     telemetry,
+    vocabulary::TypeFilter,
 };
 
 /// Runs one command to completion.

@@ -38,8 +38,8 @@ use std::collections::HashMap;
 
 use crate::{
     dictionary::{Claim, Dictionary, EntityIndex, Selection},
-    matcher::{DOMINANT_SHARE, MatchKind},
     text::{CaseMode, PUNCT_MARK, fold_key, skeleton::skeleton_key, titles::is_title},
+    vocabulary::{DOMINANT_SHARE, MatchKind, TypeFilter},
 };
 
 /// Score of an alias written exactly as the query.
@@ -73,22 +73,6 @@ pub struct Resolution {
     pub best: Option<Candidate>,
     /// Every entity the name may mean, best first, when more than one does.
     pub candidates: Vec<Candidate>,
-}
-
-/// Which entity types a request wants; empty means all.
-#[derive(Debug, Clone, Default)]
-pub struct TypeFilter {
-    types: Vec<String>,
-}
-
-impl TypeFilter {
-    pub fn new(types: Vec<String>) -> Self {
-        Self { types }
-    }
-
-    pub fn allows(&self, entity_type: &str) -> bool {
-        self.types.is_empty() || self.types.iter().any(|t| t == entity_type)
-    }
 }
 
 /// How a claim may answer on its own.

@@ -492,6 +492,22 @@ impl Dictionary {
         Ok(Selection(bits))
     }
 
+    /// Every mention in `text`, ordered by offset, never overlapping, with
+    /// every dictionary and type ([`crate::matcher::extract`]).
+    pub fn extract(&self, text: &str) -> Vec<crate::vocabulary::Mention<'_>> {
+        crate::matcher::extract(self, text, &crate::matcher::ExtractOptions::default())
+    }
+
+    /// Every mention in `text` that `options` asks for
+    /// ([`crate::matcher::extract`]).
+    pub fn extract_with(
+        &self,
+        text: &str,
+        options: &crate::matcher::ExtractOptions,
+    ) -> Vec<crate::vocabulary::Mention<'_>> {
+        crate::matcher::extract(self, text, options)
+    }
+
     pub fn entity_count(&self) -> usize {
         self.entities.records.len()
     }

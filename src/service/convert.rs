@@ -9,8 +9,9 @@ use crate::{
     dictionary::{Dictionary, DictionaryInfo, DictionarySummary, Entity, Selection, SourceInfo},
     matcher::{ExtractOptions, Linking, MatchKind, Mention},
     proto::entex_v1 as pb,
-    resolve::{Candidate, Resolution, ResolveOptions, TypeFilter},
+    resolve::{Candidate, Resolution, ResolveOptions},
     service::status::RequestError,
+    vocabulary::TypeFilter,
 };
 
 /// Checks an Extract batch against the limits.
