@@ -4,8 +4,11 @@
 
 mod helpers;
 
+mod admin_off;
+mod admission;
 mod cli;
 mod compiled;
+mod deadlines;
 mod dictionary;
 mod extract;
 mod health_reflection;
