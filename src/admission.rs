@@ -28,6 +28,13 @@
 //! stream has made progress a refusal would throw away, the wait is flow
 //! control like HTTP/2's own, and the call's deadline bounds it.
 //!
+//! Each refusal carries `grpc-retry-pushback-ms` (gRFC A6): how long the
+//! admitted work needs to drain at the rate this server has been releasing
+//! bytes, times a random factor in [0.5, 1.5), so that the refused calls of
+//! a burst come back spread over the time room frees up rather than all at
+//! once. gRPC clients with a retry policy wait that long before their next
+//! attempt instead of their own backoff.
+//!
 //! `UNAVAILABLE`, not `RESOURCE_EXHAUSTED`: entex already answers
 //! `RESOURCE_EXHAUSTED` for a message over `--max-request-bytes`, which no
 //! retry can fix, while a spent budget is transient and another replica may
@@ -45,9 +52,13 @@
 //!
 //! # Memory after a burst
 //!
-//! When the last admitted call of a burst ends, having admitted at least
-//! [`TRIM_AFTER_BYTES`] since the last time, the freed heap is returned to
-//! the system ([`crate::reload::return_freed_memory`], on a blocking thread).
+//! When the last admitted call of a burst ends, and since the last time
+//! either at least [`TRIM_AFTER_PEAK_BYTES`] were in flight at once or a
+//! call was refused, the freed heap is returned to the system
+//! ([`crate::reload::return_freed_memory`], on a blocking thread). The heap
+//! grows with what is held at once (messages, and the transport buffers of
+//! refused calls), not with the volume served, so steady traffic within the
+//! budgets never triggers it.
 //!
 //! # Invariants
 //!
@@ -79,7 +90,6 @@ use std::{
 
 use http_body::{Body as HttpBody, Frame};
 use pin_project_lite::pin_project;
-use prometheus::IntGauge;
 use prost::bytes::{Buf, Bytes};
 use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore, TryAcquireError};
 use tonic::{Status, body::Body, server::NamedService};
@@ -91,14 +101,29 @@ use crate::{
     service::status::RequestError,
 };
 
-/// Bytes admitted since the last trim after which an idle server returns its
-/// freed memory: below it, a burst leaves too little garbage to matter, and
-/// a trim (a walk over every allocator arena) is not free.
-pub const TRIM_AFTER_BYTES: usize = 32 << 20;
+/// Bytes in flight at once that make a burst worth trimming after: each
+/// admitted byte costs about three of heap, so 16 MiB leaves ~50 MiB of
+/// garbage, twice the idle footprint. Below it, too little to matter for a
+/// trim's cost (a walk over every allocator arena, and page faults when the
+/// memory is used again).
+pub const TRIM_AFTER_PEAK_BYTES: usize = 16 << 20;
 
 /// How often, at most, shedding is logged (each refusal is counted in
 /// metrics; a log line per refusal would flood the log in a burst).
 const SHED_LOG_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The release rate assumed before any has been measured: one busy core
+/// matches some 50 MB/s of news text (docs/benchmarks.md).
+const DEFAULT_DRAIN_BYTES_PER_S: f64 = 50e6;
+
+/// Bounds of a retry pushback: no sooner than a small call takes, no later
+/// than a caller's deadline is likely to allow.
+const PUSHBACK_MIN: Duration = Duration::from_millis(50);
+const PUSHBACK_MAX: Duration = Duration::from_secs(30);
+
+/// Busy time over which one release-rate sample is taken: long enough to
+/// span several calls' answers, short enough to follow a burst.
+const RATE_SAMPLE: Duration = Duration::from_millis(100);
 
 /// The length of the gRPC message prefix: a compression flag and a
 /// big-endian u32 length.
@@ -120,10 +145,43 @@ pub struct Budget {
     max_message: usize,
     metrics: Arc<Metrics>,
     active_calls: AtomicUsize,
-    admitted_since_trim: AtomicUsize,
+    peak_since_trim: AtomicUsize,
     trimming: Arc<AtomicBool>,
     refused_unlogged: AtomicU64,
     last_shed_log: Mutex<Option<Instant>>,
+    drain: Mutex<DrainRate>,
+    pushbacks: AtomicU64,
+}
+
+/// How fast admitted bytes are given back, measured over busy time only (an
+/// idle server releases nothing and says nothing about its speed).
+#[derive(Debug)]
+struct DrainRate {
+    last_event: Instant,
+    busy: bool,
+    sample_time: Duration,
+    sample_bytes: usize,
+    bytes_per_s: f64,
+}
+
+impl DrainRate {
+    /// Accounts for the time since the last event (busy or not), then
+    /// `released` bytes; `busy`: whether bytes are held after this event.
+    fn record(&mut self, released: usize, busy: bool) {
+        let now = Instant::now();
+        if self.busy {
+            self.sample_time += now - self.last_event;
+            self.sample_bytes += released;
+            if self.sample_time >= RATE_SAMPLE {
+                let sample = self.sample_bytes as f64 / self.sample_time.as_secs_f64();
+                self.bytes_per_s = if self.bytes_per_s == 0.0 { sample } else { 0.7 * self.bytes_per_s + 0.3 * sample };
+                self.sample_time = Duration::ZERO;
+                self.sample_bytes = 0;
+            }
+        }
+        self.last_event = now;
+        self.busy = busy;
+    }
 }
 
 impl Budget {
@@ -139,10 +197,18 @@ impl Budget {
             max_message: limits.max_request_bytes,
             metrics,
             active_calls: AtomicUsize::new(0),
-            admitted_since_trim: AtomicUsize::new(0),
+            peak_since_trim: AtomicUsize::new(0),
             trimming: Arc::new(AtomicBool::new(false)),
             refused_unlogged: AtomicU64::new(0),
             last_shed_log: Mutex::new(None),
+            drain: Mutex::new(DrainRate {
+                last_event: Instant::now(),
+                busy: false,
+                sample_time: Duration::ZERO,
+                sample_bytes: 0,
+                bytes_per_s: 0.0,
+            }),
+            pushbacks: AtomicU64::new(0),
         })
     }
 
@@ -168,7 +234,7 @@ impl Budget {
     }
 
     /// Room for a message of `length` bytes (its prefix says so).
-    fn admit_message(&self, length: usize, first: bool, method: &str) -> MessageAdmission {
+    fn admit_message(self: &Arc<Self>, length: usize, first: bool, method: &str) -> MessageAdmission {
         let charge = length.saturating_add(PREFIX_LEN);
         let Ok(permits) = u32::try_from(charge) else { return MessageAdmission::Uncharged };
         if length > self.max_message {
@@ -189,16 +255,44 @@ impl Budget {
         }
     }
 
-    fn hold_bytes(&self, permit: OwnedSemaphorePermit, charge: usize) -> HeldBytes {
-        self.admitted_since_trim.fetch_add(charge, Ordering::Relaxed);
-        let gauge = self.metrics.admission_bytes.clone();
-        gauge.add(charge as i64);
-        HeldBytes { _permit: permit, charge, gauge }
+    fn hold_bytes(self: &Arc<Self>, permit: OwnedSemaphorePermit, charge: usize) -> HeldBytes {
+        self.peak_since_trim.fetch_max(self.bytes_in_flight(), Ordering::Relaxed);
+        self.drain.lock().unwrap_or_else(PoisonError::into_inner).record(0, true);
+        self.metrics.admission_bytes.add(charge as i64);
+        HeldBytes { permit: Some(permit), charge, budget: self.clone() }
+    }
+
+    /// A message's bytes came back.
+    fn released(&self, charge: usize) {
+        self.metrics.admission_bytes.sub(charge as i64);
+        let busy = self.bytes_in_flight() > 0;
+        self.drain.lock().unwrap_or_else(PoisonError::into_inner).record(charge, busy);
+    }
+
+    /// How long a refused caller should wait: the time the bytes in flight
+    /// need to drain at the measured rate, times a random factor in
+    /// [0.5, 1.5), within [`PUSHBACK_MIN`, `PUSHBACK_MAX`].
+    fn pushback(&self) -> Duration {
+        let rate = self.drain.lock().unwrap_or_else(PoisonError::into_inner).bytes_per_s;
+        let rate = if rate > 0.0 { rate } else { DEFAULT_DRAIN_BYTES_PER_S };
+        let drain = self.bytes_in_flight() as f64 / rate;
+        // splitmix64 of a counter and the clock: spread, not secrecy.
+        let mut x = self.pushbacks.fetch_add(1, Ordering::Relaxed).wrapping_add(u64::from(
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos(),
+        ));
+        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        x ^= x >> 31;
+        let factor = 0.5 + (x >> 11) as f64 / (1u64 << 53) as f64;
+        Duration::from_secs_f64(drain * factor).clamp(PUSHBACK_MIN, PUSHBACK_MAX)
     }
 
     /// Counts (and, at most once a second, logs) a refusal; the status for it.
     fn refuse(&self, method: &str, budget: &'static str, error: RequestError) -> Status {
         self.metrics.admission_refused.with_label_values(&[method, budget]).inc();
+        // A refusal means a burst: trim once it is over.
+        self.peak_since_trim.store(usize::MAX, Ordering::Relaxed);
         self.refused_unlogged.fetch_add(1, Ordering::Relaxed);
         let mut last = self.last_shed_log.lock().unwrap_or_else(PoisonError::into_inner);
         if last.is_none_or(|at| at.elapsed() >= SHED_LOG_INTERVAL) {
@@ -214,21 +308,26 @@ impl Budget {
                 "shedding load: calls refused with UNAVAILABLE since the last report"
             );
         }
-        error.into()
+        let mut status: Status = error.into();
+        let pushback = self.pushback().as_millis().to_string();
+        if let Ok(value) = pushback.parse() {
+            status.metadata_mut().insert("grpc-retry-pushback-ms", value);
+        }
+        status
     }
 
-    /// A call ended. When it was the last one and the burst admitted enough
-    /// to matter, return the freed memory to the system, off the runtime.
+    /// A call ended. When it was the last one and the burst held enough at
+    /// once to matter, return the freed memory to the system, off the runtime.
     fn call_finished(&self) {
         let still_active = self.active_calls.fetch_sub(1, Ordering::SeqCst) - 1;
-        if still_active > 0 || self.admitted_since_trim.load(Ordering::Relaxed) < TRIM_AFTER_BYTES {
+        if still_active > 0 || self.peak_since_trim.load(Ordering::Relaxed) < TRIM_AFTER_PEAK_BYTES {
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
         if self.trimming.swap(true, Ordering::SeqCst) {
             return;
         }
-        self.admitted_since_trim.store(0, Ordering::Relaxed);
+        self.peak_since_trim.store(0, Ordering::Relaxed);
         let (trimming, trims) = (self.trimming.clone(), self.metrics.memory_trims.clone());
         runtime.spawn_blocking(move || {
             crate::reload::return_freed_memory();
@@ -265,14 +364,15 @@ impl Drop for CallSlot {
 /// One message's bytes; given back when dropped.
 #[derive(Debug)]
 struct HeldBytes {
-    _permit: OwnedSemaphorePermit,
+    permit: Option<OwnedSemaphorePermit>,
     charge: usize,
-    gauge: IntGauge,
+    budget: Arc<Budget>,
 }
 
 impl Drop for HeldBytes {
     fn drop(&mut self) {
-        self.gauge.sub(self.charge as i64);
+        drop(self.permit.take());
+        self.budget.released(self.charge);
     }
 }
 

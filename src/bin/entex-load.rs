@@ -20,15 +20,19 @@
 //!
 //! Calls refused with `UNAVAILABLE` (a server shedding load) are counted
 //! apart from other failures. With `--retry-attempts N`, a refused call is
-//! retried as the gRPC retry policy the README documents would: up to N
-//! attempts in all, waiting a random time up to 50 ms × 2^(attempt-1),
-//! capped at 1 s, before each retry.
+//! retried as a gRPC client with the retry policy the README documents
+//! would: up to N attempts in all, waiting as long as the refusal's
+//! `grpc-retry-pushback-ms` says, or, without one, a random time up to
+//! 50 ms × 2^(n-1), capped at 1 s, before the n-th retry.
 //!
-//! `--burst`: every caller sends exactly one request, all released at once
-//! after every connection is up; reports admitted and refused calls apart
-//! (with their latencies), the server's peak RSS (sampled every 10 ms), and
-//! the latency of a single 2 KiB document before the burst and one second
-//! after it, with the server's RSS then.
+//! `--burst`: every caller sends exactly one request (with its retries),
+//! all released at once after every connection is up; reports admitted and
+//! refused calls apart (with their latencies), the server's peak RSS
+//! (sampled every 10 ms), the latency of a single 2 KiB document before
+//! the burst and one second after it, with the server's RSS then, and what a
+//! caller of its own (own connection, thread and runtime; one 2 KiB call at
+//! a time) gets from the server during the burst. Exits
+//! non-zero if a call fails, or, with retries, is still refused at the end.
 //!
 //! `--report-every SECONDS`: one JSON line per interval (requests, refused,
 //! failed, latency percentiles of the interval, server RSS), for soak tests.
@@ -157,6 +161,9 @@ const RETRY_INITIAL_BACKOFF: Duration = Duration::from_millis(50);
 const RETRY_MAX_BACKOFF: Duration = Duration::from_secs(1);
 /// Sequential 2 KiB calls that measure latency before and after a burst.
 const PROBE_CALLS: usize = 20;
+/// Pause between the 2 KiB calls of the caller that runs through a burst:
+/// enough calls to measure, too few to add load.
+const DURING_PROBE_PAUSE: Duration = Duration::from_millis(5);
 /// Linux reports /proc CPU times in USER_HZ, fixed at 100 by the ABI.
 const USER_HZ: f64 = 100.0;
 
@@ -229,6 +236,10 @@ fn main() -> anyhow::Result<()> {
         }
         if report.failed > 0 {
             bail!("{} admitted call(s) failed; first error: {}", report.failed, report.first_error.unwrap_or_default());
+        }
+        // With retries, a call still refused after its last attempt failed.
+        if args.retry_attempts > 1 && report.refused > 0 {
+            bail!("{} call(s) still refused after {} attempts", report.refused, args.retry_attempts);
         }
         return Ok(());
     }
@@ -402,14 +413,31 @@ async fn call(
     attempts: u32,
     random: &mut Random,
 ) -> (Result<Answer, Status>, u64) {
-    let mut retries = 0;
+    let (mut retries, mut backoffs) = (0, 0);
     loop {
         let outcome = call_once(client, work, timeout).await;
         match &outcome {
             Err(status) if status.code() == Code::Unavailable && retries + 1 < u64::from(attempts) => {
                 retries += 1;
-                let ceiling = RETRY_INITIAL_BACKOFF.saturating_mul(1 << (retries - 1)).min(RETRY_MAX_BACKOFF);
-                tokio::time::sleep(ceiling.mul_f64(random.unit())).await;
+                // gRFC A6: the server's pushback replaces the backoff, and the
+                // backoff starts over after it.
+                let pushback = status
+                    .metadata()
+                    .get("grpc-retry-pushback-ms")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok());
+                let wait = match pushback {
+                    Some(ms) => {
+                        backoffs = 0;
+                        Duration::from_millis(ms)
+                    }
+                    None => {
+                        backoffs += 1;
+                        let ceiling = RETRY_INITIAL_BACKOFF.saturating_mul(1 << (backoffs - 1)).min(RETRY_MAX_BACKOFF);
+                        ceiling.mul_f64(random.unit())
+                    }
+                };
+                tokio::time::sleep(wait).await;
             }
             _ => return (outcome, retries),
         }
@@ -809,11 +837,16 @@ fn print_report(args: &Args, r: &Report) {
 struct BurstReport {
     calls: usize,
     ok: u64,
+    /// Refused with UNAVAILABLE on their last attempt.
     refused: u64,
     failed: u64,
+    retries: u64,
     first_error: Option<String>,
     ok_latency: Histogram<u64>,
     refused_latency: Histogram<u64>,
+    /// The 2 KiB calls of a caller of its own during the burst.
+    during_ok: Histogram<u64>,
+    during_refused: Histogram<u64>,
     /// From the release of the burst to its last answer.
     elapsed: Duration,
     docs_per_request: usize,
@@ -848,10 +881,18 @@ impl BurstReport {
             "ok": self.ok,
             "refused": self.refused,
             "failed": self.failed,
+            "retries": self.retries,
+            "retry_attempts": args.retry_attempts,
             "first_error": self.first_error,
             "elapsed_ms": self.elapsed.as_secs_f64() * 1e3,
             "ok_latency_ms": summary(&self.ok_latency),
             "refused_latency_ms": summary(&self.refused_latency),
+            "caller_during_burst": {
+                "ok": self.during_ok.len(),
+                "refused": self.during_refused.len(),
+                "ok_latency_ms": summary(&self.during_ok),
+                "refused_latency_ms": summary(&self.during_refused),
+            },
             "server_rss_bytes": {
                 "before": self.rss_before,
                 "peak": self.rss_peak,
@@ -868,13 +909,14 @@ impl BurstReport {
         let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
         let mib = |b: Option<u64>| b.map_or("?".to_owned(), |b| format!("{:.1}", b as f64 / 1048576.0));
         println!(
-            "burst: {} calls of {} docs, {} bytes each: {} ok, {} refused (UNAVAILABLE), {} failed; last answer {:.0} ms after the release",
+            "burst: {} calls of {} docs, {} bytes each: {} ok, {} refused (UNAVAILABLE), {} failed, {} retries; last answer {:.0} ms after the release",
             self.calls,
             self.docs_per_request,
             self.bytes_per_request,
             self.ok,
             self.refused,
             self.failed,
+            self.retries,
             self.elapsed.as_secs_f64() * 1e3
         );
         if !self.ok_latency.is_empty() {
@@ -891,6 +933,16 @@ impl BurstReport {
                 ms(&self.refused_latency, 0.5),
                 ms(&self.refused_latency, 0.99),
                 self.refused_latency.max() as f64 / 1000.0
+            );
+        }
+        if !self.during_refused.is_empty() || !self.during_ok.is_empty() {
+            println!(
+                "a caller of its own during the burst, 2 KiB calls: {} refused (ms p50 {:.2}  p99 {:.2}  max {:.2}), {} ok",
+                self.during_refused.len(),
+                ms(&self.during_refused, 0.5),
+                ms(&self.during_refused, 0.99),
+                self.during_refused.max() as f64 / 1000.0,
+                self.during_ok.len()
             );
         }
         println!(
@@ -934,18 +986,49 @@ async fn burst(args: &Args, work: Arc<Work>) -> anyhow::Result<BurstReport> {
     let rss_before = rss();
 
     let timeout = Duration::from_secs_f64(args.timeout);
+    let attempts = args.retry_attempts;
     let (release, released) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::with_capacity(clients.len());
-    for mut client in clients {
+    for (index, mut client) in clients.into_iter().enumerate() {
         let work = work.clone();
         let mut released = released.clone();
         tasks.push(tokio::spawn(async move {
+            let mut random = Random::new(index as u64 + 1);
             let _ = released.wait_for(|go| *go).await;
             let started = Instant::now();
-            let outcome = call_once(&mut client, &work, timeout).await;
-            (outcome.map(|_| ()), started.elapsed())
+            let (outcome, retries) = call(&mut client, &work, timeout, attempts, &mut random).await;
+            (outcome.map(|_| ()), started.elapsed(), retries)
         }));
     }
+    // A caller of its own through the burst: one 2 KiB call at a time on its
+    // own connection, OS thread and runtime, so that what it measures is the
+    // server's answer, not the burst's own callers queueing in this client.
+    let burst_over = Arc::new(AtomicBool::new(false));
+    let during = {
+        let (addr, document, over) = (args.addr, probe_document.clone(), burst_over.clone());
+        let mut released = released.clone();
+        std::thread::spawn(move || -> anyhow::Result<(Histogram<u64>, Histogram<u64>)> {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async move {
+                let mut client = EntityExtractorClient::new(connect(addr).await?);
+                let work = Work::Extract(vec![document]);
+                let (mut ok, mut refused) = (histogram(), histogram());
+                let _ = released.wait_for(|go| *go).await;
+                while !over.load(Ordering::Relaxed) {
+                    let started = Instant::now();
+                    match call_once(&mut client, &work, Duration::from_secs(10)).await {
+                        Ok(_) => ok.saturating_record(micros(started.elapsed())),
+                        Err(status) if status.code() == Code::Unavailable => {
+                            refused.saturating_record(micros(started.elapsed()))
+                        }
+                        Err(status) => bail!("a call during the burst failed: {status}"),
+                    }
+                    tokio::time::sleep(DURING_PROBE_PAUSE).await;
+                }
+                Ok((ok, refused))
+            })
+        })
+    };
     let peak = AtomicU64::new(rss_before.unwrap_or(0));
     let started = Instant::now();
     let _ = release.send(true);
@@ -968,6 +1051,8 @@ async fn burst(args: &Args, work: Arc<Work>) -> anyhow::Result<BurstReport> {
         () = sampler => unreachable!("the sampler never ends"),
     }
     let elapsed = started.elapsed();
+    burst_over.store(true, Ordering::Relaxed);
+    let (during_ok, during_refused) = during.join().expect("the probe thread does not panic")?;
     if let Some(now) = rss() {
         peak.fetch_max(now, Ordering::Relaxed);
     }
@@ -980,9 +1065,12 @@ async fn burst(args: &Args, work: Arc<Work>) -> anyhow::Result<BurstReport> {
         ok: 0,
         refused: 0,
         failed: 0,
+        retries: 0,
         first_error: None,
         ok_latency: histogram(),
         refused_latency: histogram(),
+        during_ok,
+        during_refused,
         elapsed,
         docs_per_request: work.documents(),
         bytes_per_request: work.bytes(),
@@ -992,7 +1080,8 @@ async fn burst(args: &Args, work: Arc<Work>) -> anyhow::Result<BurstReport> {
         probe_before,
         probe_after,
     };
-    for (outcome, latency) in outcomes {
+    for (outcome, latency, retries) in outcomes {
+        report.retries += retries;
         match outcome {
             Ok(()) => {
                 report.ok += 1;

@@ -25,6 +25,13 @@ fn message(id: &str, text: &str) -> pb::ExtractStreamRequest {
     pb::ExtractStreamRequest { document: Some(pb::Document { id: id.into(), text: text.into() }), options: None }
 }
 
+/// The refusal's `grpc-retry-pushback-ms`: present, and within its bounds.
+fn assert_pushback(status: &tonic::Status) {
+    let value = status.metadata().get("grpc-retry-pushback-ms").expect("a retry pushback on a refusal");
+    let millis: u64 = value.to_str().unwrap().parse().unwrap();
+    assert!((50..=30_000).contains(&millis), "pushback of {millis} ms");
+}
+
 async fn assert_serving(app: &TestApp) {
     let mut health = app.health().await;
     for service in ["", "entex.v1.EntityExtractor"] {
@@ -77,6 +84,7 @@ async fn past_the_call_budget_a_call_is_refused_at_once_naming_the_budget() {
     let status =
         client.extract(pb::ExtractRequest { documents: docs(&[("a", "Iran")]), options: None }).await.unwrap_err();
     assert_eq!((status.code(), status.message()), (Code::Unavailable, expected));
+    assert_pushback(&status);
     let status = client.normalize(pb::NormalizeRequest { names: vec!["Iran".into()], options: None }).await;
     let status = status.unwrap_err();
     assert_eq!((status.code(), status.message()), (Code::Unavailable, expected));
@@ -159,6 +167,7 @@ async fn past_the_byte_budget_a_message_is_refused_before_it_is_decoded() {
              are held (--max-bytes-in-flight); retry, preferably on another replica"
         )
     );
+    assert_pushback(&status);
     assert_serving(&app).await;
     let after = scrape(&app).await;
     assert_eq!(sample(&after, &refused(EXTRACT, "bytes")) - sample(&before, &refused(EXTRACT, "bytes")), 1.0);
