@@ -13,14 +13,17 @@
 #   4. samples the server's RSS just before each reload (a reload briefly holds two
 #      dictionaries; between reloads the build's garbage has been returned);
 #   5. checks: no failed or refused call; every reload succeeded; RSS flat within 5 %
-#      after a 5-minute warm-up (max/min of the per-minute samples); p99 steady (the
-#      median per-minute p99 of the last 10 minutes at most 1.5 times that of the
-#      10 minutes after the warm-up, per kind of call); prints the figures and writes
-#      them to target/soak/summary.json.
+#      over the second half of the run (max/min of its per-minute samples: glibc's
+#      arenas settle over the first minutes, measured as one step at minute 12, while
+#      a leak grows all along and shows in the second half too); p99 steady (the
+#      median per-minute p99 of the last 10 minutes at most 1.5 times that of
+#      minutes 6-15, per kind of call); prints the figures and writes them to
+#      target/soak/summary.json.
 #
 # Usage: bash scripts/soak.sh             (from anywhere; needs ../shared/eval/seeds)
 #        ENTEX_SOAK_SECONDS=300 bash scripts/soak.sh   (a shorter run: the checks that need
 #                                                        more minutes are reported as skipped)
+#        ENTEX_SOAK_ANALYSE=DIR bash scripts/soak.sh   (only the checks, on a run's files in DIR)
 # Everything listens on 127.0.0.1 only; what it starts is stopped by pid on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +43,70 @@ LOADS=(
 )
 
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+
+analyse() {
+    python3 - "$1" "$2" "$3" "$4" <<'EOF'
+import csv, json, statistics, sys
+out, reloads, hwm_kib, load_failed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+kinds = ["batch", "single", "stream", "normalize"]
+summary, problems = {"reloads_sent": reloads, "peak_rss_mib": round(hwm_kib / 1024, 1)}, []
+
+metrics = open(f"{out}/metrics.txt").read().splitlines()
+def metric(name):
+    return sum(float(l.rsplit(" ", 1)[1]) for l in metrics if l.startswith(name))
+summary["reloads_succeeded"] = int(metric('entex_dictionary_reloads_total{result="success"}'))
+summary["reloads_failed"] = int(metric('entex_dictionary_reloads_total{result="failure"}'))
+if summary["reloads_succeeded"] != reloads or summary["reloads_failed"]:
+    problems.append(f"{reloads} reloads sent, {summary['reloads_succeeded']} succeeded, {summary['reloads_failed']} failed")
+
+rss = [(int(r["t_s"]), int(r["rss_kib"])) for r in csv.DictReader(open(f"{out}/rss.csv"))]
+mib = lambda kib: round(kib / 1024, 1)
+summary["rss_mib"] = {"start": mib(rss[0][1]), "end": mib(rss[-1][1]), "per_minute": [mib(k) for _, k in rss]}
+after5 = [kib for t, kib in rss if t >= 300]
+if after5:
+    summary["rss_mib"]["from_minute_5"] = {"min": mib(min(after5)), "max": mib(max(after5)),
+                                           "spread_pct": round((max(after5) / min(after5) - 1) * 100, 1)}
+half = [kib for t, kib in rss if t >= rss[-1][0] / 2]
+if rss[-1][0] >= 600 and len(half) >= 2:
+    low, high = min(half), max(half)
+    summary["rss_mib"]["second_half"] = {"min": mib(low), "max": mib(high),
+                                         "spread_pct": round((high / low - 1) * 100, 1)}
+    if high > low * 1.05:
+        problems.append(f"RSS not flat over the second half: {low / 1024:.1f}-{high / 1024:.1f} MiB")
+else:
+    summary["rss_mib"]["flat"] = "skipped: under 10 minutes"
+
+for kind in kinds:
+    report = json.load(open(f"{out}/{kind}.json"))
+    minutes = [json.loads(l) for l in open(f"{out}/{kind}.jsonl") if l.startswith("{")]
+    p99 = [m["latency_ms"]["p99"] for m in minutes]
+    entry = {"requests": report["requests"], "refused": report["refused"], "failed": report["failed"],
+             "requests_per_s": round(report["requests_per_s"], 1), "p50_ms": report["latency_ms"]["p50"],
+             "p99_ms": report["latency_ms"]["p99"], "max_ms": report["latency_ms"]["max"],
+             "p99_per_minute_ms": p99}
+    if report["refused"] or report["failed"]:
+        problems.append(f"{kind}: {report['refused']} refused, {report['failed']} failed")
+    # Minutes 6-15 against the last 10.
+    if len(p99) >= 25:
+        early, late = statistics.median(p99[5:15]), statistics.median(p99[-10:])
+        entry["p99_median_ms"] = {"minutes_6_15": early, "last_10": late}
+        if late > 1.5 * early:
+            problems.append(f"{kind}: p99 grew from {early:.2f} ms to {late:.2f} ms")
+    summary[kind] = entry
+if load_failed:
+    problems.append("an entex-load run failed (see target/soak/*.err)")
+summary["problems"] = problems
+json.dump(summary, open(f"{out}/summary.json", "w"), indent=2)
+print(json.dumps(summary, indent=2))
+print("soak: ok" if not problems else "FAIL: " + "; ".join(problems))
+sys.exit(1 if problems else 0)
+EOF
+}
+if [[ -n "${ENTEX_SOAK_ANALYSE:-}" ]]; then
+    dir=$ENTEX_SOAK_ANALYSE
+    analyse "$dir" "$(cat "$dir/reloads_sent")" "$(cat "$dir/hwm_kib")" 0
+    exit
+fi
 
 if [[ "${ENTEX_SOAK_NO_BUILD:-}" != 1 ]]; then
     cargo build --release --quiet --bin entex --bin entex-load
@@ -118,54 +185,6 @@ echo "$(($(date +%s) - start)),$(rss_kib)" >>"$OUT/rss.csv"
 curl -s "http://$METRICS/metrics" >"$OUT/metrics.txt"
 hwm_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
 
-python3 - "$OUT" "$reloads" "$hwm_kib" "$load_failed" <<'EOF'
-import csv, json, statistics, sys
-out, reloads, hwm_kib, load_failed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-kinds = ["batch", "single", "stream", "normalize"]
-summary, problems = {"reloads_sent": reloads, "peak_rss_mib": round(hwm_kib / 1024, 1)}, []
-
-metrics = open(f"{out}/metrics.txt").read().splitlines()
-def metric(name):
-    return sum(float(l.rsplit(" ", 1)[1]) for l in metrics if l.startswith(name))
-summary["reloads_succeeded"] = int(metric('entex_dictionary_reloads_total{result="success"}'))
-summary["reloads_failed"] = int(metric('entex_dictionary_reloads_total{result="failure"}'))
-if summary["reloads_succeeded"] != reloads or summary["reloads_failed"]:
-    problems.append(f"{reloads} reloads sent, {summary['reloads_succeeded']} succeeded, {summary['reloads_failed']} failed")
-
-rss = [(int(r["t_s"]), int(r["rss_kib"])) for r in csv.DictReader(open(f"{out}/rss.csv"))]
-settled = [kib for t, kib in rss if t >= 300]
-summary["rss_mib"] = {"start": round(rss[0][1] / 1024, 1), "end": round(rss[-1][1] / 1024, 1)}
-if len(settled) >= 2:
-    low, high = min(settled), max(settled)
-    summary["rss_mib"].update(after_warmup_min=round(low / 1024, 1), after_warmup_max=round(high / 1024, 1),
-                              spread_pct=round((high / low - 1) * 100, 1))
-    if high > low * 1.05:
-        problems.append(f"RSS not flat after the warm-up: {low / 1024:.1f}-{high / 1024:.1f} MiB")
-else:
-    summary["rss_mib"]["flat"] = "skipped: under 6 minutes"
-
-for kind in kinds:
-    report = json.load(open(f"{out}/{kind}.json"))
-    minutes = [json.loads(l) for l in open(f"{out}/{kind}.jsonl") if l.startswith("{")]
-    p99 = [m["latency_ms"]["p99"] for m in minutes]
-    entry = {"requests": report["requests"], "refused": report["refused"], "failed": report["failed"],
-             "requests_per_s": round(report["requests_per_s"], 1), "p50_ms": report["latency_ms"]["p50"],
-             "p99_ms": report["latency_ms"]["p99"], "max_ms": report["latency_ms"]["max"],
-             "p99_per_minute_ms": p99}
-    if report["refused"] or report["failed"]:
-        problems.append(f"{kind}: {report['refused']} refused, {report['failed']} failed")
-    # Minutes 6-15 against the last 10.
-    if len(p99) >= 25:
-        early, late = statistics.median(p99[5:15]), statistics.median(p99[-10:])
-        entry["p99_median_ms"] = {"minutes_6_15": early, "last_10": late}
-        if late > 1.5 * early:
-            problems.append(f"{kind}: p99 grew from {early:.2f} ms to {late:.2f} ms")
-    summary[kind] = entry
-if load_failed:
-    problems.append("an entex-load run failed (see target/soak/*.err)")
-summary["problems"] = problems
-json.dump(summary, open(f"{out}/summary.json", "w"), indent=2)
-print(json.dumps(summary, indent=2))
-print("soak: ok" if not problems else "FAIL: " + "; ".join(problems))
-sys.exit(1 if problems else 0)
-EOF
+echo "$reloads" >"$OUT/reloads_sent"
+echo "$hwm_kib" >"$OUT/hwm_kib"
+analyse "$OUT" "$reloads" "$hwm_kib" "$load_failed"
