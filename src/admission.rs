@@ -112,8 +112,9 @@ pub const TRIM_AFTER_PEAK_BYTES: usize = 16 << 20;
 /// metrics; a log line per refusal would flood the log in a burst).
 const SHED_LOG_INTERVAL: Duration = Duration::from_secs(1);
 
-/// The release rate assumed before any has been measured: one busy core
-/// matches some 50 MB/s of news text (docs/benchmarks.md).
+/// The release rate assumed before any has been measured: a two-worker
+/// server answers some 65 MB/s of news text (docs/benchmarks.md); assume a
+/// little less.
 const DEFAULT_DRAIN_BYTES_PER_S: f64 = 50e6;
 
 /// Bounds of a retry pushback: no sooner than a small call takes, no later

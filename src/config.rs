@@ -282,21 +282,22 @@ pub struct Limits {
     /// Most request bytes held at once by admitted calls, each message from
     /// its arrival until its response is sent; a call whose message would
     /// pass it is refused at once with UNAVAILABLE. Peak memory is about
-    /// the idle footprint plus three times this (docs/reliability.md).
+    /// the idle footprint plus up to four times this (docs/reliability.md).
     #[arg(long, value_name = "BYTES", env = "ENTEX_MAX_BYTES_IN_FLIGHT", default_value_t = DEFAULT_MAX_BYTES_IN_FLIGHT)]
     pub max_bytes_in_flight: usize,
 }
 
-/// Calls admitted at once. Two workers match about 100 MB/s, so 64 calls of
-/// 64 KiB wait at most ~40 ms behind each other; more would only queue.
+/// Calls admitted at once. A two-worker server answers about 65 MB/s of
+/// 64 KiB batches (docs/benchmarks.md), so 64 such calls wait at most
+/// ~65 ms behind each other; more would only queue.
 /// A long-lived stream holds a slot: leave room for those you run.
 pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 64;
 
-/// Request bytes held at once. Each admitted byte costs about three in
-/// memory (the message, its decoded documents, folded text and results),
-/// so 64 MiB keeps a burst near 250 MiB above the idle ~25 MiB, inside the
-/// Deployment's 512 MiB limit with room for transport buffers
-/// (docs/reliability.md measures it).
+/// Request bytes held at once. Each admitted byte costs up to about four in
+/// memory at the peak (the message, its decoded documents, folded text,
+/// results, and the transport buffers of refused calls; measured 1.9-4.2 by
+/// scripts/burst.sh, docs/reliability.md), so 64 MiB keeps a burst under
+/// ~300 MiB: inside the Deployment's 512 MiB limit with room for a reload.
 pub const DEFAULT_MAX_BYTES_IN_FLIGHT: usize = 64 << 20;
 
 impl Default for Limits {
