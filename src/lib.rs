@@ -39,7 +39,8 @@
 //! | [`catalog`] | the live dictionary behind an atomic swap |
 //! | [`reload`] | rebuilding and swapping the dictionary (SIGHUP, file watch, admin RPC) |
 //! | [`metrics`] | Prometheus metrics: per-RPC, documents, dictionary, reloads |
-//! | [`workers`] | the CPU pool that runs matching off the async runtime |
+//! | [`workers`] | the CPU pool that runs matching off the async runtime; stops work nobody waits for |
+//! | [`admission`] | budgets of calls and request bytes in flight; refuses the rest at once; deadlines |
 //! | [`service`] | the gRPC edge: proto ⇄ domain, limits, errors → statuses |
 //! | [`startup`] | bind, wire health, reflection and the service, serve, drain |
 //! | [`config`], [`telemetry`], [`cli`] | flags and environment, logging, the non-serving commands |
@@ -51,6 +52,7 @@
 // (glibc's malloc_trim).
 #![deny(unsafe_code)]
 
+pub mod admission;
 pub mod catalog;
 pub mod cli;
 pub mod config;
