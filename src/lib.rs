@@ -48,8 +48,10 @@
 //! The domain modules (`text`, `dictionary`, `matcher`, `resolve`) know
 //! nothing of gRPC; dependencies run from `service` to the domain, never back.
 
-// No unsafe code, except one audited call: `reload::return_freed_memory`
-// (glibc's malloc_trim).
+// No unsafe code, except audited calls, each with its SAFETY comment:
+// `reload::return_freed_memory` (glibc's malloc_trim),
+// `dictionary::artefact::read` (mapping the artefact file) and the build's
+// CPU-time probe in `dictionary::compile` (getrusage).
 #![deny(unsafe_code)]
 
 pub mod admission;
