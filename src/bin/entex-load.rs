@@ -16,6 +16,13 @@
 //! - `single`: every request holds one document, the first `--doc-bytes`
 //!   (2 KiB) of the first article.
 //!
+//! With `--corpus FILE` (JSON Lines, one `{"text": ...}` document a line,
+//! such as the shared news corpus of `bench/corpus.sh`), requests walk the
+//! corpus instead, in order and cycling, all callers taking the next one:
+//! in `batch` mode consecutive whole documents packed up to `--batch-bytes`
+//! (a longer document is cut at a word end), in `single` mode each document
+//! cut to `--doc-bytes` at a word end. Sizes are then reported as means.
+//!
 //! Bounded by design: the address must be a loopback address, and a run
 //! stops at `--duration` seconds (at most 600) or `--requests` requests,
 //! whichever comes first; every request has a 10 s deadline.
@@ -85,6 +92,10 @@ struct Args {
     /// the crate, or ENTEX_BENCH_SEEDS).
     #[arg(long, env = "ENTEX_BENCH_SEEDS")]
     seeds: Option<PathBuf>,
+    /// A JSON Lines corpus (`{"text": ...}` a line) to walk instead of the
+    /// seed articles (`--seeds` is then unused).
+    #[arg(long)]
+    corpus: Option<PathBuf>,
     /// The server's process id, to report its CPU and memory.
     #[arg(long)]
     server_pid: Option<u32>,
@@ -123,13 +134,15 @@ fn main() -> anyhow::Result<()> {
     {
         bail!("--rate must be in (0, 1e6] requests/s");
     }
-    let documents = Arc::new(documents(&args)?);
+    let requests =
+        if let Some(corpus) = &args.corpus { corpus_requests(&args, corpus)? } else { vec![documents(&args)?] };
+    let requests = Arc::new(requests);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.client_threads.max(1))
         .enable_all()
         .build()
         .context("cannot start the client runtime")?;
-    let report = runtime.block_on(run(&args, documents))?;
+    let report = runtime.block_on(run(&args, requests))?;
     print_report(&args, &report);
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&report.json(&args))? + "\n")
@@ -180,6 +193,50 @@ fn documents(args: &Args) -> anyhow::Result<Vec<Document>> {
     })
 }
 
+/// The requests of a `--corpus` run, in corpus order (see the module doc).
+fn corpus_requests(args: &Args, path: &Path) -> anyhow::Result<Vec<Vec<Document>>> {
+    use std::io::BufRead as _;
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read the corpus {}", path.display()))?;
+    let mut texts = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(|| format!("cannot read {}", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value =
+            serde_json::from_str(&line).with_context(|| format!("{}:{}: not JSON", path.display(), i + 1))?;
+        let Some(text) = value.get("text").and_then(|t| t.as_str()) else {
+            bail!("{}:{}: no \"text\" string", path.display(), i + 1);
+        };
+        texts.push(text.to_owned());
+    }
+    if texts.is_empty() {
+        bail!("no document in {}", path.display());
+    }
+    let document = |i: usize, text: &str| Document { id: format!("doc-{i}"), text: text.to_owned() };
+    Ok(match args.mode {
+        Mode::Single => texts.iter().enumerate().map(|(i, t)| vec![document(i, cut(t, args.doc_bytes))]).collect(),
+        Mode::Batch => {
+            let mut requests = Vec::new();
+            let mut batch: Vec<Document> = Vec::new();
+            let mut total = 0;
+            for (i, text) in texts.iter().enumerate() {
+                if total + text.len() > args.batch_bytes && !batch.is_empty() {
+                    requests.push(std::mem::take(&mut batch));
+                    total = 0;
+                }
+                let text = cut(text, args.batch_bytes);
+                total += text.len();
+                batch.push(document(i, text));
+            }
+            if !batch.is_empty() {
+                requests.push(batch);
+            }
+            requests
+        }
+    })
+}
+
 /// `text` cut to at most `max` bytes at the last whitespace that fits.
 fn cut(text: &str, max: usize) -> &str {
     if text.len() <= max {
@@ -215,8 +272,8 @@ struct Report {
     first_error: Option<String>,
     server: Option<ServerUsage>,
     client_cpu_s: f64,
-    docs_per_request: usize,
-    bytes_per_request: usize,
+    /// Different requests sent in turn (1 without `--corpus`).
+    distinct_requests: usize,
 }
 
 struct ServerUsage {
@@ -237,7 +294,7 @@ async fn connect(addr: SocketAddr) -> anyhow::Result<EntityExtractorClient<Chann
     Ok(EntityExtractorClient::new(channel).max_decoding_message_size(256 << 20))
 }
 
-async fn run(args: &Args, documents: Arc<Vec<Document>>) -> anyhow::Result<Report> {
+async fn run(args: &Args, requests: Arc<Vec<Vec<Document>>>) -> anyhow::Result<Report> {
     let mut clients = Vec::with_capacity(args.concurrency);
     for _ in 0..args.concurrency {
         clients.push(connect(args.addr).await?);
@@ -247,6 +304,8 @@ async fn run(args: &Args, documents: Arc<Vec<Document>>) -> anyhow::Result<Repor
     let stop_at = measure_from + Duration::from_secs_f64(args.duration);
     let budget = Arc::new(AtomicU64::new(args.requests.unwrap_or(u64::MAX)));
     let stopped = Arc::new(AtomicBool::new(false));
+    // The next request of `requests` to send, for all callers.
+    let next = Arc::new(AtomicU64::new(0));
     // At a fixed rate, one OS thread hands out the due times: tokio's timer
     // has millisecond resolution, too coarse to pace sub-millisecond
     // intervals, while a thread's sleep is precise to tens of microseconds.
@@ -273,7 +332,8 @@ async fn run(args: &Args, documents: Arc<Vec<Document>>) -> anyhow::Result<Repor
 
     let mut tasks = Vec::with_capacity(args.concurrency);
     for mut client in clients {
-        let documents = documents.clone();
+        let requests = requests.clone();
+        let next = next.clone();
         let budget = budget.clone();
         let stopped = stopped.clone();
         let pacer = pacer.clone();
@@ -302,6 +362,7 @@ async fn run(args: &Args, documents: Arc<Vec<Document>>) -> anyhow::Result<Repor
                 }
                 // Open loop: latency counts from when the request was due.
                 let origin = due.unwrap_or(now);
+                let documents = &requests[next.fetch_add(1, Ordering::Relaxed) as usize % requests.len()];
                 let mut request = tonic::Request::new(ExtractRequest { documents: documents.to_vec(), options: None });
                 request.set_timeout(REQUEST_TIMEOUT);
                 let outcome = client.extract(request).await;
@@ -388,8 +449,7 @@ async fn run(args: &Args, documents: Arc<Vec<Document>>) -> anyhow::Result<Repor
         first_error: None,
         server,
         client_cpu_s,
-        docs_per_request: documents.len(),
-        bytes_per_request: documents.iter().map(|d| d.text.len()).sum(),
+        distinct_requests: requests.len(),
     };
     let mut mentions = 0;
     for r in results {
@@ -414,15 +474,26 @@ impl Report {
         self.histogram.value_at_quantile(q) as f64 / 1000.0
     }
 
+    /// Mean documents and text bytes per answered request.
+    fn docs_per_request(&self) -> f64 {
+        self.documents as f64 / (self.requests - self.errors).max(1) as f64
+    }
+
+    fn bytes_per_request(&self) -> f64 {
+        self.bytes as f64 / (self.requests - self.errors).max(1) as f64
+    }
+
     fn json(&self, args: &Args) -> serde_json::Value {
         let secs = self.elapsed.as_secs_f64();
         serde_json::json!({
             "mode": format!("{:?}", args.mode).to_lowercase(),
+            "corpus": args.corpus.as_ref().map(|p| p.display().to_string()),
+            "distinct_requests": self.distinct_requests,
             "concurrency": args.concurrency,
             "rate": args.rate,
             "duration_s": secs,
-            "docs_per_request": self.docs_per_request,
-            "bytes_per_request": self.bytes_per_request,
+            "docs_per_request": self.docs_per_request(),
+            "bytes_per_request": self.bytes_per_request(),
             "requests": self.requests,
             "errors": self.errors,
             "requests_per_s": self.requests as f64 / secs,
@@ -453,13 +524,18 @@ impl Report {
 fn print_report(args: &Args, r: &Report) {
     let secs = r.elapsed.as_secs_f64();
     println!(
-        "mode {:?}, concurrency {}, {}: {} requests ({} docs, {} bytes each) in {:.2} s, {} errors",
+        "mode {:?}, concurrency {}, {}: {} requests ({:.1} docs, {:.0} bytes each{}) in {:.2} s, {} errors",
         args.mode,
         args.concurrency,
         args.rate.map_or("closed loop".to_owned(), |rate| format!("{rate:.1} requests/s offered")),
         r.requests,
-        r.docs_per_request,
-        r.bytes_per_request,
+        r.docs_per_request(),
+        r.bytes_per_request(),
+        if r.distinct_requests > 1 {
+            format!(" on average, {} different requests", r.distinct_requests)
+        } else {
+            String::new()
+        },
         secs,
         r.errors
     );
