@@ -19,7 +19,7 @@
 use entex::text::{CaseMode, Folded, OffsetMap, PUNCT_MARK, fold, fold_into, fold_key};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::{grapheme_boundaries, known_mark_bug, known_prepend_bug, text_of};
+use crate::{grapheme_boundaries, known_end_bug, known_start_bug, text_of};
 
 pub fn init() {}
 
@@ -97,11 +97,11 @@ fn check_words(text: &str, folded: &Folded) {
         assert!(os < oe && oe <= text.len(), "word {word:?} of {text:?} maps to {os}..{oe}");
         assert!(text.is_char_boundary(os) && text.is_char_boundary(oe), "word {word:?} maps to {os}..{oe} in {text:?}");
         assert!(
-            is_bound(os) || known_prepend_bug(text, &bounds, os),
+            is_bound(os) || known_start_bug(text, &bounds, os),
             "word {word:?} maps to {os}..{oe}, which starts inside a grapheme cluster of {text:?}"
         );
         assert!(
-            is_bound(oe) || known_mark_bug(text, &bounds, oe),
+            is_bound(oe) || known_end_bug(text, &bounds, oe),
             "word {word:?} maps to {os}..{oe}, which ends inside a grapheme cluster of {text:?}"
         );
         let original = &text[os..oe];
