@@ -71,6 +71,9 @@ fuzz_one() {
     local target=$1 seconds=$2 out=$3
     rm -rf "${out}"
     mkdir -p "${out}"
+    # A copy of the binary: a rebuild during a campaign leaves it alone, and
+    # the crashes stay reproducible with the binary that found them.
+    cp "${TARGET_DIR}/release/${target}" "${out}/${target}"
     # AFL_NO_AFFINITY: the machine is shared, so no core is claimed.
     # AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES / AFL_SKIP_CPUFREQ: core dumps go
     # to a handler and the CPU governor is not ours to change; both only
@@ -78,7 +81,7 @@ fuzz_one() {
     local started=${SECONDS}
     AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
         nice -n 19 cargo afl fuzz -i "fuzz/corpus/${target}" -o "${out}" -V "${seconds}" -t "${TIMEOUT_MS}" -m none \
-        -- "${TARGET_DIR}/release/${target}" >"${out}/afl.log" 2>&1 || {
+        -- "${out}/${target}" >"${out}/afl.log" 2>&1 || {
         echo "afl-fuzz failed on ${target}; the end of its log:" >&2
         tail -30 "${out}/afl.log" >&2
         return 1

@@ -94,11 +94,14 @@ pub fn run(data: &[u8]) {
             return;
         }
     };
-    check_dictionary(&dictionary);
+    check_dictionary(&dictionary, true);
 }
 
 /// The checks on a dictionary that was built (or loaded) successfully.
-pub fn check_dictionary(dictionary: &Dictionary) {
+/// `built`: it was built from sources, so its keys are folded text (a
+/// loaded artefact's keys are only checked to be padded: a key that no
+/// folded text holds is harmless).
+pub fn check_dictionary(dictionary: &Dictionary, built: bool) {
     let entities = dictionary.entities();
     assert_eq!(dictionary.info().entity_count, entities.len() as u64, "entity count");
     let entries = dictionary.entries();
@@ -107,7 +110,8 @@ pub fn check_dictionary(dictionary: &Dictionary) {
     }
     for entry in entries {
         let key = &entry.key;
-        assert!(key.len() >= 3 && key.starts_with(' ') && key.ends_with(' ') && !key.contains("  "), "key {key:?}");
+        assert!(key.len() >= 3 && key.starts_with(' ') && key.ends_with(' '), "key {key:?}");
+        assert!(!built || !key.contains("  "), "key {key:?}");
         for target in &entry.targets {
             assert!((target.entity as usize) < entities.len(), "key {key:?} claims entity {}", target.entity);
         }

@@ -16,7 +16,7 @@
 //! - the recorded capitalised words are ascending word starts;
 //! - `fold_key` (both case modes) is padded and never ends in a mark.
 
-use entex::text::{CaseMode, Folded, OffsetMap, PUNCT_MARK, fold, fold_into, fold_key};
+use entex::text::{CaseMode, Folded, OffsetMap, PUNCT_MARK, fold, fold_into, fold_key, stages::is_apostrophe};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::{grapheme_boundaries, known_end_bug, known_start_bug, text_of};
@@ -106,9 +106,12 @@ fn check_words(text: &str, folded: &Folded) {
         );
         let original = &text[os..oe];
         assert!(original.chars().any(is_word_char), "word {word:?} maps to {original:?}, which has no letter or digit");
+        // An apostrophe folds by what surrounds it (a possessive `'s` needs
+        // a non-letter after it, and folding may drop that non-letter's
+        // neighbour): the word's text alone can fold differently.
         let alone = fold(original).text;
         assert!(
-            alone.contains(&format!(" {word} ")),
+            original.contains(is_apostrophe) || alone.contains(&format!(" {word} ")),
             "word {word:?} maps to {original:?}, which folds alone to {alone:?} (in {text:?})"
         );
         assert!(os >= previous.0 && oe >= previous.1, "word {word:?} maps to {os}..{oe}, before {previous:?}");

@@ -156,7 +156,7 @@ pub fn run(data: &[u8]) {
         let after = text[m.span.end..].chars().next();
         assert!(
             !before.is_some_and(char::is_alphanumeric)
-                && (!after.is_some_and(char::is_alphanumeric) || known_glued_punct_bug(text, m.span, m.alias)),
+                && (!after.is_some_and(char::is_alphanumeric) || known_glued_punct_bug(text, m.span)),
             "mention {span:?} at {}..{} is not a whole word; {}",
             m.span.start,
             m.span.end,
