@@ -23,8 +23,15 @@ TARGETS=(fold matcher dictionary artefact rpc)
 TARGET_DIR="${ENTEX_FUZZ_TARGET_DIR:-$PWD/fuzz/target}"
 OUT_ROOT="${ENTEX_FUZZ_OUT:-$PWD/fuzz/out}"
 # Per-input time limit, ms: generous, since an input of the matcher and
-# dictionary targets builds a dictionary, and this machine is shared.
-TIMEOUT_MS="${ENTEX_FUZZ_TIMEOUT_MS:-5000}"
+# dictionary targets builds a dictionary, and this machine is shared. The
+# artefact target's are well under a millisecond, and its known hang (open
+# bug artefact-automaton-unchecked) should not eat the campaign: 1 s.
+timeout_ms() {
+    case "$1" in
+        artefact) echo "${ENTEX_FUZZ_TIMEOUT_MS:-1000}" ;;
+        *) echo "${ENTEX_FUZZ_TIMEOUT_MS:-5000}" ;;
+    esac
+}
 
 usage() {
     sed -n '2,17p' "$0" >&2
@@ -80,7 +87,7 @@ fuzz_one() {
     # affect speed. AFL_NO_UI: plain status lines for logs.
     local started=${SECONDS}
     AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
-        nice -n 19 cargo afl fuzz -i "fuzz/corpus/${target}" -o "${out}" -V "${seconds}" -t "${TIMEOUT_MS}" -m none \
+        nice -n 19 cargo afl fuzz -i "fuzz/corpus/${target}" -o "${out}" -V "${seconds}" -t "$(timeout_ms "${target}")" -m none \
         -- "${out}/${target}" >"${out}/afl.log" 2>&1 || {
         echo "afl-fuzz failed on ${target}; the end of its log:" >&2
         tail -30 "${out}/afl.log" >&2
