@@ -149,10 +149,10 @@ fn use_dictionary(dictionary: &entex::dictionary::Dictionary) {
             }
         }));
     });
-    if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| use_dictionary_unguarded(dictionary))) {
-        if !tolerated_panic(payload.as_ref()) {
-            std::panic::resume_unwind(payload);
-        }
+    if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| use_dictionary_unguarded(dictionary)))
+        && !tolerated_panic(payload.as_ref())
+    {
+        std::panic::resume_unwind(payload);
     }
 }
 

@@ -50,7 +50,7 @@ pub fn is_word_char(c: char) -> bool {
 
 fn check_shape(text: &str, folded: &str) {
     assert!(
-        folded.len() >= 1 && folded.starts_with(' ') && folded.ends_with(' '),
+        !folded.is_empty() && folded.starts_with(' ') && folded.ends_with(' '),
         "{text:?} folds unpadded: {folded:?}"
     );
     assert!(!folded.contains("  "), "{text:?} folds with a double space: {folded:?}");

@@ -72,7 +72,7 @@ fn read_case(data: &[u8]) -> Case {
         // PER one time in eight: short forms make rule 4 of the module doc
         // unstatable, so most cases go without.
         let kind = bytes.byte();
-        let entity_type = if kind % 8 == 0 { "PER" } else { TYPES[usize::from(kind) % 3] };
+        let entity_type = if kind.is_multiple_of(8) { "PER" } else { TYPES[usize::from(kind) % 3] };
         let aliases = (0..1 + bytes.below(3))
             .map(|_| {
                 let mut alias = word(&mut bytes);
