@@ -5,7 +5,9 @@ Usage: python3 bench/report.py RESULTS_DIR OUTPUT.md
 
 RESULTS_DIR holds machine.json, commands.txt, engine.log, criterion/ (with
 CRITERION_HOME pointed there), dictionary.json, check.*, compile.json,
-server-*.json, load-*.json and run.json. Any of them may be missing (an
+server-*.json, load-*.json, run.json, and for issues 11 and 9 corpus.jsonl
+(benches/corpus.rs), scale-*.json (catalogue check/compile), rss-*.json and
+catalogue-manifest.json. Any of them may be missing (an
 older run, a skipped step): the report then says "not measured". Throughput is in MB/s with MB = 10^6 bytes
 throughout (criterion's own output uses MiB/s).
 """
@@ -16,7 +18,7 @@ import sys
 from pathlib import Path
 
 SIZES = ["1KB", "16KB", "256KB", "1MB"]
-SCANS = [("double-array", "double-array"), ("aho-corasick", "aho-corasick")]
+SCANS = [("word-trie", "word-trie"), ("aho-corasick", "aho-corasick")]
 # Where the artefact's validation on load is tested.
 VALIDATION_TESTS = "`tests/api/compiled.rs`, `src/dictionary/artefact.rs` unit tests"
 CORPORA = [("news", "news"), ("non_ascii", "non-ASCII"), ("no_entities", "no entities")]
@@ -94,7 +96,225 @@ def verdict(value, target, higher_is_better=True):
     return f"**missed** ({value / target:.1f}x the limit)"
 
 
-def main():
+def read_corpus(path):
+    """benches/corpus.rs output: its JSON lines by kind, keyed by (dict, text) or dict."""
+    out = {"engine": {}, "reference": {}, "ratio": {}, "dictionary": {}, "reference_build": {},
+           "dictionary_after": {}, "setup": {}, "done": {}}
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        kind = row.get("kind")
+        if kind in ("engine", "reference", "ratio"):
+            out[kind][(row["dict"], row["text"])] = row
+        elif kind in ("dictionary", "reference_build", "dictionary_after"):
+            out[kind][row["dict"]] = row
+        elif kind in ("setup", "done"):
+            out[kind] = row
+    return out if out["engine"] else None
+
+
+CORPUS_TEXTS = [("news", "news (shared corpus)"), ("prose", "prose, no entities"),
+                ("news_nonascii", "news, non-ASCII"), ("seeds_nonascii", "seed articles, non-ASCII")]
+CORPUS_DICTS = [("default", "default (embedded)"), ("domain", "domain (`dict_domain_clean.tsv`)"),
+                ("catalogue", "catalogue (compiled, mapped)")]
+
+
+def issue11_and_9(w, res, loads, servers, machine):
+    """The section of issue 11 (engine and server on the shared corpus) and
+    issue 9 (the 1M-entity catalogue at scale): measured, target, verdict."""
+    corpus = read_corpus(res / "corpus.jsonl")
+    scale = {p.stem[len("scale-"):]: load(p) for p in res.glob("scale-*.json")}
+    rss = {p.stem[len("rss-"):]: load(p) for p in res.glob("rss-*.json")}
+    manifest = load(res / "catalogue-manifest.json", {}) or {}
+    aliases = (manifest.get("counts") or {}).get("aliases")
+    entities = (manifest.get("counts") or {}).get("entities")
+
+    def eng(dic, text):
+        return ((corpus or {}).get("engine", {}).get((dic, text)) or {}).get("mb_per_s")
+
+    def ref(dic, text):
+        return ((corpus or {}).get("reference", {}).get((dic, text)) or {}).get("mb_per_s")
+
+    w("## Issue 11 and issue 9 targets")
+    w("")
+    w("Issue 11: throughput on the shared news-like corpus (`../shared/bench`, built by `bench/corpus.sh`; 64 MB of")
+    w("news paragraphs among English prose, one domain-dictionary hit per ~430 bytes), one core, against the DFA")
+    w("reference in the same run. Issue 9: the 1M-entity / 3.5M-alias catalogue (`bench/gen_catalogue.py`) at")
+    w("scale. Engine figures are `benches/corpus.rs`: one thread, MB/s = text bytes ÷ the thread's CPU seconds,")
+    w("median of the passes (wall-clock MB/s beside it in the table below); server figures are `entex-load` on the")
+    w("same 2-core machine. The **DFA reference** is `../shared/bench/raw_ac` mirrored in-process: the")
+    w("`aho-corasick` crate's DFA, leftmost-longest, ASCII case-insensitive, over the aliases as written, counting")
+    w("matches and nothing else. With the `domain` dictionary (the shared `dict_domain_clean.tsv` loaded as an")
+    w("entex dictionary) engine and reference search for the same 598 aliases: that is the like-for-like ratio,")
+    w("and the reference's MB/s is raw_ac's own figure. With the default dictionary the reference runs over the")
+    w("default dictionary's aliases as `make_dict_domain.py` would write them (unique case-insensitively, 3+")
+    w("characters).")
+    w("")
+    if corpus:
+        setup, done = corpus.get("setup") or {}, corpus.get("done") or {}
+        w(f"Load average (1, 5, 15 min) during the corpus bench: {' '.join(setup.get('loadavg_start') or [])} at "
+          f"start, {' '.join(done.get('loadavg_end') or [])} at end, on {machine.get('nproc', '?')} cores; "
+          f"{setup.get('passes', '?')} passes per figure.")
+        w("")
+    w("| target | measured | verdict |")
+    w("|---|---|---|")
+    if corpus:
+        for dic, label in (("domain", "domain dictionary, vs raw_ac's DFA over the same aliases"),
+                           ("default", "default dictionary, vs the DFA over its aliases")):
+            e, r = eng(dic, "news"), ref(dic, "news")
+            if e is not None and r:
+                w(f"| 11: engine, one core, shared corpus ≥ 0.8 × the DFA reference, same run ({label}) | "
+                  f"{mbs(e)} MB/s ÷ {mbs(r)} MB/s = {e / r:.2f} | {verdict(e / r, 0.8)} |")
+        raw_ac = load(res / "raw_ac.json")
+        mirror = corpus["reference"].get(("domain", "news"))
+        if raw_ac and mirror:
+            same = "the same count" if raw_ac.get("matches") == mirror.get("matches") else "**a different count**"
+            w(f"| … the mirror checked: `raw_ac` itself (a copy of `../shared/bench/raw_ac`, its own build profile, "
+              f"wall clock, median of {len(raw_ac.get('pass_s', []))}) on the same corpus | {mbs(raw_ac['mb_per_s'])} "
+              f"MB/s, {raw_ac['matches']:,} matches; in-process: {mbs(mirror['mb_per_s_wall'])} MB/s wall, "
+              f"{mirror['matches']:,} matches ({same}) | reported |")
+        e, r = eng("default", "news"), ref("domain", "news")
+        if e is not None and r:
+            w(f"| … default dictionary ÷ raw_ac's figure (the reference of `../shared/bench/README.md`) | "
+              f"{mbs(e)} ÷ {mbs(r)} = {e / r:.2f} | {verdict(e / r, 0.8)} |")
+        for dic in ("default", "domain"):
+            e = eng(dic, "prose")
+            m = ((corpus["engine"].get((dic, "prose")) or {}).get("matches"))
+            if e is not None:
+                w(f"| 11: engine on prose with no entities ≥ 1 GB/s ({dic} dictionary) | {mbs(e)} MB/s "
+                  f"({m} mentions) | {verdict(e, 1000)} |")
+        for dic in ("default", "domain"):
+            e, e2 = eng(dic, "news_nonascii"), eng(dic, "seeds_nonascii")
+            if e is not None:
+                w(f"| 11: engine on non-ASCII news ≥ 200 MB/s ({dic} dictionary) | {mbs(e)} MB/s on the corpus made "
+                  f"non-ASCII; {mbs(e2)} MB/s on the seed articles made non-ASCII | {verdict(e, 200)}; "
+                  f"{verdict(e2, 200)} on the seeds |")
+        e = eng("catalogue", "news")
+        if e is not None:
+            w(f"| 11: engine with a 1M-alias dictionary ≥ 100 MB/s per core, same corpus (9: Extract with the catalogue "
+              f"≥ 100 MB/s per core) | {mbs(e)} MB/s with the catalogue ({aliases or '?':,} aliases, mapped); "
+              f"non-ASCII news {mbs(eng('catalogue', 'news_nonascii'))}, prose {mbs(eng('catalogue', 'prose'))} | "
+              f"{verdict(e, 100)} |")
+        else:
+            w("| 11: engine with a 1M-alias dictionary ≥ 100 MB/s per core | not measured (no catalogue artefact) | – |")
+    else:
+        w("| 11: engine on the shared corpus | not measured (no corpus.jsonl) | – |")
+    batch = loads.get("w2-corpus-batch")
+    reference = ref("domain", "news")
+    if batch and reference:
+        s = batch.get("server") or {}
+        w(f"| 11: server on 2 cores, 64 KB batches, load generator on the same machine ≥ 1.0 × the DFA reference's "
+          f"one-core MB/s | {batch['mb_per_s']:.1f} MB/s (server CPU {s.get('cpu_cores', 0):.2f} cores, client "
+          f"{batch['client_cpu_s'] / batch['duration_s']:.2f}) = {batch['mb_per_s'] / reference:.2f} × {mbs(reference)} "
+          f"MB/s | {verdict(batch['mb_per_s'] / reference, 1.0)} |")
+    elif batch:
+        w(f"| 11: server, 64 KB batches of the corpus | {batch['mb_per_s']:.1f} MB/s; no reference figure | – |")
+    single = loads.get("w2-corpus-single-c1")
+    if single:
+        lat = single["latency_ms"]
+        w(f"| 11: server, a single 2 KB document, p50 ≤ 0.3 ms | p50 {lat['p50']:.3f} ms (p99 {lat['p99']:.3f} ms, "
+          f"concurrency 1, documents of the corpus cut to 2 KiB) | {verdict(lat['p50'], 0.3, False)} |")
+    for fmt in ("jsonl", "csv"):
+        c = scale.get(f"check-{fmt}")
+        if c:
+            w(f"| 9: load the catalogue from source ({fmt.upper()}, `entex check`) ≤ 10 s and ≤ 1.5 GB peak RSS | "
+              f"{c['wall_s']:.1f} s wall ({c['cpu_s']:.1f} s CPU), peak RSS {c['max_rss_bytes'] / 1e9:.2f} GB | "
+              f"{verdict(c['wall_s'], 10, False)} time; {verdict(c['max_rss_bytes'] / 1e9, 1.5, False)} memory |")
+    for fmt in ("jsonl", "csv"):
+        c = scale.get(f"compile-{fmt}")
+        if c:
+            w(f"| 9: `entex compile` of the catalogue ({fmt.upper()}; no target of its own) | {c['wall_s']:.1f} s wall "
+              f"({c['cpu_s']:.1f} s CPU), peak RSS {c['max_rss_bytes'] / 1e9:.2f} GB | reported |")
+    starts = sorted((k for k in servers if re.fullmatch(r"catalogue-\d+", k)), key=lambda k: int(k.split("-")[1]))
+    if starts:
+        health = [servers[k].get("cold_start_s") for k in starts]
+        event = [servers[k].get("serving_event_s") for k in starts]
+        load_ms = [servers[k].get("artefact_load_ms") for k in starts]
+        w(f"| 9: cold start to SERVING with the compiled catalogue < 1 s | {secs(median(health))} median of "
+          f"{len(starts)} starts to the first SERVING health answer ({', '.join(secs(x) for x in health)}; "
+          f"`entex healthcheck` polled every 50 ms); \"serving\" logged at {', '.join(secs(x) for x in event)}; "
+          f"artefact load {', '.join('–' if x is None else f'{x:,.0f}' for x in load_ms)} ms | "
+          f"{verdict(median(health), 1.0, False)} |")
+    serving, loaded = rss.get("catalogue-1-serving"), rss.get("catalogue-1-loaded")
+    if serving and aliases:
+        def split(r):
+            return (f"VmRSS {mib(r.get('VmRSS'))} = RssAnon {mib(r.get('RssAnon'))} + RssFile "
+                    f"{mib(r.get('RssFile'))}: {r.get('VmRSS', 0) / aliases:.0f} B/alias "
+                    f"({r.get('RssAnon', 0) / aliases:.0f} private + {r.get('RssFile', 0) / aliases:.0f} mapped)")
+        worst = max(r.get("VmRSS", 0) for r in (serving, loaded) if r)
+        w(f"| 9: resident memory serving the catalogue ≤ 150 bytes per alias ({aliases:,} aliases, "
+          f"{entities or 0:,} entities) | at SERVING: {split(serving)}"
+          + (f"; after {loads.get('catalogue-corpus-batch', {}).get('duration_s', 0):.0f} s of corpus batches: "
+             f"{split(loaded)}" if loaded else "")
+          + f" | {verdict(worst / aliases, 150, False)} (all of VmRSS; the mapped part is page cache that replicas "
+          f"on one node share) |")
+    cat = loads.get("catalogue-corpus-batch")
+    if cat:
+        s = cat.get("server") or {}
+        per_core = cat["mb_per_s"] / s["cpu_cores"] if s.get("cpu_cores") else None
+        w(f"| 9: Extract with the catalogue ≥ 100 MB/s per core (server) | {cat['mb_per_s']:.1f} MB/s on "
+          f"{s.get('cpu_cores', 0):.2f} server cores = {mbs(per_core)} MB/s per core of server CPU (64 KB batches of "
+          f"the corpus, 2 workers) | {verdict(per_core, 100)} |")
+    w("")
+
+    if corpus:
+        w("### Engine over the shared corpus (benches/corpus.rs)")
+        w("")
+        w("`Dictionary::extract` on every document in turn, one thread; the reference alternates pass by pass")
+        w("with the engine. Matches: mentions (engine), `find_iter` matches (reference, also inside words); each")
+        w("pass asserts the count of the first. MB/s CPU = over the thread's CPU time; wall = over elapsed time")
+        w("(lower when another process held the core).")
+        w("")
+        w("| dictionary | text | documents | MB | engine MB/s CPU | engine MB/s wall | reference MB/s CPU | "
+          "engine ÷ reference | matches engine / reference |")
+        w("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        for dic, dlabel in CORPUS_DICTS:
+            for text, tlabel in CORPUS_TEXTS:
+                e = corpus["engine"].get((dic, text))
+                if not e:
+                    continue
+                r = corpus["reference"].get((dic, text)) or {}
+                ratio_row = corpus["ratio"].get((dic, text)) or {}
+                w(f"| {dlabel} | {tlabel} | {e['docs']:,} | {e['bytes'] / 1e6:,.1f} | {mbs(e['mb_per_s'])} | "
+                  f"{mbs(e['mb_per_s_wall'])} | {mbs(r.get('mb_per_s'))} | {fmt_ratio(ratio_row.get('ratio'))} | "
+                  f"{e['matches']:,} / {'–' if not r else format(r['matches'], ',')} |")
+        w("")
+        for dic, dlabel in CORPUS_DICTS:
+            d = corpus["dictionary"].get(dic)
+            if not d:
+                continue
+            b = corpus["reference_build"].get(dic)
+            after = (corpus["dictionary_after"].get(dic) or {}).get("rss") or {}
+            w(f"- {dlabel}: {d['entities']:,} entities, {d['aliases']:,} aliases (entity, folded alias claims); "
+              f"loaded in {secs(d['load_s'])}; heap {mib(d.get('heap_bytes'))}, tables {mib(d.get('table_bytes'))}"
+              + (f"; bench RSS after its runs {mib(after.get('vm_rss'))} (anon {mib(after.get('rss_anon'))}, file "
+                 f"{mib(after.get('rss_file'))})" if after else "")
+              + (f". Reference: {b['patterns']:,} patterns, {b['automaton']}, {mib(b['heap_bytes'])}, built in "
+                 f"{secs(b['build_s'])}." if b else
+                 ". No reference: a DFA over millions of patterns is out of reach (tens of millions of states times "
+                 "the byte classes); `ENTEX_BENCH_CATALOGUE_REFERENCE=nfa` runs the contiguous NFA instead."))
+        w("")
+    if scale:
+        w("### The catalogue: load and compile (GNU time)")
+        w("")
+        w("| command | wall | CPU (user + system) | peak RSS | it reports |")
+        w("|---|---:|---:|---:|---|")
+        for name in ("check-jsonl", "check-csv", "compile-jsonl", "compile-csv"):
+            c = scale.get(name)
+            if c:
+                command, fmt = name.split("-")
+                w(f"| `entex {command}` of `catalogue.{fmt}` | "
+                  f"{c['wall_s']:.1f} s | {c['cpu_s']:.1f} s | {c['max_rss_bytes'] / 2**20:,.0f} MiB | "
+                  f"{c['summary'][:160]} |")
+        w("")
+    w("")
+
     res, out_path = Path(sys.argv[1]), Path(sys.argv[2])
     machine = load(res / "machine.json", {})
     run = load(res / "run.json", {})
@@ -154,6 +374,8 @@ def main():
         w("- The engine, dictionary and profile figures are from the previous run of the script (it was")
         w("  rerun with `ENTEX_BENCH_SKIP_CRITERION=1`); the server figures are from this one.")
     w("")
+
+    issue11_and_9(w, res, loads, servers, machine)
 
     # --- targets -----------------------------------------------------------
     news16 = tput("engine", "default", "news", "16KB")
@@ -281,9 +503,9 @@ def main():
     w("boundaries, no checks, no output): the limit the engine is held against. `fold` = the folding stage")
     w("alone. `scan` = the engine's automaton alone over the already folded text: its padded folded pattern")
     w("keys, leftmost-longest, each next search starting on the last key's trailing pad (as the engine walks),")
-    w("counting keys and nothing else; `double-array` = the engine's own scanner (daachorse double-array")
-    w("Aho-Corasick), `aho-corasick` = the `aho-corasick` crate's contiguous NFA (with its prefilter) over the")
-    w("same keys, for comparison; DA/AC = double-array MB/s ÷ aho-corasick MB/s. Ratio = engine / raw.")
+    w("counting keys and nothing else; `word-trie` = the engine's own scanner (a trie over folded words with a")
+    w("first-word filter), `aho-corasick` = the `aho-corasick` crate's contiguous NFA (with its prefilter) over the")
+    w("same keys, for comparison; WT/AC = word-trie MB/s ÷ aho-corasick MB/s. Ratio = engine / raw.")
     w("Matches: the count each benchmark asserts (engine / raw / scan; raw counts every substring hit, also")
     w("inside words; scan counts keys before any rule, both automata alike).")
     w("")
@@ -292,7 +514,7 @@ def main():
         w(f"### {title}")
         w("")
         head = ("| text | size | engine MB/s | raw MB/s | engine/raw | matches engine / raw / scan | "
-                "scan double-array MB/s | scan aho-corasick MB/s | DA/AC |")
+                "scan word-trie MB/s | scan aho-corasick MB/s | WT/AC |")
         if dic == "default":
             head += " fold MB/s |"
         w(head)
@@ -301,7 +523,7 @@ def main():
             for size in SIZES:
                 e, r = tput("engine", dic, corpus, size), tput("raw", dic, corpus, size)
                 me, mr = counts.get(f"engine/{dic}/{corpus}/{size}"), counts.get(f"raw/{dic}/{corpus}/{size}")
-                ms = counts.get(f"scan/{dic}/{corpus}/double-array/{size}")
+                ms = counts.get(f"scan/{dic}/{corpus}/word-trie/{size}")
                 da, ac = (tput("scan", dic, corpus, size, config) for config, _ in SCANS)
                 row = (f"| {label} | {size} | {mbs(e)} | {mbs(r)} | {fmt_ratio(ratio(e, r))} | "
                        f"{'–' if me is None else me} / {'–' if mr is None else mr} / {'–' if ms is None else ms} | "
@@ -310,14 +532,14 @@ def main():
                     row += f" {mbs(tput('fold', dic, corpus, size))} |"
                 w(row)
         w("")
-        scan_pairs = [(tput("scan", dic, c, z, "double-array"), tput("scan", dic, c, z, "aho-corasick"))
+        scan_pairs = [(tput("scan", dic, c, z, "word-trie"), tput("scan", dic, c, z, "aho-corasick"))
                       for c, _ in CORPORA for z in SIZES]
         scan_ratios = [ratio(a, b) for a, b in scan_pairs if a and b]
         if scan_ratios:
-            w(f"Scan, double-array ÷ aho-corasick over the same keys: {min(scan_ratios):.2f}–{max(scan_ratios):.2f} "
+            w(f"Scan, word-trie ÷ aho-corasick over the same keys: {min(scan_ratios):.2f}–{max(scan_ratios):.2f} "
               f"(median {median(scan_ratios):.2f}) over every text and size.")
         else:
-            w("Scan double-array vs aho-corasick: not measured in this run.")
+            w("Scan word-trie vs aho-corasick: not measured in this run.")
         w("")
 
     # --- dictionary ----------------------------------------------------------
@@ -327,13 +549,13 @@ def main():
         w(f"- {mem.get('entities', 0):,} entities, {mem.get('aliases', 0):,} (entity, folded alias) claims "
           f"(written aliases plus derived surname short forms), {dictionary.get('files')} source files, "
           f"{dictionary.get('source_bytes', 0) / 1e6:.1f} MB; version `{mem.get('version')}`.")
-        w(f"- Build from source files (read, parse, validate, fold, compile both automata): "
+        w(f"- Build from source files (read, parse, validate, fold, build the scanners and tables): "
           f"{', '.join(f'{s:.2f}' for s in dictionary.get('load_seconds', []))} s; engine-reported build time "
           f"(after reading) median {dictionary.get('build_seconds_median', 0):.2f} s.")
         w(f"- Resident memory of the loaded dictionary (VmRSS after load minus before, freed heap returned with "
           f"`malloc_trim`): {mib(mem.get('rss_delta_bytes'))}; peak during the build (VmHWM) "
           f"{mib(mem.get('peak_rss_bytes'))}; the engine's own estimate (`Dictionary::memory_usage`) "
-          f"{mib(mem.get('estimated_bytes'))}, of which the main automaton ({mem.get('automaton_kind')}) "
+          f"{mib(mem.get('estimated_bytes'))}, of which the main scanner ({mem.get('automaton_kind')}) "
           f"{mib(mem.get('automaton_bytes'))}.")
         if check_time:
             w(f"- `entex check` on it: {check_txt.splitlines()[-1] if check_txt else '?'} "

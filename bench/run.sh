@@ -13,7 +13,15 @@
 #      once with the large dictionary from its source files (cold start, RSS,
 #      batch throughput), and ENTEX_BENCH_COLD_STARTS times from its compiled
 #      artefact (`serve --compiled`: cold start to SERVING, RSS);
-#   6. writes docs/benchmarks.md (bench/report.py).
+#   6. issue 11 and issue 9: builds the shared news-like corpus when missing
+#      (bench/corpus.sh) and the 1M-entity catalogue (bench/gen_catalogue.py);
+#      times `entex check` and `entex compile` of the catalogue from JSONL and
+#      from CSV (wall, CPU, peak RSS); runs benches/corpus.rs (the engine
+#      over the corpus against the DFA reference, with the default, domain
+#      and catalogue dictionaries); serves the corpus in 64 KB batches and
+#      single 2 KB documents; serves the compiled catalogue
+#      ENTEX_BENCH_COLD_STARTS times (cold start, RssAnon/RssFile);
+#   7. writes docs/benchmarks.md (bench/report.py).
 #
 # Every server listens on 127.0.0.1 only and every load run is bounded in time.
 # Takes about 15 minutes on 2 cores (plus the build). Knobs (environment):
@@ -24,6 +32,13 @@
 #   ENTEX_BENCH_SEEDS         seed articles (../shared/eval/seeds)
 #   ENTEX_BENCH_LARGE_DIR     large dictionary directory (target/bench-data/large)
 #   ENTEX_BENCH_COLD_STARTS   cold starts of `serve --compiled` to measure (3)
+#   ENTEX_BENCH_NEWS_DIR      the shared corpus and its dictionaries (target/bench-data/news;
+#                             made by bench/corpus.sh when missing)
+#   ENTEX_BENCH_DERIVED_DIR   the derived texts (prose, non-ASCII; default ENTEX_BENCH_NEWS_DIR)
+#   ENTEX_BENCH_CATALOGUE_DIR the catalogue (target/bench-data/catalogue; made when missing)
+#   ENTEX_BENCH_PASSES        passes of benches/corpus.rs per measurement (5)
+#   ENTEX_BENCH_SKIP_CORPUS=1 reuse the last benches/corpus.rs results
+#   ENTEX_BENCH_SKIP_SCALE=1  reuse the last catalogue check/compile timings (keeps the artefact)
 #   ENTEX_BENCH_SKIP_CRITERION=1  reuse the last criterion and dictionary results
 #   ENTEX_BENCH_SKIP_PROFILE=1    reuse the last perf profiles
 #   CARGO_TARGET_DIR          as usual
@@ -48,6 +63,12 @@ LARGE=$ENTEX_BENCH_LARGE_DIR
 # The large dictionary's precompiled artefact (remade on every run: an
 # artefact is refused by a binary with another engine).
 ARTEFACT=$OUT/large.entexdic
+export ENTEX_BENCH_NEWS_DIR=${ENTEX_BENCH_NEWS_DIR:-$ROOT/target/bench-data/news}
+export ENTEX_BENCH_DERIVED_DIR=${ENTEX_BENCH_DERIVED_DIR:-$ENTEX_BENCH_NEWS_DIR}
+CATALOGUE=${ENTEX_BENCH_CATALOGUE_DIR:-$ROOT/target/bench-data/catalogue}
+# The catalogue's artefact, compiled from its JSONL by this run's binary.
+CATALOGUE_ARTEFACT=$OUT/catalogue.entexdic
+NEWS_CORPUS=$ENTEX_BENCH_NEWS_DIR/news.jsonl
 
 log() { printf '\n== %s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -57,7 +78,7 @@ if [[ ! -d $ENTEX_BENCH_SEEDS ]]; then
 fi
 mkdir -p "$OUT"
 # Server and load results are made anew by every run.
-rm -f "$OUT"/server-*.json "$OUT"/server-*.log "$OUT"/load-*.json
+rm -f "$OUT"/server-*.json "$OUT"/server-*.log "$OUT"/load-*.json "$OUT"/rss-*.json
 STARTED=$(date +%s)
 COMMANDS=$OUT/commands.txt
 : > "$COMMANDS"
@@ -90,7 +111,7 @@ log "build (release profile: the benches, and with them the entex and entex-load
 # Cargo builds the package's binaries for its benches, with the same
 # features, so one build serves both (a separate `cargo build --release`
 # would compile everything again without the dev-dependencies' features).
-run cargo bench --no-run --bench engine --bench dictionary
+run cargo bench --no-run --bench engine --bench dictionary --bench corpus
 [[ -x $BIN/entex && -x $BIN/entex-load ]] || { echo "no $BIN/entex or $BIN/entex-load after the build" >&2; exit 1; }
 
 if [[ ! -f $LARGE/manifest.json ]]; then
@@ -114,6 +135,75 @@ printf '%s\n' "$BIN/entex compile --no-default-dictionary --output $ARTEFACT ${L
 # compile.json: wall time and max RSS of the whole command (GNU time), the artefact's size.
 python3 -c 'import json,os,sys; s,k=open(sys.argv[1]).read().split()[:2]; json.dump({"seconds": float(s), "max_rss_bytes": int(k) * 1024, "artefact_bytes": os.path.getsize(sys.argv[2]), "summary": open(sys.argv[3]).read().strip()}, open(sys.argv[4], "w"))' \
     "$OUT/compile.time" "$ARTEFACT" "$OUT/compile.txt" "$OUT/compile.json"
+
+# --- issue 11 and issue 9: the shared corpus and the catalogue -------------
+
+have_corpus() {
+    [[ -s $ENTEX_BENCH_NEWS_DIR/news.jsonl && -s $ENTEX_BENCH_NEWS_DIR/dict_domain_clean.tsv ]] || return 1
+    local f
+    for f in prose.jsonl news_nonascii.jsonl seeds_nonascii.jsonl; do [[ -s $ENTEX_BENCH_DERIVED_DIR/$f ]] || return 1; done
+}
+if ! have_corpus; then
+    [[ $ENTEX_BENCH_DERIVED_DIR == "$ENTEX_BENCH_NEWS_DIR" ]] || {
+        echo "no derived texts in $ENTEX_BENCH_DERIVED_DIR (unset ENTEX_BENCH_DERIVED_DIR to make them)" >&2
+        exit 1
+    }
+    log "the shared news-like corpus (bench/corpus.sh)"
+    run bash bench/corpus.sh --out "$ENTEX_BENCH_NEWS_DIR"
+fi
+if [[ ! -f $CATALOGUE/manifest.json ]]; then
+    log "generate the catalogue"
+    run python3 bench/gen_catalogue.py --out "$CATALOGUE" --cache "$ROOT/target/bench-data/pkgs"
+fi
+
+# timed NAME COMMAND...: runs COMMAND under GNU time; writes scale-NAME.json
+# (wall, user and system CPU seconds, peak RSS, the command's last line).
+timed() {
+    local name=$1
+    shift
+    printf '%s\n' "$*" >> "$COMMANDS"
+    /usr/bin/env time -f '%e %U %S %M' -o "$OUT/scale-$name.time" "$@" > "$OUT/scale-$name.txt" 2>&1 \
+        || { cat "$OUT/scale-$name.txt" >&2; echo "$name failed" >&2; exit 1; }
+    tail -1 "$OUT/scale-$name.txt" >&2
+    python3 -c 'import json,sys; e,u,s,k=open(sys.argv[1]).read().split()[-4:]; json.dump({"wall_s": float(e), "user_s": float(u), "sys_s": float(s), "cpu_s": float(u)+float(s), "max_rss_bytes": int(k)*1024, "summary": (open(sys.argv[2]).read().strip().splitlines() or [""])[-1]}, open(sys.argv[3], "w"))' \
+        "$OUT/scale-$name.time" "$OUT/scale-$name.txt" "$OUT/scale-$name.json"
+}
+
+if [[ ${ENTEX_BENCH_SKIP_SCALE:-0} != 1 || ! -f $CATALOGUE_ARTEFACT ]]; then
+    log "catalogue: entex check and entex compile, from JSONL and from CSV"
+    rm -f "$OUT"/scale-*.json "$CATALOGUE_ARTEFACT"
+    timed check-jsonl "$BIN/entex" check --no-default-dictionary --dictionary "$CATALOGUE/catalogue.jsonl"
+    timed check-csv "$BIN/entex" check --no-default-dictionary --dictionary "$CATALOGUE/catalogue.csv"
+    timed compile-csv "$BIN/entex" compile --no-default-dictionary --dictionary "$CATALOGUE/catalogue.csv" \
+        --output "$OUT/catalogue-csv.entexdic"
+    rm -f "$OUT/catalogue-csv.entexdic"
+    timed compile-jsonl "$BIN/entex" compile --no-default-dictionary --dictionary "$CATALOGUE/catalogue.jsonl" \
+        --output "$CATALOGUE_ARTEFACT"
+fi
+cp "$CATALOGUE/manifest.json" "$OUT/catalogue-manifest.json"
+
+if [[ ${ENTEX_BENCH_SKIP_CORPUS:-0} != 1 ]]; then
+    # raw_ac itself, as ../shared/bench/README.md runs it (a copy: the shared
+    # directory is read-only), to check that benches/corpus.rs mirrors it.
+    if [[ -d $ROOT/../shared/bench/raw_ac ]]; then
+        log "raw_ac, the shared DFA reference, as its README runs it"
+        rm -rf "$OUT/raw_ac" && cp -r "$ROOT/../shared/bench/raw_ac" "$OUT/raw_ac" && rm -rf "$OUT/raw_ac/target"
+        rm -f "$OUT/raw_ac.json"
+        if cargo build -q --release --manifest-path "$OUT/raw_ac/Cargo.toml" --target-dir "$OUT/raw_ac/target" \
+            2> "$OUT/raw_ac.log"; then
+            run "$OUT/raw_ac/target/release/raw_ac" "$ENTEX_BENCH_NEWS_DIR/dict_domain_clean.tsv" "$NEWS_CORPUS" dfa 5 \
+                > "$OUT/raw_ac.json" || rm -f "$OUT/raw_ac.json"
+            cat "$OUT/raw_ac.json" >&2 || true
+        else
+            echo "raw_ac does not build; see $OUT/raw_ac.log" >&2
+        fi
+    fi
+    log "engine over the shared corpus against the DFA reference (benches/corpus.rs)"
+    printf '%s\n' "ENTEX_BENCH_CATALOGUE_ARTEFACT=$CATALOGUE_ARTEFACT cargo bench --bench corpus" >> "$COMMANDS"
+    ENTEX_BENCH_CATALOGUE_ARTEFACT=$CATALOGUE_ARTEFACT cargo bench --bench corpus > "$OUT/corpus.jsonl" 2> "$OUT/corpus.log" \
+        || { tail -20 "$OUT/corpus.log" >&2; echo "the corpus bench failed; see $OUT/corpus.log" >&2; exit 1; }
+    grep -E '^ *(engine|reference|ratio|dictionary|text)' "$OUT/corpus.log" >&2 || true
+fi
 
 if [[ ${ENTEX_BENCH_SKIP_CRITERION:-0} != 1 ]]; then
     log "criterion: engine, raw reference, scan, fold (measurement ${ENTEX_BENCH_MEASURE_SECS}s each)"
@@ -253,6 +343,20 @@ json.dump({
 EOF
 }
 
+# rss_split NAME: VmRSS, RssAnon, RssFile, RssShmem and VmHWM of the running
+# server, in bytes, into rss-NAME.json.
+rss_split() {
+    python3 - "/proc/$SERVER_PID/status" "$OUT/rss-$1.json" <<'EOF'
+import json, sys
+fields = {}
+for line in open(sys.argv[1]):
+    key, _, value = line.partition(":")
+    if key in ("VmRSS", "RssAnon", "RssFile", "RssShmem", "VmHWM"):
+        fields[key] = int(value.split()[0]) * 1024
+json.dump(fields, open(sys.argv[2], "w"))
+EOF
+}
+
 # load NAME [entex-load args...]
 load() {
     local name=$1
@@ -272,6 +376,9 @@ for workers in 1 2; do
     load "w$workers-single-c1" --mode single --concurrency 1
     load "w$workers-single-peak" --mode single --concurrency 8
     load "w$workers-single-80" --mode single --concurrency 8 --rate "$(peak_rate "$OUT/load-w$workers-single-peak.json")"
+    # Issue 11: the shared corpus, 64 KB batches of its documents, and single 2 KB documents cut from them.
+    load "w$workers-corpus-batch" --mode batch --concurrency 4 --corpus "$NEWS_CORPUS"
+    load "w$workers-corpus-single-c1" --mode single --concurrency 1 --corpus "$NEWS_CORPUS"
     stop_server
 done
 
@@ -284,6 +391,18 @@ stop_server
 log "server, large dictionary from its compiled artefact, 2 workers: $COLD_STARTS cold starts"
 for i in $(seq "$COLD_STARTS"); do
     start_server "compiled-$i" 2 --compiled "$ARTEFACT"
+    stop_server
+done
+
+log "server, the catalogue from its compiled artefact, 2 workers: $COLD_STARTS cold starts"
+for i in $(seq "$COLD_STARTS"); do
+    start_server "catalogue-$i" 2 --compiled "$CATALOGUE_ARTEFACT"
+    rss_split "catalogue-$i-serving"
+    if [[ $i == 1 ]]; then
+        # Resident memory once Extract has walked the mapped tables, and throughput with them.
+        load "catalogue-corpus-batch" --mode batch --concurrency 4 --corpus "$NEWS_CORPUS"
+        rss_split "catalogue-$i-loaded"
+    fi
     stop_server
 done
 

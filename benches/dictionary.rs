@@ -3,7 +3,7 @@
 //!
 //! For each of `ENTEX_BENCH_BUILD_RUNS` (default 3) builds: the wall time of
 //! `entex::dictionary::load` from the generated source files (read, parse,
-//! validate, fold, compile both automata), and the engine's own
+//! validate, fold, build the scanners and tables), and the engine's own
 //! `info().build_time` (everything after reading). Memory, from the first
 //! build: `VmRSS` of this process before the load and after it, after
 //! returning freed heap to the system (`malloc_trim`), so the delta is what

@@ -17,9 +17,9 @@
 //! And **scan**: the engine's automaton alone over the already folded
 //! text, counting keys the way the engine walks them (leftmost-longest,
 //! the next search starting on the trailing pad of the last key), without
-//! its rules: `double-array` is the engine's own scanner
-//! (`entex::dictionary::scanner::Scanner`, daachorse) built over the
-//! engine's pattern keys (see `support::scan_keys`), and `aho-corasick` the
+//! its rules: `word-trie` is the engine's own scanner
+//! (`entex::dictionary::scanner::Scanner`, a trie over folded words with a
+//! first-word filter) built over the engine's pattern keys (see `support::scan_keys`), and `aho-corasick` the
 //! `aho-corasick` crate's contiguous NFA (with its prefilter) over the same
 //! keys, for comparison. Over the same keys both find the same matches
 //! (the bench prints a note if their counts ever differ).
@@ -31,7 +31,7 @@
 //! a change that speeds the engine up by matching less fails here.
 //!
 //! Criterion ids: `engine/<dict>/<corpus>/<size>`, `raw/<dict>/<corpus>/<size>`,
-//! `scan/<dict>/<corpus>/<double-array|aho-corasick>/<size>`,
+//! `scan/<dict>/<corpus>/<word-trie|aho-corasick>/<size>`,
 //! `fold/<corpus>/<size>`. Measurement and warm-up seconds come from
 //! `ENTEX_BENCH_MEASURE_SECS` / `ENTEX_BENCH_WARMUP_SECS` (default 3 / 1).
 
@@ -89,8 +89,8 @@ fn raw_reference(dictionary: &Dictionary) -> AhoCorasick {
 
 /// The two automata `scan` compares, over the engine's pattern keys.
 enum ScanAutomaton {
-    /// The engine's own scanner (daachorse double array).
-    DoubleArray(Scanner),
+    /// The engine's own scanner (a word trie).
+    WordTrie(Box<Scanner>),
     /// The `aho-corasick` crate's contiguous NFA, leftmost-longest, with
     /// its prefilter.
     AhoCorasick(AhoCorasick),
@@ -102,7 +102,7 @@ impl ScanAutomaton {
     /// space, which is the next key's leading pad.
     fn count(&self, haystack: &[u8]) -> usize {
         match self {
-            Self::DoubleArray(scanner) => walk(|pos| scanner.find_from(haystack, pos).map(|f| (f.start, f.end))),
+            Self::WordTrie(scanner) => walk(|pos| scanner.find_from(haystack, pos).map(|f| (f.start, f.end))),
             Self::AhoCorasick(automaton) => {
                 walk(|pos| automaton.find(Input::new(haystack).range(pos..)).map(|m| (m.start(), m.end())))
             }
@@ -126,21 +126,21 @@ fn walk(mut find: impl FnMut(usize) -> Option<(usize, usize)>) -> usize {
 fn scan_automata(label: &str, dictionary: &Dictionary) -> Vec<(&'static str, ScanAutomaton)> {
     let keys = support::scan_keys(dictionary);
     eprintln!("scan keys {label}: {}", keys.how);
-    let double_array = Scanner::build(keys.keys.iter().map(String::as_str)).expect("double-array scanner");
-    assert_eq!(double_array.pattern_count(), keys.keys.len());
+    let word_trie = Scanner::build(keys.keys.iter().map(String::as_str)).expect("word-trie scanner");
+    assert_eq!(word_trie.pattern_count(), keys.keys.len());
     let aho_corasick = AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostLongest)
         .kind(Some(AhoCorasickKind::ContiguousNFA))
         .build(&keys.keys)
         .expect("aho-corasick scan automaton");
     eprintln!(
-        "scan {label}: double-array {} bytes; aho-corasick {:?} {} bytes",
-        double_array.heap_bytes(),
+        "scan {label}: word-trie {} bytes; aho-corasick {:?} {} bytes",
+        word_trie.heap_bytes(),
         aho_corasick.kind(),
         aho_corasick.memory_usage()
     );
     vec![
-        ("double-array", ScanAutomaton::DoubleArray(double_array)),
+        ("word-trie", ScanAutomaton::WordTrie(Box::new(word_trie))),
         ("aho-corasick", ScanAutomaton::AhoCorasick(aho_corasick)),
     ]
 }

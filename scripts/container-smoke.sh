@@ -15,15 +15,20 @@
 #   5. edits the mounted dictionary: every replica reloads it (--watch);
 #   6. under steady Extract load through nginx, sends SIGTERM to one replica: no
 #      call may fail, a stream open on that replica must be answered to the end,
-#      and the replica must turn NOT_SERVING, drain and exit 0.
+#      and the replica must turn NOT_SERVING, drain and exit 0;
+#   7. shedding: two more replicas with a small call budget behind their own nginx
+#      upstream take a burst of calls through nginx from a client that follows the
+#      README's retry policy (entex-load --retry-attempts 5): the replicas must
+#      refuse some calls with UNAVAILABLE, stay SERVING, and no call may fail.
 # Prints the figures (image size, build time, start-to-SERVING, memory, calls
 # ok/failed, per-replica counts) and exits non-zero on the first failed check.
 #
 # Usage: bash scripts/container-smoke.sh          (from anywhere; needs root for podman)
 #        ENTEX_SMOKE_NO_BUILD=1 ENTEX_SMOKE_IMAGE=localhost/entex:dev bash scripts/container-smoke.sh
 #                                                   (test an image already built: no build in step 1)
-# Needs: podman, runc, nginx, grpcurl, python3; ../shared beside the project
-# (ENTEX_SHARED_DIR overrides). Everything listens on 127.0.0.1 only. What it
+# Needs: podman, runc, nginx, grpcurl, python3, cargo (step 7 builds entex-load, the
+# client, on the host; ENTEX_SMOKE_LOAD=PATH uses one already built); ../shared beside
+# the project (ENTEX_SHARED_DIR overrides). Everything listens on 127.0.0.1 only. What it
 # starts (containers, nginx, load loops, a temp dir) is removed by id on exit.
 #
 # The podman flags for this sandbox (runc, ulimits, the CA bundle mounted into the
@@ -43,6 +48,9 @@ SPREAD_CALLS=30       # Extract calls for the spread check
 LOAD_WORKERS=3        # concurrent grpcurl loops during the SIGTERM...
 LOAD_CALLS=100        # ...of this many Extract calls each
 LOAD_BEFORE_TERM=60   # calls finished before the SIGTERM
+SHED_CALLS=64         # the shedding burst: calls at once through nginx...
+SHED_SLOTS=4          # ...to two replicas admitting this many calls each (ENTEX_MAX_CONCURRENT_CALLS),
+                      # so most of the burst is refused at first and must be retried
 
 PODMAN=(podman --runtime runc)
 ULIMITS=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
@@ -90,10 +98,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Free loopback ports: 3 for gRPC, 3 for metrics, 1 for nginx, 1 for the lone image.
+# Free loopback ports: 3 for gRPC, 3 for metrics, 1 for nginx, 1 for the lone image,
+# and for the shedding step 2 for gRPC, 2 for metrics, 1 for nginx.
 read -r -a PORTS <<<"$(python3 - <<'EOF'
 import socket
-socks = [socket.socket() for _ in range(8)]
+socks = [socket.socket() for _ in range(13)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))
@@ -104,6 +113,9 @@ METRICS_PORTS=("${PORTS[@]:3:3}")
 LB_PORT=${PORTS[6]}
 LB=127.0.0.1:$LB_PORT
 ALONE_PORT=${PORTS[7]}
+SHED_GRPC_PORTS=("${PORTS[@]:8:2}")
+SHED_METRICS_PORTS=("${PORTS[@]:10:2}")
+SHED_LB=127.0.0.1:${PORTS[12]}
 
 # ---------------------------------------------------------------------------
 step "base images (${SHARED_DIR}/tools/container-bases.sh)"
@@ -283,7 +295,7 @@ chmod -R a+rwx "$WORK/nginx"
 worker_processes 1;
 pid $WORK/nginx/nginx.pid;
 error_log $WORK/nginx-error.log warn;
-events { worker_connections 256; }
+events { worker_connections 1024; }
 http {
     log_format grpc '\$msec \$status grpc-status=\$upstream_trailer_grpc_status upstream=\$upstream_addr \$request_uri';
     access_log $WORK/nginx-access.log grpc;
@@ -300,6 +312,23 @@ EOF
     done
     cat <<EOF
         keepalive 16;
+    }
+    # Step 7's replicas; the same settings as above, on a port of their own.
+    upstream entex_shed {
+        server 127.0.0.1:${SHED_GRPC_PORTS[0]} max_fails=1 fail_timeout=5s;
+        server 127.0.0.1:${SHED_GRPC_PORTS[1]} max_fails=1 fail_timeout=5s;
+        keepalive 16;
+    }
+    server {
+        listen $SHED_LB http2;
+        client_max_body_size 16m;
+        location / {
+            grpc_pass grpc://entex_shed;
+            grpc_next_upstream error timeout http_502 http_503;
+            grpc_next_upstream_tries 2;
+            grpc_connect_timeout 1s;
+            grpc_read_timeout 30s;
+        }
     }
     server {
         listen $LB http2;
@@ -545,6 +574,61 @@ grep -q 'shutdown requested; health is NOT_SERVING' "$WORK/victim.log" &&
     grep -q '"stopped"' "$WORK/victim.log" || fail "replica 1's log does not show the drain"
 grep -q 'did not finish in time' "$WORK/victim.log" && fail "replica 1 hit its shutdown timeout"
 
+# ---------------------------------------------------------------------------
+step "shedding: a burst through nginx to 2 replicas admitting $SHED_SLOTS calls each; a client with the retry policy"
+# The client: entex-load (src/bin/entex-load.rs), built on the host; a debug build
+# is enough to send the burst, and shares its dependencies with `cargo test`.
+LOAD_BIN=${ENTEX_SMOKE_LOAD:-}
+if [[ -z "$LOAD_BIN" ]]; then
+    cargo build --locked --quiet --bin entex-load || fail "cannot build entex-load"
+    LOAD_BIN=${CARGO_TARGET_DIR:-target}/debug/entex-load
+fi
+[[ -x "$LOAD_BIN" ]] || fail "no entex-load at $LOAD_BIN"
+SHED_IDS=()
+for i in 0 1; do
+    started=$(now_ms)
+    id=$("${PODMAN[@]}" run -d "${ULIMITS[@]}" --health-interval disable \
+        --read-only --read-only-tmpfs=false --cap-drop ALL --security-opt no-new-privileges \
+        -p "127.0.0.1:${SHED_GRPC_PORTS[i]}:50051" -p "127.0.0.1:${SHED_METRICS_PORTS[i]}:9090" \
+        -e ENTEX_MAX_CONCURRENT_CALLS="$SHED_SLOTS" -e ENTEX_LOG_FORMAT=json \
+        "$IMAGE" 2>"$WORK/run-shed-$i.err") || { cat "$WORK/run-shed-$i.err" >&2; fail "podman run failed"; }
+    CONTAINERS+=("$id")
+    SHED_IDS+=("$id")
+    wait_serving "127.0.0.1:${SHED_GRPC_PORTS[i]}" "$started" >/dev/null || fail "shedding replica $i not SERVING"
+done
+# entex_admission_refused_total of one replica, summed over methods and budgets.
+refused_count() {
+    python3 - "$1" <<'EOF'
+import sys, urllib.request
+text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=2).read().decode()
+print(int(sum(float(l.rsplit(" ", 1)[1]) for l in text.splitlines() if l.startswith("entex_admission_refused_total{"))))
+EOF
+}
+"$LOAD_BIN" --addr "$SHED_LB" --burst --concurrency "$SHED_CALLS" --batch-bytes 65536 --retry-attempts 5 \
+    --seeds "$SHARED_DIR/eval/seeds" --json "$WORK/shed.json" >"$WORK/shed.out" 2>&1 ||
+    { cat "$WORK/shed.out" >&2; fail "a call of the burst failed through nginx, retry policy and all"; }
+cat "$WORK/shed.out"
+SHED_REFUSED=()
+for i in 0 1; do
+    SHED_REFUSED+=("$(refused_count "${SHED_METRICS_PORTS[i]}")")
+    healthy "127.0.0.1:${SHED_GRPC_PORTS[i]}" || fail "shedding replica $i is not SERVING after the burst"
+done
+read -r shed_calls shed_ok shed_failed shed_final_refused shed_retries <<<"$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(r["burst_calls"], r["ok"], r["failed"], r["refused"], r["retries"])' "$WORK/shed.json")"
+((shed_ok == SHED_CALLS && shed_failed == 0 && shed_final_refused == 0)) ||
+    fail "of $shed_calls calls, $shed_ok ok, $shed_failed failed, $shed_final_refused still refused"
+((SHED_REFUSED[0] + SHED_REFUSED[1] > 0)) || fail "neither replica refused a call: the burst did not exercise shedding"
+# nginx passes a refusal on as it is (HTTP 200, grpc-status 14 in the headers):
+# it is no upstream error, and must not mark a replica failed.
+if grep -q "${SHED_GRPC_PORTS[0]}\|${SHED_GRPC_PORTS[1]}" "$WORK/nginx-error.log" 2>/dev/null; then
+    grep "${SHED_GRPC_PORTS[0]}\|${SHED_GRPC_PORTS[1]}" "$WORK/nginx-error.log" | tail -5 >&2
+    fail "nginx logged errors for the shedding replicas"
+fi
+echo "shedding: $shed_ok of $shed_calls calls ok, none failed; the replicas refused ${SHED_REFUSED[*]} attempt(s)" \
+    "with UNAVAILABLE, the client retried $shed_retries time(s); both stayed SERVING"
+
 FINAL=()
 for i in 0 2; do FINAL[i]=$(extract_count "${METRICS_PORTS[i]}"); done
 FINAL[1]="$victim_count (read while it drained)"
@@ -561,6 +645,7 @@ memory (RSS, MiB):     image alone ${alone_rss}; replicas at start ${RSS_START[*
 dictionary reload:     ${reload_ms} ms from the edit to all $REPLICAS replicas serving ${NEW_VERSIONS[0]}
 spread ($SPREAD_CALLS calls):     ${COUNTS[*]} Extract calls per replica
 drain under load:      $ok ok, $failed failed in $load_s s; replica 1 exit code $exit_code after $((exit_ms - term_ms)) ms (drain delay ${DRAIN_DELAY} s)
+shedding burst:        $shed_ok of $shed_calls ok, $shed_failed failed; refusals by the 2 replicas ${SHED_REFUSED[*]}, client retries $shed_retries
 Extract per replica:   0: ${FINAL[0]}; 1: ${FINAL[1]}; 2: ${FINAL[2]}
 EOF
 step "container smoke: ok"

@@ -18,9 +18,10 @@ use crate::{
     config::{CheckArgs, Command, CompileArgs, ExtractArgs, HealthcheckArgs, NormalizeArgs, ServeArgs, SourceArgs},
     dictionary::{self, Dictionary, LoadError},
     matcher::{ExtractOptions, Linking, MatchKind},
-    resolve::{ResolveOptions, TypeFilter},
+    resolve::ResolveOptions,
     startup::Application,
     telemetry,
+    vocabulary::TypeFilter,
 };
 
 /// Runs one command to completion.
@@ -220,9 +221,9 @@ fn write_chunk(
                 let span = mention.span;
                 let output = OutputMention {
                     doc: &id,
-                    entity_id: entity.map_or("", |e| e.id.as_str()),
-                    canonical_name: entity.map_or("", |e| e.name.as_str()),
-                    entity_type: entity.map_or("", |e| e.entity_type.as_str()),
+                    entity_id: entity.map_or("", |e| e.id()),
+                    canonical_name: entity.map_or("", |e| e.name()),
+                    entity_type: entity.map_or("", |e| e.entity_type()),
                     text: &document.text[span.start..span.end],
                     start: span.start,
                     end: span.end,
@@ -239,9 +240,9 @@ fn write_chunk(
                         .map(|&(e, score)| {
                             let e = dictionary.entity(e);
                             OutputMentionCandidate {
-                                entity_id: e.id.as_str(),
-                                canonical_name: &e.name,
-                                entity_type: e.entity_type.as_str(),
+                                entity_id: e.id(),
+                                canonical_name: e.name(),
+                                entity_type: e.entity_type(),
                                 score,
                             }
                         })
@@ -316,9 +317,9 @@ fn normalize(args: NormalizeArgs) -> anyhow::Result<ExitCode> {
         let entity = resolution.best.map(|b| dictionary.entity(b.entity));
         let output = OutputResolution {
             query: &query,
-            id: entity.map(|e| e.id.as_str()),
-            name: entity.map(|e| e.name.as_str()),
-            entity_type: entity.map(|e| e.entity_type.as_str()),
+            id: entity.map(|e| e.id()),
+            name: entity.map(|e| e.name()),
+            entity_type: entity.map(|e| e.entity_type()),
             match_kind: resolution.best.map(|b| match_kind_name(b.kind)),
             score: resolution.best.map_or(0.0, |b| b.score),
             candidates: resolution
@@ -326,12 +327,7 @@ fn normalize(args: NormalizeArgs) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|c| {
                     let e = dictionary.entity(c.entity);
-                    OutputCandidate {
-                        id: e.id.as_str(),
-                        name: &e.name,
-                        match_kind: match_kind_name(c.kind),
-                        score: c.score,
-                    }
+                    OutputCandidate { id: e.id(), name: e.name(), match_kind: match_kind_name(c.kind), score: c.score }
                 })
                 .collect(),
         };

@@ -272,7 +272,33 @@ pub struct Limits {
     /// once; a client that reads slower than it writes is held to this.
     #[arg(long, value_name = "N", env = "ENTEX_STREAM_WINDOW", default_value_t = 32)]
     pub stream_window: usize,
+
+    /// Most EntityExtractor calls admitted at once (an ExtractStream counts
+    /// while it is open); a call beyond it is refused at once with
+    /// UNAVAILABLE. Health, reflection and admin calls are never refused.
+    #[arg(long, value_name = "N", env = "ENTEX_MAX_CONCURRENT_CALLS", default_value_t = DEFAULT_MAX_CONCURRENT_CALLS)]
+    pub max_concurrent_calls: usize,
+
+    /// Most request bytes held at once by admitted calls, each message from
+    /// its arrival until its response is sent; a call whose message would
+    /// pass it is refused at once with UNAVAILABLE. Peak memory is about
+    /// the idle footprint plus up to four times this (docs/reliability.md).
+    #[arg(long, value_name = "BYTES", env = "ENTEX_MAX_BYTES_IN_FLIGHT", default_value_t = DEFAULT_MAX_BYTES_IN_FLIGHT)]
+    pub max_bytes_in_flight: usize,
 }
+
+/// Calls admitted at once. A two-worker server answers about 65 MB/s of
+/// 64 KiB batches (docs/benchmarks.md), so 64 such calls wait at most
+/// ~65 ms behind each other; more would only queue.
+/// A long-lived stream holds a slot: leave room for those you run.
+pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 64;
+
+/// Request bytes held at once. Each admitted byte costs up to about four in
+/// memory at the peak (the message, its decoded documents, folded text,
+/// results, and the transport buffers of refused calls; measured 1.9-4.2 by
+/// scripts/burst.sh, docs/reliability.md), so 64 MiB keeps a burst under
+/// ~300 MiB: inside the Deployment's 512 MiB limit with room for a reload.
+pub const DEFAULT_MAX_BYTES_IN_FLIGHT: usize = 64 << 20;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -283,6 +309,8 @@ impl Default for Limits {
             max_names: 1024,
             max_name_bytes: 1024,
             stream_window: 32,
+            max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
+            max_bytes_in_flight: DEFAULT_MAX_BYTES_IN_FLIGHT,
         }
     }
 }
@@ -324,6 +352,8 @@ impl ServeArgs {
             ("--max-names", l.max_names),
             ("--max-name-bytes", l.max_name_bytes),
             ("--stream-window", l.stream_window),
+            ("--max-concurrent-calls", l.max_concurrent_calls),
+            ("--max-bytes-in-flight", l.max_bytes_in_flight),
         ] {
             if value == 0 {
                 return Err(format!("{name} must be at least 1"));
@@ -334,6 +364,20 @@ impl ServeArgs {
                 "--max-document-bytes ({}) is larger than --max-request-bytes ({}): such a document could never arrive",
                 l.max_document_bytes, l.max_request_bytes
             ));
+        }
+        // A message is charged its length plus the 5-byte gRPC prefix; one of
+        // the largest size must fit, or it could never be admitted.
+        if l.max_bytes_in_flight < l.max_request_bytes.saturating_add(5) {
+            return Err(format!(
+                "--max-bytes-in-flight ({}) is smaller than --max-request-bytes ({}) plus 5: such a request could never be admitted",
+                l.max_bytes_in_flight, l.max_request_bytes
+            ));
+        }
+        // The byte budget is a tokio semaphore, which counts at most 2^61 permits.
+        if l.max_bytes_in_flight > tokio::sync::Semaphore::MAX_PERMITS
+            || l.max_concurrent_calls > tokio::sync::Semaphore::MAX_PERMITS
+        {
+            return Err("--max-bytes-in-flight and --max-concurrent-calls must be below 2^61".to_owned());
         }
         if l.max_document_bytes > u32::MAX as usize {
             return Err(format!(
@@ -516,5 +560,11 @@ mod tests {
         let mut args = ServeArgs::for_address("127.0.0.1:0".parse().unwrap());
         args.limits.max_names = 0;
         assert!(args.validate().unwrap_err().contains("--max-names must be at least 1"));
+        let mut args = ServeArgs::for_address("127.0.0.1:0".parse().unwrap());
+        args.limits.max_concurrent_calls = 0;
+        assert!(args.validate().unwrap_err().contains("--max-concurrent-calls must be at least 1"));
+        let mut args = ServeArgs::for_address("127.0.0.1:0".parse().unwrap());
+        args.limits.max_bytes_in_flight = args.limits.max_request_bytes;
+        assert!(args.validate().unwrap_err().contains("--max-bytes-in-flight"));
     }
 }

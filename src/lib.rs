@@ -7,7 +7,7 @@
 //! ## The pipeline
 //!
 //! ```text
-//! dictionary files ──parse──▶ model ──compile──▶ Dictionary (automaton + keys) ──Arc──▶ Catalog
+//! dictionary files ──parse──▶ model ──compile──▶ Dictionary (tables + word trie) ──Arc──▶ Catalog
 //!                                                        │
 //! caller's text ──fold──▶ padded folded text + OffsetMap ─┴─match──▶ mentions (spans in the caller's text)
 //! caller's name ──fold──▶ key ──lookup──▶ Resolution
@@ -15,9 +15,10 @@
 //!
 //! Aliases and text go through the same folding ([`text`]), so spellings that
 //! differ only in case, accents, quotes, dashes, spacing or Arabic letter
-//! forms meet; matching ([`matcher`]) runs one leftmost-longest automaton
+//! forms meet; matching ([`matcher`]) runs one leftmost-longest word-trie
 //! scan over the folded text, keeps whole words only, applies case and
-//! context rules, and links shared short forms by document context.
+//! context rules, and links short forms and shared aliases by document
+//! context.
 //!
 //! ## The offset invariant
 //!
@@ -32,12 +33,14 @@
 //! |---|---|
 //! | [`text`] | folding stages, padded folded text, offset map back to the original |
 //! | [`dictionary`] | entity/alias model, file parsing with file:line problems, compilation |
-//! | [`matcher`] | mentions in running text: boundaries, overlaps, case, context, short forms |
+//! | [`matcher`] | mentions in running text; [`matcher::extract`] is the hot path, one stage a module: candidates, variants, linking, spans |
 //! | [`resolve`] | alias normalisation: a name to a ranked canonical entity |
+//! | [`vocabulary`] | what the matcher and the resolver share: mentions, match kinds, linking, the type filter |
 //! | [`catalog`] | the live dictionary behind an atomic swap |
 //! | [`reload`] | rebuilding and swapping the dictionary (SIGHUP, file watch, admin RPC) |
 //! | [`metrics`] | Prometheus metrics: per-RPC, documents, dictionary, reloads |
-//! | [`workers`] | the CPU pool that runs matching off the async runtime |
+//! | [`workers`] | the CPU pool that runs matching off the async runtime; stops work nobody waits for |
+//! | [`admission`] | budgets of calls and request bytes in flight; refuses the rest at once; deadlines |
 //! | [`service`] | the gRPC edge: proto ⇄ domain, limits, errors → statuses |
 //! | [`startup`] | bind, wire health, reflection and the service, serve, drain |
 //! | [`config`], [`telemetry`], [`cli`] | flags and environment, logging, the non-serving commands |
@@ -45,10 +48,13 @@
 //! The domain modules (`text`, `dictionary`, `matcher`, `resolve`) know
 //! nothing of gRPC; dependencies run from `service` to the domain, never back.
 
-// No unsafe code, except one audited call: `reload::return_freed_memory`
-// (glibc's malloc_trim).
+// No unsafe code, except audited calls, each with its SAFETY comment:
+// `reload::return_freed_memory` (glibc's malloc_trim),
+// `dictionary::artefact::read` (mapping the artefact file) and the build's
+// CPU-time probe in `dictionary::compile` (getrusage).
 #![deny(unsafe_code)]
 
+pub mod admission;
 pub mod catalog;
 pub mod cli;
 pub mod config;
@@ -62,4 +68,5 @@ pub mod service;
 pub mod startup;
 pub mod telemetry;
 pub mod text;
+pub mod vocabulary;
 pub mod workers;

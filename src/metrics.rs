@@ -19,6 +19,12 @@
 //! | `entex_dictionary_reloads_total` | counter | `result` (`success`, `failure`) | reload attempts |
 //! | `entex_dictionary_last_reload_timestamp_seconds` | gauge | | when the last load (at start) or reload attempt ended |
 //! | `entex_dictionary_last_reload_success` | gauge | | 1 if it succeeded, 0 if not (1 after the initial load) |
+//! | `entex_admission_refused_total` | counter | `method`, `budget` (`calls`, `bytes`) | calls refused with `UNAVAILABLE` because a budget was spent ([`crate::admission`]) |
+//! | `entex_admission_calls_in_flight` / `_calls_limit` | gauge | | admitted calls now, and `--max-concurrent-calls` |
+//! | `entex_admission_bytes_in_flight` / `_bytes_limit` | gauge | | request bytes held by admitted calls now, and `--max-bytes-in-flight` |
+//! | `entex_abandoned_calls_total` | counter | `reason` (`deadline`, `cancelled`) | calls dropped unanswered because their deadline passed or their client went away |
+//! | `entex_abandoned_documents_total` | counter | `reason` | documents of those calls left unmatched |
+//! | `entex_memory_trims_total` | counter | | times freed memory was returned to the system after a burst |
 //!
 //! RPC metrics are taken by [`GrpcMetricsLayer`] around the whole server, so
 //! requests refused before any handler (oversized, malformed) are counted
@@ -66,6 +72,33 @@ pub struct Metrics {
     reloads: IntCounterVec,
     last_reload_timestamp: Gauge,
     last_reload_success: IntGauge,
+    pub admission_refused: IntCounterVec,
+    pub admission_calls: IntGauge,
+    pub admission_calls_limit: IntGauge,
+    pub admission_bytes: IntGauge,
+    pub admission_bytes_limit: IntGauge,
+    abandoned_calls: IntCounterVec,
+    abandoned_documents: IntCounterVec,
+    pub memory_trims: IntCounter,
+}
+
+/// Why a call's matching was dropped before it finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Abandoned {
+    /// Its deadline (`grpc-timeout`) passed.
+    Deadline,
+    /// Its client went away (cancelled, disconnected), or the server gave up
+    /// waiting for it (tonic's own deadline).
+    Cancelled,
+}
+
+impl Abandoned {
+    pub fn label(self) -> &'static str {
+        match self {
+            Abandoned::Deadline => "deadline",
+            Abandoned::Cancelled => "cancelled",
+        }
+    }
 }
 
 impl Metrics {
@@ -114,6 +147,37 @@ impl Metrics {
         let last_reload_success =
             IntGauge::new("entex_dictionary_last_reload_success", "1 if the last reload attempt succeeded.")
                 .expect("valid metric");
+        let admission_refused = IntCounterVec::new(
+            Opts::new(
+                "entex_admission_refused_total",
+                "Calls refused with UNAVAILABLE because a budget (calls or bytes in flight) was spent.",
+            ),
+            &["method", "budget"],
+        )
+        .expect("valid metric");
+        let gauge = |name: &str, help: &str| IntGauge::new(name, help).expect("valid metric");
+        let admission_calls = gauge("entex_admission_calls_in_flight", "Admitted calls not yet finished.");
+        let admission_calls_limit =
+            gauge("entex_admission_calls_limit", "Most calls admitted at once (--max-concurrent-calls).");
+        let admission_bytes =
+            gauge("entex_admission_bytes_in_flight", "Request bytes held by admitted calls not yet answered.");
+        let admission_bytes_limit =
+            gauge("entex_admission_bytes_limit", "Most request bytes held at once (--max-bytes-in-flight).");
+        let abandoned_calls = IntCounterVec::new(
+            Opts::new(
+                "entex_abandoned_calls_total",
+                "Calls dropped unanswered because their deadline passed or their client went away.",
+            ),
+            &["reason"],
+        )
+        .expect("valid metric");
+        let abandoned_documents = IntCounterVec::new(
+            Opts::new("entex_abandoned_documents_total", "Documents of abandoned calls left unmatched."),
+            &["reason"],
+        )
+        .expect("valid metric");
+        let memory_trims =
+            counter("entex_memory_trims_total", "Times freed memory was returned to the system after a burst.");
         let metrics = Self {
             registry,
             requests,
@@ -130,6 +194,14 @@ impl Metrics {
             reloads,
             last_reload_timestamp,
             last_reload_success,
+            admission_refused,
+            admission_calls,
+            admission_calls_limit,
+            admission_bytes,
+            admission_bytes_limit,
+            abandoned_calls,
+            abandoned_documents,
+            memory_trims,
         };
         let collectors: Vec<Box<dyn prometheus::core::Collector>> = vec![
             Box::new(metrics.requests.clone()),
@@ -146,6 +218,14 @@ impl Metrics {
             Box::new(metrics.reloads.clone()),
             Box::new(metrics.last_reload_timestamp.clone()),
             Box::new(metrics.last_reload_success.clone()),
+            Box::new(metrics.admission_refused.clone()),
+            Box::new(metrics.admission_calls.clone()),
+            Box::new(metrics.admission_calls_limit.clone()),
+            Box::new(metrics.admission_bytes.clone()),
+            Box::new(metrics.admission_bytes_limit.clone()),
+            Box::new(metrics.abandoned_calls.clone()),
+            Box::new(metrics.abandoned_documents.clone()),
+            Box::new(metrics.memory_trims.clone()),
         ];
         for collector in collectors {
             metrics.registry.register(collector).expect("metric names are unique");
@@ -184,6 +264,16 @@ impl Metrics {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64();
         self.last_reload_timestamp.set(now);
         self.last_reload_success.set(i64::from(success));
+    }
+
+    /// Records a call dropped unanswered for `why`.
+    pub fn record_abandoned_call(&self, why: Abandoned) {
+        self.abandoned_calls.with_label_values(&[why.label()]).inc();
+    }
+
+    /// Records `count` documents left unmatched because their call was over.
+    pub fn record_abandoned_documents(&self, why: Abandoned, count: usize) {
+        self.abandoned_documents.with_label_values(&[why.label()]).inc_by(count as u64);
     }
 
     fn start(self: &Arc<Self>, method: String) -> RequestGuard {

@@ -80,7 +80,14 @@ impl Reloader {
         let problems = match built {
             Ok(Ok(dictionary)) => {
                 let current = dictionary.info().clone();
-                self.catalog.replace(dictionary);
+                let previous = self.catalog.replace(dictionary);
+                // The old dictionary goes when its last in-flight request
+                // ends; when that is now, give its memory back too.
+                tokio::task::spawn_blocking(move || {
+                    if Arc::into_inner(previous).is_some() {
+                        return_freed_memory();
+                    }
+                });
                 self.metrics.set_dictionary(&current);
                 self.metrics.record_reload(true);
                 tracing::info!(

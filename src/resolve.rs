@@ -37,9 +37,9 @@
 use std::collections::HashMap;
 
 use crate::{
-    dictionary::{Dictionary, EntityIndex, Selection, Target},
-    matcher::{DOMINANT_SHARE, MatchKind},
+    dictionary::{Claim, Dictionary, EntityIndex, Selection},
     text::{CaseMode, PUNCT_MARK, fold_key, skeleton::skeleton_key, titles::is_title},
+    vocabulary::{DOMINANT_SHARE, MatchKind, TypeFilter},
 };
 
 /// Score of an alias written exactly as the query.
@@ -75,25 +75,9 @@ pub struct Resolution {
     pub candidates: Vec<Candidate>,
 }
 
-/// Which entity types a request wants; empty means all.
-#[derive(Debug, Clone, Default)]
-pub struct TypeFilter {
-    types: Vec<String>,
-}
-
-impl TypeFilter {
-    pub fn new(types: Vec<String>) -> Self {
-        Self { types }
-    }
-
-    pub fn allows(&self, entity_type: &str) -> bool {
-        self.types.is_empty() || self.types.iter().any(|t| t == entity_type)
-    }
-}
-
 /// How a claim may answer on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Claim {
+enum Standing {
     /// A short form without a default: a candidate, never the answer.
     Contextual,
     /// An ordinary alias other entities claim too: the answer only with a
@@ -105,9 +89,9 @@ enum Claim {
     Default,
 }
 
-impl Claim {
-    fn of(target: &Target) -> Self {
-        match (target.short_form, target.default) {
+impl Standing {
+    fn of(target: &Claim) -> Self {
+        match (target.short_form(), target.default()) {
             (true, true) => Self::Default,
             (true, false) => Self::Contextual,
             _ => Self::Plain,
@@ -135,7 +119,7 @@ impl Dictionary {
     /// Resolves one name; see the module rules.
     pub fn resolve(&self, name: &str, options: &ResolveOptions) -> Resolution {
         let key = fold_key(name, CaseMode::Fold);
-        if self.entry(&key).is_some_and(|e| options.selection.sees(e.ignore)) {
+        if self.key(&key).is_some_and(|k| options.selection.sees(self.key_ignore(k))) {
             return Resolution::default();
         }
         let preserved = fold_key(name, CaseMode::Preserve);
@@ -158,23 +142,24 @@ impl Dictionary {
         preserved: &str,
         written: &str,
         options: &ResolveOptions,
-    ) -> Vec<(Candidate, Claim)> {
-        let allowed = |t: &Target| {
-            options.selection.sees(t.dictionaries) && options.types.allows(self.entity(t.entity).entity_type.as_str())
+    ) -> Vec<(Candidate, Standing)> {
+        let allowed = |t: &Claim| {
+            options.selection.sees(self.claim_dictionaries(t))
+                && options.types.allows(self.entity(t.entity).entity_type())
         };
-        if let Some(entry) = self.entry(key) {
-            if options.selection.sees(entry.ignore) {
+        if let Some(k) = self.key(key) {
+            if options.selection.sees(self.key_ignore(k)) {
                 return Vec::new();
             }
-            let found: Vec<(Candidate, Claim)> = entry
-                .targets
+            let found: Vec<(Candidate, Standing)> = self
+                .key_claims(k)
                 .iter()
-                .filter(|t| t.case_matches(preserved) && allowed(t))
+                .filter(|t| self.case_matches(t, preserved) && allowed(t))
                 .map(|t| {
-                    let exact = t.written.iter().any(|w| w == written);
+                    let exact = self.spellings(t).any(|w| w == written);
                     let (kind, score) =
                         if exact { (MatchKind::Exact, EXACT_SCORE) } else { (MatchKind::Normalized, NORMALIZED_SCORE) };
-                    (Candidate { entity: t.entity, kind, score }, Claim::of(t))
+                    (Candidate { entity: t.entity, kind, score }, Standing::of(t))
                 })
                 .collect();
             if !found.is_empty() {
@@ -182,12 +167,14 @@ impl Dictionary {
             }
         }
         if let Some(entry) = skeleton_key(key).and_then(|s| self.variant_entry(&s)) {
-            let found: Vec<(Candidate, Claim)> = entry
+            let found: Vec<(Candidate, Standing)> = entry
                 .claims
                 .iter()
                 .map(|&c| self.claim(c))
                 .filter(|t| allowed(t))
-                .map(|t| (Candidate { entity: t.entity, kind: MatchKind::Variant, score: VARIANT_SCORE }, Claim::of(t)))
+                .map(|t| {
+                    (Candidate { entity: t.entity, kind: MatchKind::Variant, score: VARIANT_SCORE }, Standing::of(t))
+                })
                 .collect();
             if !found.is_empty() {
                 return self.share(found);
@@ -197,7 +184,7 @@ impl Dictionary {
     }
 
     /// The fuzzy stage: every key within the allowed edits, best per entity.
-    fn fuzzy(&self, key: &str, allowed: &impl Fn(&Target) -> bool) -> Vec<(Candidate, Claim)> {
+    fn fuzzy(&self, key: &str, allowed: &impl Fn(&Claim) -> bool) -> Vec<(Candidate, Standing)> {
         let query = key.trim();
         let length = query.chars().count();
         let Some(first) = query.chars().next() else { return Vec::new() };
@@ -207,32 +194,32 @@ impl Dictionary {
             16..=29 => 2,
             _ => 3,
         };
-        let mut best: HashMap<EntityIndex, (usize, Claim)> = HashMap::new();
-        for entry in self.entries() {
-            let alias = entry.key.trim();
-            if entry.ignore != 0 || !alias.starts_with(first) || alias.len().abs_diff(query.len()) > max_edits * 4 {
-                continue;
-            }
-            if alias.chars().count().abs_diff(length) > max_edits {
-                continue;
+        let mut best: HashMap<EntityIndex, (usize, Standing)> = HashMap::new();
+        // Every key starts with the query's first letter (a cheap, strong
+        // filter: typos rarely hit it), so only those subtrees are walked.
+        let first = first.to_string();
+        self.scanner.visit_keys(&first, |k, text| {
+            let alias = text.trim();
+            if alias.len().abs_diff(query.len()) > max_edits * 4 || alias.chars().count().abs_diff(length) > max_edits {
+                return;
             }
             let edits = strsim::levenshtein(query, alias);
-            if edits == 0 || edits > max_edits {
-                continue;
+            if edits == 0 || edits > max_edits || self.key_ignore(k as u32) != 0 {
+                return;
             }
-            for target in entry.targets.iter().filter(|t| t.case_forms().is_none() && allowed(t)) {
-                let slot = best.entry(target.entity).or_insert((usize::MAX, Claim::Contextual));
-                if edits < slot.0 || (edits == slot.0 && Claim::of(target) > slot.1) {
-                    *slot = (edits, Claim::of(target));
+            for target in self.key_claims(k as u32).iter().filter(|t| self.case_forms(t).is_none() && allowed(t)) {
+                let slot = best.entry(target.entity).or_insert((usize::MAX, Standing::Contextual));
+                if edits < slot.0 || (edits == slot.0 && Standing::of(target) > slot.1) {
+                    *slot = (edits, Standing::of(target));
                 }
             }
-        }
+        });
         best.into_iter()
             // A misspelt bare surname says too little to answer from.
-            .filter(|(_, (_, claim))| *claim != Claim::Contextual)
+            .filter(|(_, (_, claim))| *claim != Standing::Contextual)
             .map(|(entity, (edits, _))| {
                 let score = FUZZY_SCORE * (1.0 - edits as f32 / length as f32);
-                (Candidate { entity, kind: MatchKind::Fuzzy, score }, Claim::Plain)
+                (Candidate { entity, kind: MatchKind::Fuzzy, score }, Standing::Plain)
             })
             .collect()
     }
@@ -240,15 +227,15 @@ impl Dictionary {
     /// Orders candidates and picks the answer: the one declared default,
     /// else a shared alias's dominant share, else a best score that no
     /// other entity shares.
-    fn rank(&self, mut found: Vec<(Candidate, Claim)>) -> Resolution {
+    fn rank(&self, mut found: Vec<(Candidate, Standing)>) -> Resolution {
         found.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.score.total_cmp(&a.0.score)).then(a.0.entity.cmp(&b.0.entity)));
         let candidates: Vec<Candidate> = found.iter().map(|(c, _)| *c).take(MAX_CANDIDATES).collect();
         let best = match found.as_slice() {
-            [(_, Claim::Default), (_, Claim::Default), ..] => None,
-            [(default, Claim::Default), ..] => Some(Candidate { score: DEFAULT_SCORE, ..*default }),
-            [(only, Claim::Plain)] => Some(*only),
-            [(first, Claim::Plain), (second, _), ..] if first.score > second.score => Some(*first),
-            [(first, Claim::Shared), ..] => {
+            [(_, Standing::Default), (_, Standing::Default), ..] => None,
+            [(default, Standing::Default), ..] => Some(Candidate { score: DEFAULT_SCORE, ..*default }),
+            [(only, Standing::Plain)] => Some(*only),
+            [(first, Standing::Plain), (second, _), ..] if first.score > second.score => Some(*first),
+            [(first, Standing::Shared), ..] => {
                 let stage_score = match first.kind {
                     MatchKind::Exact => EXACT_SCORE,
                     MatchKind::Variant => VARIANT_SCORE,
@@ -262,26 +249,30 @@ impl Dictionary {
         Resolution { best, candidates }
     }
 
-    /// Several entities found by one stage split its score: a short form
-    /// equally (it is evidence for each, proof of none); an ordinary alias
-    /// several entities share, by their priors ([`Dictionary::shares`]).
-    fn share(&self, found: Vec<(Candidate, Claim)>) -> Vec<(Candidate, Claim)> {
+    /// Several entities found by one stage split its score: short forms
+    /// alone equally (they are evidence for each, proof of none); an alias
+    /// that several entities share outright, by their priors
+    /// ([`Dictionary::shares`]). Among shared claims, a declared default
+    /// answers only when no share dominates, as in running text
+    /// ([`crate::matcher`] rule 12).
+    fn share(&self, found: Vec<(Candidate, Standing)>) -> Vec<(Candidate, Standing)> {
         let n = found.len();
-        let plain = found.iter().filter(|(_, claim)| *claim == Claim::Plain).count();
-        if n < 2 || plain == 1 {
+        if n < 2 {
             return found;
         }
-        if plain == 0 {
+        if found.iter().all(|(_, claim)| *claim != Standing::Plain) {
             return found.into_iter().map(|(c, claim)| (Candidate { score: c.score / n as f32, ..c }, claim)).collect();
         }
-        let shares = self.shares(found.iter().filter(|(_, claim)| *claim == Claim::Plain).map(|(c, _)| c.entity));
+        let shares = self.shares(found.iter().map(|(c, _)| c.entity));
+        let dominant = shares.first().is_some_and(|&(_, share)| share >= DOMINANT_SHARE);
+        let defaults = found.iter().filter(|(_, claim)| *claim == Standing::Default).count();
         found
             .into_iter()
-            .map(|(c, claim)| match shares.iter().find(|(e, _)| *e == c.entity) {
-                Some(&(_, share)) if claim == Claim::Plain => {
-                    (Candidate { score: c.score * share, ..c }, Claim::Shared)
-                }
-                _ => (c, claim),
+            .map(|(c, claim)| {
+                let share = shares.iter().find(|(e, _)| *e == c.entity).map_or(0.0, |&(_, share)| share);
+                let claim =
+                    if claim == Standing::Default && defaults == 1 && !dominant { claim } else { Standing::Shared };
+                (Candidate { score: c.score * share, ..c }, claim)
             })
             .collect()
     }
@@ -403,7 +394,7 @@ phrases = ["Washington Post"]
         let all = ResolveOptions::default();
         for (name, query, want, kind) in ROWS {
             let resolution = dict.resolve(query, &all);
-            let got = resolution.best.map(|c| dict.entity(c.entity).id.as_str()).unwrap_or("");
+            let got = resolution.best.map(|c| dict.entity(c.entity).id()).unwrap_or("");
             assert_eq!(got, *want, "{name}: {query:?}");
             assert_eq!(resolution.best.map(|c| c.kind), *kind, "{name}: {query:?}");
         }
@@ -414,14 +405,14 @@ phrases = ["Washington Post"]
         let dict = dict();
         let all = ResolveOptions::default();
         let al_assad = dict.resolve("al-Assad", &all);
-        let ids: Vec<&str> = al_assad.candidates.iter().map(|c| dict.entity(c.entity).id.as_str()).collect();
+        let ids: Vec<&str> = al_assad.candidates.iter().map(|c| dict.entity(c.entity).id()).collect();
         // Bashar's surname is derived from his name ("Bashar al-Assad").
         assert_eq!(ids, ["per:bashar-al-assad", "per:osama-al-assad", "per:hafez-al-assad"]);
         assert!(al_assad.best.is_none());
         // Three entities share the form: a third of the evidence each.
         assert!(al_assad.candidates.iter().all(|c| c.score <= 1.0 / 3.0 + 1e-6));
         let assad = dict.resolve("Assad", &all);
-        assert_eq!(dict.entity(assad.candidates[0].entity).id.as_str(), "per:bashar-al-assad");
+        assert_eq!(dict.entity(assad.candidates[0].entity).id(), "per:bashar-al-assad");
         assert_eq!(assad.best.unwrap().score, DEFAULT_SCORE);
     }
 

@@ -6,8 +6,10 @@
 //!
 //! - the gRPC server: `entex.v1.EntityExtractor`, `grpc.health.v1.Health`,
 //!   reflection v1 and v1alpha, and `entex.v1.DictionaryAdmin` when an admin
-//!   token is set and no admin address; TLS (optionally mutual) when
-//!   configured; every RPC measured ([`crate::metrics`]);
+//!   token is set and no admin address (otherwise its calls are
+//!   `UNIMPLEMENTED`, saying where it is or how to turn it on); TLS (optionally mutual) when
+//!   configured; every RPC measured ([`crate::metrics`]); EntityExtractor
+//!   calls admitted within the budgets of [`crate::admission`];
 //! - the admin server on `--admin-listen`, when set;
 //! - the metrics endpoint on `--metrics-listen`, when set;
 //! - dictionary reloads on SIGHUP and, with `--watch`, on file changes.
@@ -30,6 +32,7 @@ use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic_health::{ServingStatus, server::HealthReporter};
 
 use crate::{
+    admission::Budget,
     catalog::Catalog,
     config::{ServeArgs, TlsArgs},
     dictionary::Dictionary,
@@ -39,7 +42,11 @@ use crate::{
         entex_v1::{dictionary_admin_server::DictionaryAdminServer, entity_extractor_server::EntityExtractorServer},
     },
     reload::Reloader,
-    service::{ExtractorService, admin::AdminService, status::DecodeErrorStatusLayer},
+    service::{
+        ExtractorService,
+        admin::{self, AdminService},
+        status::DecodeErrorStatusLayer,
+    },
     workers::Workers,
 };
 
@@ -136,18 +143,30 @@ impl Application {
             .build_v1alpha()
             .context("cannot build reflection v1alpha")?;
 
-        let extractor = EntityExtractorServer::new(ExtractorService::new(
-            catalog.clone(),
-            limits.clone(),
-            workers.clone(),
-            metrics.clone(),
-        ))
-        .max_decoding_message_size(limits.max_request_bytes)
-        // Responses carry the request's text back in mention spans; allow
-        // the same order of size, with room for the mention fields.
-        .max_encoding_message_size(limits.max_request_bytes.saturating_mul(4));
+        let budget = Budget::new(&limits, metrics.clone());
+        let extractor = budget.admit(
+            EntityExtractorServer::new(ExtractorService::new(
+                catalog.clone(),
+                limits.clone(),
+                workers.clone(),
+                metrics.clone(),
+            ))
+            .max_decoding_message_size(limits.max_request_bytes)
+            // Responses carry the request's text back in mention spans; allow
+            // the same order of size, with room for the mention fields.
+            .max_encoding_message_size(limits.max_request_bytes.saturating_mul(4)),
+        );
         let admin = DictionaryAdminServer::new(AdminService::new(reloader.clone(), settings.admin_token.clone()));
         let admin_on_main = settings.admin_token.is_some() && admin_listener.is_none();
+        // Without administration here, DictionaryAdmin calls still get an
+        // answer that says where it is or how to turn it on.
+        let admin_here = if admin_on_main {
+            admin.clone()
+        } else if admin_listener.is_some() {
+            DictionaryAdminServer::new(AdminService::not_served_here(admin::ON_ADMIN_ADDRESS))
+        } else {
+            DictionaryAdminServer::new(AdminService::not_served_here(admin::HOW_TO_ENABLE))
+        };
 
         set_serving(&health, ServingStatus::Serving).await;
         {
@@ -161,6 +180,8 @@ impl Application {
                 admin_addr = ?admin_listener.as_ref().and_then(|l| l.local_addr().ok()),
                 admin_on_main,
                 workers = workers.threads(),
+                max_concurrent_calls = limits.max_concurrent_calls,
+                max_bytes_in_flight = limits.max_bytes_in_flight,
                 dictionary_version = %info.version,
                 entities = info.entity_count,
                 aliases = info.alias_count,
@@ -221,7 +242,7 @@ impl Application {
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
             .add_service(extractor)
-            .add_optional_service(admin_on_main.then_some(admin));
+            .add_service(admin_here);
         let server = router.serve_with_incoming_shutdown(no_delay(listener), stopped(stopping_rx.clone()));
         tokio::pin!(server);
 

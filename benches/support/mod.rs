@@ -294,8 +294,8 @@ pub fn load_default() -> Dictionary {
 pub fn raw_patterns(dictionary: &Dictionary) -> Vec<String> {
     let mut patterns = BTreeSet::new();
     for entity in dictionary.entities() {
-        for alias in &entity.aliases {
-            patterns.insert(alias.clone());
+        for alias in entity.aliases() {
+            patterns.insert(alias.to_owned());
             patterns.insert(alias.to_lowercase());
         }
     }
@@ -312,8 +312,9 @@ pub struct ScanKeys {
 /// The engine's pattern keys: the padded folded keys its automaton holds,
 /// in its pattern order ([`Dictionary::pattern_keys`]).
 pub fn scan_keys(dictionary: &Dictionary) -> ScanKeys {
-    let keys: Vec<String> = dictionary.pattern_keys().map(str::to_owned).collect();
-    ScanKeys { how: format!("the engine's {} pattern keys (of {} keys)", keys.len(), dictionary.entries().len()), keys }
+    let keys: Vec<String> = dictionary.pattern_keys();
+    let all = dictionary.keys().count();
+    ScanKeys { how: format!("the engine's {} pattern keys (of {all} keys)", keys.len()), keys }
 }
 
 /// Reads VmRSS (or another `Vm*` field) of `/proc/<pid>/status`, in bytes.

@@ -1,34 +1,56 @@
 //! entex-load: a load generator for a running entex server.
 //!
-//! Drives `Extract` over loopback at a fixed concurrency (each concurrent
-//! caller on its own HTTP/2 connection), either as fast as the server
-//! answers (closed loop) or at a fixed request rate (`--rate`, open loop:
-//! latency counts from when a request was *due*, so a stalled server cannot
-//! hide its queue). Reports requests/s, documents/s, MB/s of document text
-//! (MB = 10^6 bytes), latency percentiles (p50, p90, p99, p99.9, max) and,
-//! with `--server-pid`, the server's CPU time (user + system, from
-//! `/proc/PID/stat`) and resident memory (`VmRSS`: at start, the highest
-//! sample, at end).
+//! Drives one RPC over loopback at a fixed concurrency, either as fast as
+//! the server answers (closed loop) or at a fixed request rate (`--rate`,
+//! open loop: latency counts from when a request was *due*, so a stalled
+//! server cannot hide its queue). Reports requests/s, documents/s, MB/s of
+//! document text (MB = 10^6 bytes), latency percentiles (p50, p90, p99,
+//! p99.9, max) and, with `--server-pid`, the server's CPU time (user +
+//! system, from `/proc/PID/stat`) and resident memory (`VmRSS`: at start,
+//! the highest sample, at end).
 //!
 //! Modes:
-//! - `batch`: every request holds documents (the seed news articles, in
-//!   order, cycled) totalling `--batch-bytes` (64 KiB) of text;
-//! - `single`: every request holds one document, the first `--doc-bytes`
-//!   (2 KiB) of the first article.
+//! - `batch`: every Extract request holds documents (the seed news
+//!   articles, in order, cycled) totalling `--batch-bytes` (64 KiB) of text;
+//! - `single`: every Extract request holds one document, the first
+//!   `--doc-bytes` (2 KiB) of the first article;
+//! - `stream`: every request is one ExtractStream carrying the batch's
+//!   documents one per message, all answers read;
+//! - `normalize`: every Normalize request holds `--names` names (16).
+//!
+//! Calls refused with `UNAVAILABLE` (a server shedding load) are counted
+//! apart from other failures. With `--retry-attempts N`, a refused call is
+//! retried as a gRPC client with the retry policy the README documents
+//! would: up to N attempts in all, waiting as long as the refusal's
+//! `grpc-retry-pushback-ms` says, or, without one, a random time up to
+//! 50 ms × 2^(n-1), capped at 1 s, before the n-th retry.
+//!
+//! `--burst`: every caller sends exactly one request (with its retries),
+//! all released at once after every connection is up; reports admitted and
+//! refused calls apart (with their latencies), the server's peak RSS
+//! (sampled every 10 ms), the latency of a single 2 KiB document before
+//! the burst and one second after it, with the server's RSS then, and what a
+//! caller of its own (own connection, thread and runtime; one 2 KiB call at
+//! a time) gets from the server during the burst. Exits
+//! non-zero if a call fails, or, with retries, is still refused at the end.
+//!
+//! `--report-every SECONDS`: one JSON line per interval (requests, refused,
+//! failed, latency percentiles of the interval, server RSS), for soak tests.
 //!
 //! Bounded by design: the address must be a loopback address, and a run
-//! stops at `--duration` seconds (at most 600) or `--requests` requests,
-//! whichever comes first; every request has a 10 s deadline.
+//! stops at `--duration` seconds (at most 3600) or `--requests` requests,
+//! whichever comes first; every request has a deadline (`--timeout`, 10 s).
 //!
 //! ```text
 //! entex-load --addr 127.0.0.1:50051 --mode batch --concurrency 4 --duration 10 --server-pid PID
+//! entex-load --addr 127.0.0.1:50051 --burst --concurrency 200 --batch-bytes 1000000 --server-pid PID
 //! ```
 
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
@@ -36,19 +58,28 @@ use std::{
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, ValueEnum};
-use entex::proto::entex_v1::{Document, ExtractRequest, entity_extractor_client::EntityExtractorClient};
+use entex::proto::entex_v1::{
+    Document, ExtractRequest, ExtractStreamRequest, NormalizeRequest, entity_extractor_client::EntityExtractorClient,
+};
 use hdrhistogram::Histogram;
-use tonic::transport::{Channel, Endpoint};
+use tonic::{
+    Code, Status,
+    transport::{Channel, Endpoint},
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Mode {
-    /// Batches of news documents, `--batch-bytes` of text per request.
+    /// Extract: batches of news documents, `--batch-bytes` of text per request.
     Batch,
-    /// One document of `--doc-bytes` per request.
+    /// Extract: one document of `--doc-bytes` per request.
     Single,
+    /// ExtractStream: the batch's documents, one per message.
+    Stream,
+    /// Normalize: `--names` names per request.
+    Normalize,
 }
 
-/// Drives `Extract` on a running entex server over loopback and reports
+/// Drives one RPC on a running entex server over loopback and reports
 /// throughput, latency percentiles and the server's CPU and memory.
 #[derive(Debug, Parser)]
 #[command(name = "entex-load", version)]
@@ -56,10 +87,14 @@ struct Args {
     /// Server address; loopback only (127.0.0.0/8 or ::1).
     #[arg(long, default_value = "127.0.0.1:50051")]
     addr: SocketAddr,
-    /// Requests in flight at once, each caller on its own connection (1-256).
+    /// Requests in flight at once (1-2000).
     #[arg(long, default_value_t = 1)]
     concurrency: usize,
-    /// Measured seconds (after the warm-up), at most 600.
+    /// HTTP/2 connections the callers share, round robin; default: one per
+    /// caller.
+    #[arg(long)]
+    connections: Option<usize>,
+    /// Measured seconds (after the warm-up), at most 3600.
     #[arg(long, default_value_t = 10.0)]
     duration: f64,
     /// Stop after this many measured requests, if that comes first.
@@ -75,12 +110,15 @@ struct Args {
     /// one is answered.
     #[arg(long)]
     rate: Option<f64>,
-    /// Text bytes per request in batch mode.
+    /// Text bytes per request in batch and stream modes.
     #[arg(long, default_value_t = 64 * 1024)]
     batch_bytes: usize,
     /// Document bytes in single mode.
     #[arg(long, default_value_t = 2 * 1024)]
     doc_bytes: usize,
+    /// Names per request in normalize mode.
+    #[arg(long, default_value_t = 16)]
+    names: usize,
     /// Directory of .txt news articles (default: ../shared/eval/seeds beside
     /// the crate, or ENTEX_BENCH_SEEDS).
     #[arg(long, env = "ENTEX_BENCH_SEEDS")]
@@ -95,22 +133,70 @@ struct Args {
     /// server; one thread keeps its footprint small).
     #[arg(long, default_value_t = 1)]
     client_threads: usize,
+    /// Per-request deadline, seconds (sent as grpc-timeout).
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
+    /// Attempts per call, the first included (1-5): a call refused with
+    /// UNAVAILABLE is retried after a randomised exponential backoff.
+    #[arg(long, default_value_t = 1)]
+    retry_attempts: u32,
+    /// One request per caller, all at once; see the crate doc.
+    #[arg(long)]
+    burst: bool,
+    /// Print one JSON line of interval figures every this many seconds.
+    #[arg(long)]
+    report_every: Option<f64>,
 }
 
-/// Longest run allowed, so a mistyped duration cannot run for hours.
-const MAX_DURATION_S: f64 = 600.0;
-/// Per-request deadline.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest run allowed, so a mistyped duration cannot run for hours (a soak
+/// runs for 30 minutes).
+const MAX_DURATION_S: f64 = 3600.0;
+/// Most concurrent callers: a burst of 1,000 calls, with room.
+const MAX_CONCURRENCY: usize = 2000;
+/// gRPC retry policies allow at most 5 attempts (gRFC A6).
+const MAX_ATTEMPTS: u32 = 5;
+/// The retry backoff of the documented policy: the n-th retry waits a
+/// random time up to min(INITIAL × 2^(n-1), MAX).
+const RETRY_INITIAL_BACKOFF: Duration = Duration::from_millis(50);
+const RETRY_MAX_BACKOFF: Duration = Duration::from_secs(1);
+/// Sequential 2 KiB calls that measure latency before and after a burst.
+const PROBE_CALLS: usize = 20;
+/// Pause between the 2 KiB calls of the caller that runs through a burst:
+/// enough calls to measure, too few to add load.
+const DURING_PROBE_PAUSE: Duration = Duration::from_millis(5);
 /// Linux reports /proc CPU times in USER_HZ, fixed at 100 by the ABI.
 const USER_HZ: f64 = 100.0;
+
+/// Names for normalize mode: canonical names, variants and misses.
+const NAMES: &[&str] = &[
+    "Hezbollah",
+    "hizbollah",
+    "Kataib Hezbollah",
+    "Quds Forse",
+    "IRGC",
+    "Islamic Revolutionary Guard Corps",
+    "Houthis",
+    "Ansar Allah",
+    "Asa'ib Ahl al-Haq",
+    "Badr Organization",
+    "Hamas",
+    "Beirut",
+    "Tehran",
+    "Reuters",
+    "Nobody In Particular",
+    "Zzyzx Holdings",
+];
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if !args.addr.ip().is_loopback() {
         bail!("--addr {} is not a loopback address: entex-load only drives a server on this machine", args.addr);
     }
-    if !(1..=256).contains(&args.concurrency) {
-        bail!("--concurrency must be 1-256, not {}", args.concurrency);
+    if !(1..=MAX_CONCURRENCY).contains(&args.concurrency) {
+        bail!("--concurrency must be 1-{MAX_CONCURRENCY}, not {}", args.concurrency);
+    }
+    if args.connections.is_some_and(|c| !(1..=args.concurrency).contains(&c)) {
+        bail!("--connections must be 1-{} (the concurrency)", args.concurrency);
     }
     if !(args.duration > 0.0 && args.duration <= MAX_DURATION_S) {
         bail!("--duration must be in (0, {MAX_DURATION_S}] seconds, not {}", args.duration);
@@ -123,26 +209,83 @@ fn main() -> anyhow::Result<()> {
     {
         bail!("--rate must be in (0, 1e6] requests/s");
     }
-    let documents = Arc::new(documents(&args)?);
+    if !(args.timeout > 0.0 && args.timeout <= 600.0) {
+        bail!("--timeout must be in (0, 600] seconds");
+    }
+    if !(1..=MAX_ATTEMPTS).contains(&args.retry_attempts) {
+        bail!("--retry-attempts must be 1-{MAX_ATTEMPTS}");
+    }
+    if args.report_every.is_some_and(|s| s.is_nan() || s < 0.1) {
+        bail!("--report-every must be at least 0.1 seconds");
+    }
+    if args.burst && (args.rate.is_some() || args.requests.is_some()) {
+        bail!("--burst sends one request per caller: no --rate or --requests");
+    }
+    let work = Arc::new(work(&args)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.client_threads.max(1))
         .enable_all()
         .build()
         .context("cannot start the client runtime")?;
-    let report = runtime.block_on(run(&args, documents))?;
+    if args.burst {
+        let report = runtime.block_on(burst(&args, work))?;
+        report.print();
+        if let Some(path) = &args.json {
+            std::fs::write(path, serde_json::to_string_pretty(&report.json(&args))? + "\n")
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        if report.failed > 0 {
+            bail!("{} admitted call(s) failed; first error: {}", report.failed, report.first_error.unwrap_or_default());
+        }
+        // With retries, a call still refused after its last attempt failed.
+        if args.retry_attempts > 1 && report.refused > 0 {
+            bail!("{} call(s) still refused after {} attempts", report.refused, args.retry_attempts);
+        }
+        return Ok(());
+    }
+    let report = runtime.block_on(run(&args, work))?;
     print_report(&args, &report);
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&report.json(&args))? + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    if report.errors > 0 {
-        bail!("{} request(s) failed; first error: {}", report.errors, report.first_error.unwrap_or_default());
+    let errors = report.refused + report.failed;
+    if errors > 0 {
+        bail!(
+            "{errors} request(s) failed ({} refused with UNAVAILABLE{}); first error: {}",
+            report.refused,
+            if args.retry_attempts > 1 { format!(" after {} attempts", args.retry_attempts) } else { String::new() },
+            report.first_error.unwrap_or_default()
+        );
     }
     Ok(())
 }
 
-/// The documents of one request.
-fn documents(args: &Args) -> anyhow::Result<Vec<Document>> {
+/// What one request carries.
+#[derive(Debug, Clone)]
+enum Work {
+    Extract(Vec<Document>),
+    Stream(Vec<Document>),
+    Normalize(Vec<String>),
+}
+
+impl Work {
+    fn documents(&self) -> usize {
+        match self {
+            Work::Extract(d) | Work::Stream(d) => d.len(),
+            Work::Normalize(_) => 0,
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Work::Extract(d) | Work::Stream(d) => d.iter().map(|d| d.text.len()).sum(),
+            Work::Normalize(names) => names.iter().map(String::len).sum(),
+        }
+    }
+}
+
+fn articles(args: &Args) -> anyhow::Result<Vec<String>> {
     let dir = args.seeds.clone().unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/seeds"));
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .with_context(|| format!("cannot read the seed articles in {} (set --seeds)", dir.display()))?
@@ -157,27 +300,41 @@ fn documents(args: &Args) -> anyhow::Result<Vec<Document>> {
     if articles.is_empty() {
         bail!("no .txt article in {}", dir.display());
     }
-    let document = |i: usize, text: String| Document { id: format!("doc-{i}"), text };
+    Ok(articles)
+}
+
+/// The work of one request.
+fn work(args: &Args) -> anyhow::Result<Work> {
+    let articles = articles(args)?;
     Ok(match args.mode {
-        Mode::Single => vec![document(0, cut(&articles[0], args.doc_bytes).to_owned())],
-        Mode::Batch => {
-            let mut docs = Vec::new();
-            let mut total = 0;
-            for (i, article) in articles.iter().cycle().enumerate() {
-                let left = args.batch_bytes - total;
-                let text = cut(article, left);
-                if text.is_empty() {
-                    break;
-                }
-                total += text.len();
-                docs.push(document(i, text.to_owned()));
-                if total + 64 > args.batch_bytes {
-                    break;
-                }
-            }
-            docs
-        }
+        Mode::Single => Work::Extract(vec![document(0, cut(&articles[0], args.doc_bytes).to_owned())]),
+        Mode::Batch => Work::Extract(batch(&articles, args.batch_bytes)),
+        Mode::Stream => Work::Stream(batch(&articles, args.batch_bytes)),
+        Mode::Normalize => Work::Normalize(NAMES.iter().cycle().take(args.names).map(|n| (*n).to_owned()).collect()),
     })
+}
+
+fn document(i: usize, text: String) -> Document {
+    Document { id: format!("doc-{i}"), text }
+}
+
+/// Documents (the articles, in order, cycled) totalling `bytes` of text.
+fn batch(articles: &[String], bytes: usize) -> Vec<Document> {
+    let mut docs = Vec::new();
+    let mut total = 0;
+    for (i, article) in articles.iter().cycle().enumerate() {
+        let left = bytes - total;
+        let text = cut(article, left);
+        if text.is_empty() {
+            break;
+        }
+        total += text.len();
+        docs.push(document(i, text.to_owned()));
+        if total + 64 > bytes {
+            break;
+        }
+    }
+    docs
 }
 
 /// `text` cut to at most `max` bytes at the last whitespace that fits.
@@ -193,6 +350,146 @@ fn cut(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// What one answered call brought back.
+struct Answer {
+    documents: u64,
+    mentions: u64,
+}
+
+/// One call, one attempt.
+async fn call_once(
+    client: &mut EntityExtractorClient<Channel>,
+    work: &Work,
+    timeout: Duration,
+) -> Result<Answer, Status> {
+    let check_count = |got: usize, sent: usize| {
+        if got == sent { Ok(()) } else { Err(Status::internal(format!("{got} results for {sent} documents"))) }
+    };
+    match work {
+        Work::Extract(documents) => {
+            let mut request = tonic::Request::new(ExtractRequest { documents: documents.to_vec(), options: None });
+            request.set_timeout(timeout);
+            let response = client.extract(request).await?.into_inner();
+            check_count(response.results.len(), documents.len())?;
+            let mentions = response.results.iter().map(|r| r.mentions.len() as u64).sum();
+            Ok(Answer { documents: documents.len() as u64, mentions })
+        }
+        Work::Stream(documents) => {
+            let messages: Vec<ExtractStreamRequest> =
+                documents.iter().map(|d| ExtractStreamRequest { document: Some(d.clone()), options: None }).collect();
+            let mut request = tonic::Request::new(tokio_stream::iter(messages));
+            request.set_timeout(timeout);
+            let mut responses = client.extract_stream(request).await?.into_inner();
+            let (mut answered, mut mentions) = (0usize, 0u64);
+            while let Some(response) = responses.message().await? {
+                answered += 1;
+                mentions += response.result.map_or(0, |r| r.mentions.len() as u64);
+            }
+            check_count(answered, documents.len())?;
+            Ok(Answer { documents: answered as u64, mentions })
+        }
+        Work::Normalize(names) => {
+            let mut request = tonic::Request::new(NormalizeRequest { names: names.clone(), options: None });
+            request.set_timeout(timeout);
+            let response = client.normalize(request).await?.into_inner();
+            if response.resolutions.len() != names.len() {
+                return Err(Status::internal(format!(
+                    "{} resolutions for {} names",
+                    response.resolutions.len(),
+                    names.len()
+                )));
+            }
+            Ok(Answer { documents: 0, mentions: 0 })
+        }
+    }
+}
+
+/// One call under the retry policy: the outcome of its last attempt, and
+/// how many retries it took.
+async fn call(
+    client: &mut EntityExtractorClient<Channel>,
+    work: &Work,
+    timeout: Duration,
+    attempts: u32,
+    random: &mut Random,
+) -> (Result<Answer, Status>, u64) {
+    let (mut retries, mut backoffs) = (0, 0);
+    loop {
+        let outcome = call_once(client, work, timeout).await;
+        match &outcome {
+            Err(status) if status.code() == Code::Unavailable && retries + 1 < u64::from(attempts) => {
+                retries += 1;
+                // gRFC A6: the server's pushback replaces the backoff, and the
+                // backoff starts over after it.
+                let pushback = status
+                    .metadata()
+                    .get("grpc-retry-pushback-ms")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok());
+                let wait = match pushback {
+                    Some(ms) => {
+                        backoffs = 0;
+                        Duration::from_millis(ms)
+                    }
+                    None => {
+                        backoffs += 1;
+                        let ceiling = RETRY_INITIAL_BACKOFF.saturating_mul(1 << (backoffs - 1)).min(RETRY_MAX_BACKOFF);
+                        ceiling.mul_f64(random.unit())
+                    }
+                };
+                tokio::time::sleep(wait).await;
+            }
+            _ => return (outcome, retries),
+        }
+    }
+}
+
+/// A small xorshift generator for retry jitter (no cryptography needed).
+struct Random(u64);
+
+impl Random {
+    fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+async fn connect(addr: SocketAddr) -> anyhow::Result<Channel> {
+    Endpoint::from_shared(format!("http://{addr}"))?
+        .tcp_nodelay(true)
+        .connect_timeout(Duration::from_secs(5))
+        .connect()
+        .await
+        .with_context(|| format!("cannot connect to {addr}"))
+}
+
+/// A client per caller, over `--connections` shared channels.
+async fn clients(args: &Args) -> anyhow::Result<Vec<EntityExtractorClient<Channel>>> {
+    let connections = args.connections.unwrap_or(args.concurrency);
+    let mut channels = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        channels.push(connect(args.addr).await?);
+    }
+    Ok((0..args.concurrency)
+        .map(|i| EntityExtractorClient::new(channels[i % connections].clone()).max_decoding_message_size(256 << 20))
+        .collect())
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 600_000_000, 3).expect("valid histogram bounds")
+}
+
+fn micros(latency: Duration) -> u64 {
+    u64::try_from(latency.as_micros()).unwrap_or(u64::MAX).max(1)
+}
+
 #[derive(Debug, Default)]
 struct WorkerResult {
     histogram: Option<Histogram<u64>>,
@@ -200,8 +497,19 @@ struct WorkerResult {
     documents: u64,
     bytes: u64,
     mentions: u64,
-    errors: u64,
+    refused: u64,
+    failed: u64,
+    retries: u64,
     first_error: Option<String>,
+}
+
+/// Figures of the current `--report-every` interval, shared by the callers.
+struct Interval {
+    histogram: Histogram<u64>,
+    requests: u64,
+    refused: u64,
+    failed: u64,
+    retries: u64,
 }
 
 struct Report {
@@ -211,7 +519,9 @@ struct Report {
     documents: u64,
     bytes: u64,
     mentions_per_request: f64,
-    errors: u64,
+    refused: u64,
+    failed: u64,
+    retries: u64,
     first_error: Option<String>,
     server: Option<ServerUsage>,
     client_cpu_s: f64,
@@ -227,26 +537,16 @@ struct ServerUsage {
     threads: Option<u64>,
 }
 
-async fn connect(addr: SocketAddr) -> anyhow::Result<EntityExtractorClient<Channel>> {
-    let channel = Endpoint::from_shared(format!("http://{addr}"))?
-        .tcp_nodelay(true)
-        .connect_timeout(Duration::from_secs(5))
-        .connect()
-        .await
-        .with_context(|| format!("cannot connect to {addr}"))?;
-    Ok(EntityExtractorClient::new(channel).max_decoding_message_size(256 << 20))
-}
-
-async fn run(args: &Args, documents: Arc<Vec<Document>>) -> anyhow::Result<Report> {
-    let mut clients = Vec::with_capacity(args.concurrency);
-    for _ in 0..args.concurrency {
-        clients.push(connect(args.addr).await?);
-    }
+async fn run(args: &Args, work: Arc<Work>) -> anyhow::Result<Report> {
+    let clients = clients(args).await?;
     let started = Instant::now();
     let measure_from = started + Duration::from_secs_f64(args.warmup);
     let stop_at = measure_from + Duration::from_secs_f64(args.duration);
     let budget = Arc::new(AtomicU64::new(args.requests.unwrap_or(u64::MAX)));
     let stopped = Arc::new(AtomicBool::new(false));
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let interval =
+        Arc::new(Mutex::new(Interval { histogram: histogram(), requests: 0, refused: 0, failed: 0, retries: 0 }));
     // At a fixed rate, one OS thread hands out the due times: tokio's timer
     // has millisecond resolution, too coarse to pace sub-millisecond
     // intervals, while a thread's sleep is precise to tens of microseconds.
@@ -272,16 +572,16 @@ async fn run(args: &Args, documents: Arc<Vec<Document>>) -> anyhow::Result<Repor
     });
 
     let mut tasks = Vec::with_capacity(args.concurrency);
-    for mut client in clients {
-        let documents = documents.clone();
+    for (index, mut client) in clients.into_iter().enumerate() {
+        let work = work.clone();
         let budget = budget.clone();
         let stopped = stopped.clone();
         let pacer = pacer.clone();
+        let interval = interval.clone();
+        let attempts = args.retry_attempts;
         tasks.push(tokio::spawn(async move {
-            let mut result = WorkerResult {
-                histogram: Some(Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds")),
-                ..WorkerResult::default()
-            };
+            let mut random = Random::new(index as u64 + 1);
+            let mut result = WorkerResult { histogram: Some(histogram()), ..WorkerResult::default() };
             loop {
                 let due = match &pacer {
                     Some(receiver) => match receiver.lock().await.recv().await {
@@ -302,32 +602,32 @@ async fn run(args: &Args, documents: Arc<Vec<Document>>) -> anyhow::Result<Repor
                 }
                 // Open loop: latency counts from when the request was due.
                 let origin = due.unwrap_or(now);
-                let mut request = tonic::Request::new(ExtractRequest { documents: documents.to_vec(), options: None });
-                request.set_timeout(REQUEST_TIMEOUT);
-                let outcome = client.extract(request).await;
+                let (outcome, retries) = call(&mut client, &work, timeout, attempts, &mut random).await;
                 let latency = origin.elapsed();
                 if !measured {
                     continue;
                 }
                 result.requests += 1;
+                result.retries += retries;
+                let mut shared = interval.lock().expect("no panic while held");
+                shared.requests += 1;
+                shared.retries += retries;
                 match outcome {
-                    Ok(response) => {
-                        let response = response.into_inner();
-                        if response.results.len() != documents.len() {
-                            result.errors += 1;
-                            result.first_error.get_or_insert_with(|| {
-                                format!("{} results for {} documents", response.results.len(), documents.len())
-                            });
-                            continue;
-                        }
-                        result.documents += documents.len() as u64;
-                        result.bytes += documents.iter().map(|d| d.text.len() as u64).sum::<u64>();
-                        result.mentions += response.results.iter().map(|r| r.mentions.len() as u64).sum::<u64>();
-                        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX).max(1);
-                        result.histogram.as_mut().expect("set above").saturating_record(micros);
+                    Ok(answer) => {
+                        result.documents += answer.documents;
+                        result.bytes += work.bytes() as u64;
+                        result.mentions += answer.mentions;
+                        result.histogram.as_mut().expect("set above").saturating_record(micros(latency));
+                        shared.histogram.saturating_record(micros(latency));
                     }
                     Err(status) => {
-                        result.errors += 1;
+                        if status.code() == Code::Unavailable {
+                            result.refused += 1;
+                            shared.refused += 1;
+                        } else {
+                            result.failed += 1;
+                            shared.failed += 1;
+                        }
                         result.first_error.get_or_insert_with(|| format!("{}: {}", status.code(), status.message()));
                     }
                 }
@@ -337,19 +637,50 @@ async fn run(args: &Args, documents: Arc<Vec<Document>>) -> anyhow::Result<Repor
     }
 
     // Server usage: CPU at the start and end of the measured window, RSS
-    // sampled through it.
+    // sampled through it; interval lines when asked.
     let pid = args.server_pid;
     tokio::time::sleep_until(measure_from.into()).await;
     let cpu_start = pid.and_then(proc_cpu_seconds);
     let client_cpu_start = proc_cpu_seconds_of("self");
     let rss_start = pid.and_then(|p| proc_status(p, "VmRSS:")).unwrap_or(0);
-    let mut rss_max = rss_start;
+    let rss_max = AtomicU64::new(rss_start);
     let sampler = async {
         loop {
             tokio::time::sleep(Duration::from_millis(250)).await;
             if let Some(rss) = pid.and_then(|p| proc_status(p, "VmRSS:")) {
-                rss_max = rss_max.max(rss);
+                rss_max.fetch_max(rss, Ordering::Relaxed);
             }
+        }
+    };
+    let reporter = async {
+        let Some(every) = args.report_every else { return std::future::pending().await };
+        let mut ticker = tokio::time::interval_at(
+            (measure_from + Duration::from_secs_f64(every)).into(),
+            Duration::from_secs_f64(every),
+        );
+        loop {
+            ticker.tick().await;
+            let figures = {
+                let mut shared = interval.lock().expect("no panic while held");
+                let figures = serde_json::json!({
+                    "t_s": (measure_from.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+                    "mode": format!("{:?}", args.mode).to_lowercase(),
+                    "requests": shared.requests,
+                    "refused": shared.refused,
+                    "failed": shared.failed,
+                    "retries": shared.retries,
+                    "latency_ms": {
+                        "p50": shared.histogram.value_at_quantile(0.5) as f64 / 1000.0,
+                        "p99": shared.histogram.value_at_quantile(0.99) as f64 / 1000.0,
+                        "max": shared.histogram.max() as f64 / 1000.0,
+                    },
+                    "server_rss_bytes": pid.and_then(|p| proc_status(p, "VmRSS:")),
+                });
+                shared.histogram.reset();
+                (shared.requests, shared.refused, shared.failed, shared.retries) = (0, 0, 0, 0);
+                figures
+            };
+            println!("{figures}");
         }
     };
     let mut results = Vec::with_capacity(tasks.len());
@@ -361,6 +692,7 @@ async fn run(args: &Args, documents: Arc<Vec<Document>>) -> anyhow::Result<Repor
     tokio::select! {
         () = joined => {}
         () = sampler => unreachable!("the sampler never ends"),
+        () = reporter => unreachable!("the reporter never ends"),
     }
     let elapsed = measure_from.elapsed();
     let cpu_end = pid.and_then(proc_cpu_seconds);
@@ -370,13 +702,13 @@ async fn run(args: &Args, documents: Arc<Vec<Document>>) -> anyhow::Result<Repor
         ServerUsage {
             cpu_s: cpu_end.zip(cpu_start).map_or(0.0, |(e, s)| e - s),
             rss_start,
-            rss_max: rss_max.max(rss_end),
+            rss_max: rss_max.load(Ordering::Relaxed).max(rss_end),
             rss_end,
             threads: proc_status_raw(p, "Threads:"),
         }
     });
 
-    let mut histogram = Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds");
+    let mut histogram = histogram();
     let mut report = Report {
         elapsed,
         histogram: histogram.clone(),
@@ -384,12 +716,14 @@ async fn run(args: &Args, documents: Arc<Vec<Document>>) -> anyhow::Result<Repor
         documents: 0,
         bytes: 0,
         mentions_per_request: 0.0,
-        errors: 0,
+        refused: 0,
+        failed: 0,
+        retries: 0,
         first_error: None,
         server,
         client_cpu_s,
-        docs_per_request: documents.len(),
-        bytes_per_request: documents.iter().map(|d| d.text.len()).sum(),
+        docs_per_request: work.documents(),
+        bytes_per_request: work.bytes(),
     };
     let mut mentions = 0;
     for r in results {
@@ -397,13 +731,15 @@ async fn run(args: &Args, documents: Arc<Vec<Document>>) -> anyhow::Result<Repor
         report.requests += r.requests;
         report.documents += r.documents;
         report.bytes += r.bytes;
-        report.errors += r.errors;
+        report.refused += r.refused;
+        report.failed += r.failed;
+        report.retries += r.retries;
         mentions += r.mentions;
         if report.first_error.is_none() {
             report.first_error = r.first_error;
         }
     }
-    let ok = report.requests - report.errors;
+    let ok = report.requests - report.refused - report.failed;
     report.mentions_per_request = if ok > 0 { mentions as f64 / ok as f64 } else { 0.0 };
     report.histogram = histogram;
     Ok(report)
@@ -424,7 +760,11 @@ impl Report {
             "docs_per_request": self.docs_per_request,
             "bytes_per_request": self.bytes_per_request,
             "requests": self.requests,
-            "errors": self.errors,
+            "errors": self.refused + self.failed,
+            "refused": self.refused,
+            "failed": self.failed,
+            "retries": self.retries,
+            "retry_attempts": args.retry_attempts,
             "requests_per_s": self.requests as f64 / secs,
             "docs_per_s": self.documents as f64 / secs,
             "mb_per_s": self.bytes as f64 / secs / 1e6,
@@ -453,7 +793,7 @@ impl Report {
 fn print_report(args: &Args, r: &Report) {
     let secs = r.elapsed.as_secs_f64();
     println!(
-        "mode {:?}, concurrency {}, {}: {} requests ({} docs, {} bytes each) in {:.2} s, {} errors",
+        "mode {:?}, concurrency {}, {}: {} requests ({} docs, {} bytes each) in {:.2} s, {} refused (UNAVAILABLE), {} failed, {} retries",
         args.mode,
         args.concurrency,
         args.rate.map_or("closed loop".to_owned(), |rate| format!("{rate:.1} requests/s offered")),
@@ -461,7 +801,9 @@ fn print_report(args: &Args, r: &Report) {
         r.docs_per_request,
         r.bytes_per_request,
         secs,
-        r.errors
+        r.refused,
+        r.failed,
+        r.retries
     );
     println!(
         "throughput: {:.1} requests/s, {:.1} documents/s, {:.2} MB/s; {:.1} mentions per request",
@@ -489,6 +831,273 @@ fn print_report(args: &Args, r: &Report) {
         );
     }
     println!("client: cpu {:.2} s ({:.2} cores)", r.client_cpu_s, r.client_cpu_s / secs);
+}
+
+/// The figures of one `--burst`.
+struct BurstReport {
+    calls: usize,
+    ok: u64,
+    /// Refused with UNAVAILABLE on their last attempt.
+    refused: u64,
+    failed: u64,
+    retries: u64,
+    first_error: Option<String>,
+    ok_latency: Histogram<u64>,
+    refused_latency: Histogram<u64>,
+    /// The 2 KiB calls of a caller of its own during the burst.
+    during_ok: Histogram<u64>,
+    during_refused: Histogram<u64>,
+    /// From the release of the burst to its last answer.
+    elapsed: Duration,
+    docs_per_request: usize,
+    bytes_per_request: usize,
+    rss_before: Option<u64>,
+    rss_peak: Option<u64>,
+    rss_after_1s: Option<u64>,
+    probe_before: Histogram<u64>,
+    probe_after: Histogram<u64>,
+}
+
+/// Milliseconds of a latency histogram: p50, p99, max.
+fn summary(h: &Histogram<u64>) -> serde_json::Value {
+    if h.is_empty() {
+        return serde_json::Value::Null;
+    }
+    serde_json::json!({
+        "p50": h.value_at_quantile(0.5) as f64 / 1000.0,
+        "p99": h.value_at_quantile(0.99) as f64 / 1000.0,
+        "max": h.max() as f64 / 1000.0,
+    })
+}
+
+impl BurstReport {
+    fn json(&self, args: &Args) -> serde_json::Value {
+        serde_json::json!({
+            "mode": format!("{:?}", args.mode).to_lowercase(),
+            "burst_calls": self.calls,
+            "connections": args.connections.unwrap_or(args.concurrency),
+            "docs_per_request": self.docs_per_request,
+            "bytes_per_request": self.bytes_per_request,
+            "ok": self.ok,
+            "refused": self.refused,
+            "failed": self.failed,
+            "retries": self.retries,
+            "retry_attempts": args.retry_attempts,
+            "first_error": self.first_error,
+            "elapsed_ms": self.elapsed.as_secs_f64() * 1e3,
+            "ok_latency_ms": summary(&self.ok_latency),
+            "refused_latency_ms": summary(&self.refused_latency),
+            "caller_during_burst": {
+                "ok": self.during_ok.len(),
+                "refused": self.during_refused.len(),
+                "ok_latency_ms": summary(&self.during_ok),
+                "refused_latency_ms": summary(&self.during_refused),
+            },
+            "server_rss_bytes": {
+                "before": self.rss_before,
+                "peak": self.rss_peak,
+                "after_1s": self.rss_after_1s,
+            },
+            "probe_2kib_ms": {
+                "before": summary(&self.probe_before),
+                "after_1s": summary(&self.probe_after),
+            },
+        })
+    }
+
+    fn print(&self) {
+        let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+        let mib = |b: Option<u64>| b.map_or("?".to_owned(), |b| format!("{:.1}", b as f64 / 1048576.0));
+        println!(
+            "burst: {} calls of {} docs, {} bytes each: {} ok, {} refused (UNAVAILABLE), {} failed, {} retries; last answer {:.0} ms after the release",
+            self.calls,
+            self.docs_per_request,
+            self.bytes_per_request,
+            self.ok,
+            self.refused,
+            self.failed,
+            self.retries,
+            self.elapsed.as_secs_f64() * 1e3
+        );
+        if !self.ok_latency.is_empty() {
+            println!(
+                "admitted latency ms: p50 {:.1}  p99 {:.1}  max {:.1}",
+                ms(&self.ok_latency, 0.5),
+                ms(&self.ok_latency, 0.99),
+                self.ok_latency.max() as f64 / 1000.0
+            );
+        }
+        if !self.refused_latency.is_empty() {
+            println!(
+                "refused latency ms: p50 {:.2}  p99 {:.2}  max {:.2}",
+                ms(&self.refused_latency, 0.5),
+                ms(&self.refused_latency, 0.99),
+                self.refused_latency.max() as f64 / 1000.0
+            );
+        }
+        if !self.during_refused.is_empty() || !self.during_ok.is_empty() {
+            println!(
+                "a caller of its own during the burst, 2 KiB calls: {} refused (ms p50 {:.2}  p99 {:.2}  max {:.2}), {} ok",
+                self.during_refused.len(),
+                ms(&self.during_refused, 0.5),
+                ms(&self.during_refused, 0.99),
+                self.during_refused.max() as f64 / 1000.0,
+                self.during_ok.len()
+            );
+        }
+        println!(
+            "server rss MiB: {} before, {} peak, {} one second after",
+            mib(self.rss_before),
+            mib(self.rss_peak),
+            mib(self.rss_after_1s)
+        );
+        println!(
+            "2 KiB call ms (p50 / max of {PROBE_CALLS}): {:.3} / {:.3} before, {:.3} / {:.3} one second after",
+            ms(&self.probe_before, 0.5),
+            self.probe_before.max() as f64 / 1000.0,
+            ms(&self.probe_after, 0.5),
+            self.probe_after.max() as f64 / 1000.0
+        );
+    }
+}
+
+/// `PROBE_CALLS` sequential Extract calls of one 2 KiB document.
+async fn probe(client: &mut EntityExtractorClient<Channel>, document: &Document) -> anyhow::Result<Histogram<u64>> {
+    let mut latencies = histogram();
+    let work = Work::Extract(vec![document.clone()]);
+    for _ in 0..PROBE_CALLS {
+        let started = Instant::now();
+        call_once(client, &work, Duration::from_secs(10)).await.context("a 2 KiB probe call failed")?;
+        latencies.saturating_record(micros(started.elapsed()));
+    }
+    Ok(latencies)
+}
+
+async fn burst(args: &Args, work: Arc<Work>) -> anyhow::Result<BurstReport> {
+    let pid = args.server_pid;
+    let rss = move || pid.and_then(|p| proc_status(p, "VmRSS:"));
+    let articles = articles(args)?;
+    let probe_document = document(0, cut(&articles[0], 2 * 1024).to_owned());
+    let mut probe_client = EntityExtractorClient::new(connect(args.addr).await?);
+    // Warm the probe's connection and the server, then measure idle latency.
+    probe(&mut probe_client, &probe_document).await?;
+    let probe_before = probe(&mut probe_client, &probe_document).await?;
+    let clients = clients(args).await?;
+    let rss_before = rss();
+
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let attempts = args.retry_attempts;
+    let (release, released) = tokio::sync::watch::channel(false);
+    let mut tasks = Vec::with_capacity(clients.len());
+    for (index, mut client) in clients.into_iter().enumerate() {
+        let work = work.clone();
+        let mut released = released.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut random = Random::new(index as u64 + 1);
+            let _ = released.wait_for(|go| *go).await;
+            let started = Instant::now();
+            let (outcome, retries) = call(&mut client, &work, timeout, attempts, &mut random).await;
+            (outcome.map(|_| ()), started.elapsed(), retries)
+        }));
+    }
+    // A caller of its own through the burst: one 2 KiB call at a time on its
+    // own connection, OS thread and runtime, so that what it measures is the
+    // server's answer, not the burst's own callers queueing in this client.
+    let burst_over = Arc::new(AtomicBool::new(false));
+    let during = {
+        let (addr, document, over) = (args.addr, probe_document.clone(), burst_over.clone());
+        let mut released = released.clone();
+        std::thread::spawn(move || -> anyhow::Result<(Histogram<u64>, Histogram<u64>)> {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async move {
+                let mut client = EntityExtractorClient::new(connect(addr).await?);
+                let work = Work::Extract(vec![document]);
+                let (mut ok, mut refused) = (histogram(), histogram());
+                let _ = released.wait_for(|go| *go).await;
+                while !over.load(Ordering::Relaxed) {
+                    let started = Instant::now();
+                    match call_once(&mut client, &work, Duration::from_secs(10)).await {
+                        Ok(_) => ok.saturating_record(micros(started.elapsed())),
+                        Err(status) if status.code() == Code::Unavailable => {
+                            refused.saturating_record(micros(started.elapsed()))
+                        }
+                        Err(status) => bail!("a call during the burst failed: {status}"),
+                    }
+                    tokio::time::sleep(DURING_PROBE_PAUSE).await;
+                }
+                Ok((ok, refused))
+            })
+        })
+    };
+    let peak = AtomicU64::new(rss_before.unwrap_or(0));
+    let started = Instant::now();
+    let _ = release.send(true);
+    let sampler = async {
+        loop {
+            if let Some(now) = rss() {
+                peak.fetch_max(now, Ordering::Relaxed);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    let mut outcomes = Vec::with_capacity(tasks.len());
+    let joined = async {
+        for task in tasks {
+            outcomes.push(task.await.expect("burst task panicked"));
+        }
+    };
+    tokio::select! {
+        () = joined => {}
+        () = sampler => unreachable!("the sampler never ends"),
+    }
+    let elapsed = started.elapsed();
+    burst_over.store(true, Ordering::Relaxed);
+    let (during_ok, during_refused) = during.join().expect("the probe thread does not panic")?;
+    if let Some(now) = rss() {
+        peak.fetch_max(now, Ordering::Relaxed);
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_after_1s = rss();
+    let probe_after = probe(&mut probe_client, &probe_document).await?;
+
+    let mut report = BurstReport {
+        calls: outcomes.len(),
+        ok: 0,
+        refused: 0,
+        failed: 0,
+        retries: 0,
+        first_error: None,
+        ok_latency: histogram(),
+        refused_latency: histogram(),
+        during_ok,
+        during_refused,
+        elapsed,
+        docs_per_request: work.documents(),
+        bytes_per_request: work.bytes(),
+        rss_before,
+        rss_peak: pid.map(|_| peak.load(Ordering::Relaxed)),
+        rss_after_1s,
+        probe_before,
+        probe_after,
+    };
+    for (outcome, latency, retries) in outcomes {
+        report.retries += retries;
+        match outcome {
+            Ok(()) => {
+                report.ok += 1;
+                report.ok_latency.saturating_record(micros(latency));
+            }
+            Err(status) if status.code() == Code::Unavailable => {
+                report.refused += 1;
+                report.refused_latency.saturating_record(micros(latency));
+            }
+            Err(status) => {
+                report.failed += 1;
+                report.first_error.get_or_insert_with(|| format!("{}: {}", status.code(), status.message()));
+            }
+        }
+    }
+    Ok(report)
 }
 
 /// User + system CPU seconds of a process, from `/proc/<pid>/stat`.

@@ -1,6 +1,7 @@
 //! The precompiled dictionary artefact: a compiled [`Dictionary`] written to
-//! one file by `entex compile` and loaded by `entex serve --compiled`, so a
-//! server reaches SERVING without parsing, folding and building automata.
+//! one file by `entex compile` and mapped by `entex serve --compiled`, so a
+//! server reaches SERVING without parsing, folding or building anything, and
+//! replicas on one node share one copy of the tables in the page cache.
 //!
 //! # Format (version [`FORMAT_VERSION`])
 //!
@@ -8,13 +9,19 @@
 //! magic            8 bytes   "ENTEXDIC"
 //! format version   u32 LE
 //! engine length    u32 LE, then that many bytes of UTF-8 engine identity
+//! padding          to a multiple of 8 bytes
 //! payload length   u64 LE
 //! payload checksum u64 LE    xxh3-64 of the payload
-//! payload          six sections, each a u64 LE length then its bytes:
-//!                  facts, entities, sorted key entries, pattern map and
-//!                  variant entries (each postcard), main automaton,
-//!                  variant automaton (empty when there is none)
+//! payload          columns, each a u64 LE byte length, padding to 8, its
+//!                  bytes, padding to 8 (column.rs): facts, rare claim
+//!                  options and ignore phrases (postcard); strings; entity
+//!                  tables; keys and claims; the scanner's tables; a variant
+//!                  flag byte and, if set, the variant index's tables.
 //! ```
+//!
+//! Columns start at offsets aligned to 8 in the file, so a mapped file is
+//! used in place: every table is a checked view of its bytes
+//! ([`super::column`]).
 //!
 //! # Trust
 //!
@@ -23,18 +30,18 @@
 //! version, one written by a binary with a different engine (entex version
 //! or engine fingerprint: the code that folds, compiles and matches), a
 //! truncated or corrupted one (length and checksum), and one whose tables do
-//! not hold together (every index in range, keys sorted and unique, each
-//! automaton's pattern count equal to its table). Ids and types go through
-//! the same checks as in source files. The checksum detects corruption, not
-//! forgery: an artefact is as trusted as the binary reading it, so keep it
-//! where the binary is kept.
+//! not hold together (every index in range, every string UTF-8, ends in
+//! order). The checksum detects corruption, not forgery: an artefact is as
+//! trusted as the binary reading it, so keep it where the binary is kept.
+//! `entex compile` replaces a file by renaming a new one over it, so a
+//! mapped file is never changed under a server; do not edit one in place.
 //!
 //! # Cost
 //!
-//! Loading is a file read, one xxh3 pass, postcard decoding of the tables
-//! (the bulk: one allocation per string) and two automaton copies, all
-//! sections side by side on the rayon pool; see docs/benchmarks.md for the
-//! 1,000,000-alias figures.
+//! Loading maps the file, checksums it (xxh3, gigabytes a second) and checks
+//! the tables (one pass over each), side by side on the rayon pool. Nothing
+//! is copied but the small postcard sections; see docs/benchmarks.md for the
+//! 3,500,000-alias figures.
 
 use std::{
     io::Write,
@@ -47,28 +54,22 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{
-    Dictionary, DictionaryInfo, DictionarySummary, Entity, KeyEntry, LoadError, Location, Problem, SourceInfo,
-    VariantIndex, VariantTable,
+    ClaimRare, Dictionary, DictionaryInfo, DictionarySummary, EXTERNAL_ID, Entities, KeyId, LoadError, Location,
+    MANY_DICTIONARIES, Problem, SourceInfo, VariantIndex,
+    column::{ColumnReader, ColumnWriter, Map},
     scanner::{self, Scanner},
+    strings::{NONE, Strings},
 };
 
 const MAGIC: &[u8; 8] = b"ENTEXDIC";
 
 /// Bumped whenever the layout of the file or of the tables changes.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Who wrote an artefact: the entex version and the engine fingerprint
 /// (build.rs: a hash of the folding, compiling and matching code).
 pub fn engine_identity() -> String {
     concat!("entex/", env!("CARGO_PKG_VERSION"), " engine/", env!("ENTEX_ENGINE_FINGERPRINT")).to_owned()
-}
-
-/// The pattern map and the variant entries, which are small and decoded
-/// together.
-#[derive(Serialize, Deserialize)]
-struct Patterns<P, V> {
-    pattern_entries: P,
-    variant_entries: Option<V>,
 }
 
 /// The parts of [`DictionaryInfo`] that describe the sources, not the load.
@@ -84,74 +85,83 @@ struct Facts {
     build_time: Duration,
 }
 
-/// Postcard decoding of one section, with what failed named.
-fn decode<'a, T: Deserialize<'a>>(bytes: Option<&'a [u8]>, what: &str) -> Result<T, String> {
-    let bytes = bytes.ok_or_else(|| format!("the {what} section is cut short"))?;
-    postcard::from_bytes(bytes).map_err(|e| format!("its {what} do not decode: {e}"))
+/// The small, irregular parts, in postcard.
+#[derive(Serialize, Deserialize)]
+struct Irregular {
+    facts: Facts,
+    rare: Vec<ClaimRare>,
+    ignores: Vec<(KeyId, u64)>,
+    variant_ignores: Vec<(KeyId, u64)>,
 }
 
-/// The artefact bytes of `dictionary`.
-pub fn to_bytes(dictionary: &Dictionary) -> Vec<u8> {
-    let info = &dictionary.info;
-    let facts = Facts {
-        version: info.version.clone(),
-        entity_count: info.entity_count,
-        alias_count: info.alias_count,
-        sources: info.sources.clone(),
-        dictionaries: info.dictionaries.clone(),
-        entities_by_type: info.entities_by_type.clone(),
-        build_time: info.build_time,
-    };
-    let patterns = Patterns {
-        pattern_entries: dictionary.pattern_entries.as_slice(),
-        variant_entries: dictionary.variants.as_ref().map(|v| &v.table),
-    };
+/// The header up to the payload: magic, format, engine, padding; then room
+/// for the payload length and checksum.
+fn header() -> Vec<u8> {
     let engine = engine_identity();
     let mut out = Vec::new();
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(engine.len() as u32).to_le_bytes());
     out.extend_from_slice(engine.as_bytes());
-    // Payload length and checksum, filled in once the payload is written.
-    let sizes_at = out.len();
+    while out.len() % 8 != 0 {
+        out.push(0);
+    }
     out.extend_from_slice(&[0; 16]);
-    let payload_at = out.len();
-    // Each section goes straight into `out` behind its length: no copy of
-    // the payload (a quarter of a gigabyte for a million aliases).
-    push_section(&mut out, |out| postcard_into(&facts, out));
-    push_section(&mut out, |out| postcard_into(&dictionary.entities, out));
-    push_section(&mut out, |out| postcard_into(&dictionary.entries, out));
-    push_section(&mut out, |out| postcard_into(&patterns, out));
-    push_section(&mut out, |out| out.extend_from_slice(&dictionary.automaton.to_bytes()));
-    push_section(&mut out, |out| {
-        if let Some(variants) = &dictionary.variants {
-            out.extend_from_slice(&variants.automaton.to_bytes());
-        }
-    });
-    let payload_len = (out.len() - payload_at) as u64;
-    let checksum = xxh3_64(&out[payload_at..]);
-    out[sizes_at..sizes_at + 8].copy_from_slice(&payload_len.to_le_bytes());
-    out[sizes_at + 8..payload_at].copy_from_slice(&checksum.to_le_bytes());
     out
 }
 
-/// Appends a section: its length (u64 LE), then what `fill` appends.
-fn push_section(out: &mut Vec<u8>, fill: impl FnOnce(&mut Vec<u8>)) {
-    let length_at = out.len();
-    out.extend_from_slice(&[0; 8]);
-    fill(out);
-    let length = (out.len() - length_at - 8) as u64;
-    out[length_at..length_at + 8].copy_from_slice(&length.to_le_bytes());
-}
-
-/// Appends the postcard bytes of plain data (which cannot fail to
-/// serialise into a Vec).
-fn postcard_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
-    postcard::to_io(value, out).expect("postcard serialises plain data into a Vec");
+/// The artefact bytes of `dictionary`.
+pub fn to_bytes(dictionary: &Dictionary) -> Vec<u8> {
+    let info = &dictionary.info;
+    let irregular = Irregular {
+        facts: Facts {
+            version: info.version.clone(),
+            entity_count: info.entity_count,
+            alias_count: info.alias_count,
+            sources: info.sources.clone(),
+            dictionaries: info.dictionaries.clone(),
+            entities_by_type: info.entities_by_type.clone(),
+            build_time: info.build_time,
+        },
+        rare: dictionary.rare.clone(),
+        ignores: dictionary.ignores.clone(),
+        variant_ignores: dictionary.variants.as_ref().map(|v| v.ignores.clone()).unwrap_or_default(),
+    };
+    let mut out = header();
+    let payload_at = out.len();
+    let mut columns = ColumnWriter { out: &mut out, base: 0 };
+    columns.bytes(&postcard::to_stdvec(&irregular).expect("postcard serialises plain data"));
+    let (strings, entities) = (&dictionary.strings, &dictionary.entities);
+    columns.column(&strings.bytes);
+    columns.column(&strings.ends);
+    columns.column(&entities.records);
+    columns.column(&entities.alias_ends);
+    columns.column(&entities.aliases);
+    columns.column(&entities.extra_ends);
+    columns.column(&entities.extras);
+    columns.column(&entities.types);
+    columns.column(&dictionary.key_claim_ends);
+    columns.column(&dictionary.claims);
+    dictionary.scanner.write(&mut columns);
+    match &dictionary.variants {
+        None => columns.bytes(&[0]),
+        Some(variants) => {
+            columns.bytes(&[1]);
+            variants.scanner.write(&mut columns);
+            columns.column(&variants.claim_ends);
+            columns.column(&variants.claims);
+        }
+    }
+    let payload_len = (out.len() - payload_at) as u64;
+    let checksum = xxh3_64(&out[payload_at..]);
+    out[payload_at - 16..payload_at - 8].copy_from_slice(&payload_len.to_le_bytes());
+    out[payload_at - 8..payload_at].copy_from_slice(&checksum.to_le_bytes());
+    out
 }
 
 /// Writes the artefact of `dictionary` to `path`, atomically: a reader (a
-/// server watching the file) sees the old file or the new one, never half.
+/// server watching or mapping the file) sees the old file or the new one,
+/// never half, and a mapped old file is never changed under it.
 ///
 /// Returns the bytes written.
 ///
@@ -176,7 +186,7 @@ pub fn write(dictionary: &Dictionary, path: &Path) -> std::io::Result<u64> {
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
 }
 
-/// Reads and validates the artefact at `path`.
+/// Maps and validates the artefact at `path`; its tables stay in the map.
 ///
 /// # Errors
 ///
@@ -184,16 +194,32 @@ pub fn write(dictionary: &Dictionary, path: &Path) -> std::io::Result<u64> {
 /// it (see the module's "Trust").
 pub fn read(path: &Path) -> Result<Dictionary, LoadError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| refuse(&name, format!("cannot read the compiled dictionary: {e}")))?;
-    from_bytes(&bytes, &name)
+    let file =
+        std::fs::File::open(path).map_err(|e| refuse(&name, format!("cannot read the compiled dictionary: {e}")))?;
+    // SAFETY: the map is read-only, and every table made from it is checked
+    // for range, alignment and content before use. The remaining hazard of
+    // any file map is another process changing the file while it is mapped:
+    // `entex compile` never does (it renames a new file over the old one,
+    // which leaves the mapped inode intact), and the module docs tell
+    // operators not to edit an artefact in place.
+    #[allow(unsafe_code)]
+    let map = unsafe { memmap2::Mmap::map(&file) }
+        .map_err(|e| refuse(&name, format!("cannot map the compiled dictionary: {e}")))?;
+    let map: Map = Arc::new(map);
+    load(&map[..], Some(&map), &name)
 }
 
-/// Validates and loads artefact bytes; `name` names them in messages.
+/// Validates and loads artefact bytes held in memory (the tables are
+/// copied); `name` names them in messages.
 ///
 /// # Errors
 ///
 /// As [`read`].
 pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Dictionary, LoadError> {
+    load(bytes, None, name)
+}
+
+fn load(bytes: &[u8], map: Option<&Map>, name: &str) -> Result<Dictionary, LoadError> {
     let started = Instant::now();
     let fail = |message: String| refuse(name, message);
     let mut reader = Reader { rest: bytes };
@@ -217,6 +243,8 @@ pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Dictionary, LoadError> {
             "was compiled by {engine}, not by this binary ({ours}), which may compile the same sources differently: compile it again with this binary's `entex compile`"
         )));
     }
+    let padding = (8 - (16 + engine_len) % 8) % 8;
+    reader.take(padding).ok_or_else(truncated)?;
     let payload_len = reader.u64().ok_or_else(truncated)?;
     let checksum = reader.u64().ok_or_else(truncated)?;
     if reader.rest.len() as u64 != payload_len {
@@ -226,53 +254,61 @@ pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Dictionary, LoadError> {
         )));
     }
     let payload = reader.rest;
-    let mut sections = Reader { rest: payload };
-    let mut section = || sections.u64().and_then(|n| usize::try_from(n).ok()).and_then(|n| sections.take(n));
-    let [facts, entities, entries, patterns, main, variant] = std::array::from_fn(|_| section());
-    // The checksum and the six decodings are independent, so they run side
-    // by side; decoding damaged bytes is safe (both decoders check lengths
-    // before allocating), and a checksum mismatch discards the result. The
-    // checksum is reported first: it explains any other fault.
-    let scanner = |bytes: Option<&[u8]>, what: &str| {
-        let bytes = bytes.ok_or_else(|| format!("the {what} section is cut short"))?;
-        // An empty section: the dictionary has no such automaton.
-        (!bytes.is_empty()).then(|| Scanner::from_bytes(bytes)).transpose()
-    };
-    let ((intact, (facts, entities)), ((entries, patterns), (main, variant))) = rayon::join(
-        || {
-            rayon::join(
-                || xxh3_64(payload) == checksum,
-                || (decode::<Facts>(facts, "facts"), decode::<Vec<Entity>>(entities, "entities")),
-            )
-        },
-        || {
-            rayon::join(
-                || {
-                    rayon::join(
-                        || decode::<Vec<KeyEntry>>(entries, "aliases"),
-                        || decode::<Patterns<Vec<u32>, VariantTable>>(patterns, "patterns"),
-                    )
-                },
-                || rayon::join(|| scanner(main, "automaton"), || scanner(variant, "variant automaton")),
-            )
-        },
+    let payload_at = bytes.len() - payload.len();
+    // The checksum and the decoding are independent, so they run side by
+    // side; reading damaged bytes is safe (every column is range-checked),
+    // and a checksum mismatch discards the result. The checksum is reported
+    // first: it explains any other fault.
+    let (intact, decoded) = rayon::join(
+        || xxh3_64(payload) == checksum,
+        || decode(&mut ColumnReader { bytes: payload, map, base: payload_at, pos: 0 }),
     );
     if !intact {
         return Err(fail("is corrupt: its payload does not match its checksum".to_owned()));
     }
-    let inconsistent = |e: String| fail(format!("is inconsistent: {e}"));
-    let (facts, entities, entries, patterns) = (
-        facts.map_err(inconsistent)?,
-        entities.map_err(inconsistent)?,
-        entries.map_err(inconsistent)?,
-        patterns.map_err(inconsistent)?,
+    let dictionary = decoded.map_err(|e| fail(format!("is inconsistent: {e}")))?;
+    tracing::info!(
+        artefact = name,
+        version = %dictionary.info.version,
+        entities = dictionary.info.entity_count,
+        aliases = dictionary.info.alias_count,
+        mapped = map.is_some(),
+        load_ms = started.elapsed().as_secs_f64() * 1e3,
+        "compiled dictionary loaded"
     );
-    let automaton = main.map_err(inconsistent)?.ok_or_else(|| inconsistent("the automaton is missing".to_owned()))?;
-    let variants = match (patterns.variant_entries, variant.map_err(inconsistent)?) {
-        (None, None) => None,
-        (Some(table), Some(automaton)) => Some(VariantIndex { table, automaton }),
-        _ => return Err(inconsistent("variant table and variant automaton disagree".to_owned())),
+    Ok(dictionary)
+}
+
+/// The dictionary's tables from the payload, checked.
+fn decode(input: &mut ColumnReader<'_>) -> Result<Dictionary, String> {
+    let irregular: Irregular =
+        postcard::from_bytes(input.raw("facts")?).map_err(|e| format!("its facts do not decode: {e}"))?;
+    let strings = Strings { bytes: input.column("strings")?, ends: input.column("string ends")? };
+    let entities = Entities {
+        records: input.column("entities")?,
+        alias_ends: input.column("entity alias ends")?,
+        aliases: input.column("entity aliases")?,
+        extra_ends: input.column("entity attribute ends")?,
+        extras: input.column("entity attributes")?,
+        types: input.column("types")?,
     };
+    let key_claim_ends = input.column("key claims")?;
+    let claims = input.column("claims")?;
+    let scanner = Scanner::read(input)?;
+    let variants = match input.raw("variant flag")? {
+        [0] => None,
+        [1] => Some(VariantIndex {
+            scanner: Scanner::read(input)?,
+            claim_ends: input.column("variant claims")?,
+            claims: input.column("variant claim ids")?,
+            ignores: irregular.variant_ignores,
+        }),
+        _ => return Err("the variant flag is neither 0 nor 1".to_owned()),
+    };
+    if !input.is_done() {
+        return Err("there are bytes after the last table".to_owned());
+    }
+    let facts = irregular.facts;
     let dictionary = Dictionary {
         info: DictionaryInfo {
             version: facts.version,
@@ -283,24 +319,19 @@ pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Dictionary, LoadError> {
             loaded_at: SystemTime::now(),
             build_time: facts.build_time,
             entities_by_type: facts.entities_by_type,
-            automaton_bytes: automaton.heap_bytes(),
+            automaton_bytes: scanner.table_bytes(),
             automaton_kind: scanner::KIND,
         },
+        strings,
         entities,
-        entries,
-        pattern_entries: patterns.pattern_entries,
-        automaton,
+        key_claim_ends,
+        claims,
+        rare: irregular.rare,
+        ignores: irregular.ignores,
+        scanner,
         variants,
     };
-    check_consistency(&dictionary).map_err(|e| fail(format!("is inconsistent: {e}")))?;
-    tracing::info!(
-        artefact = name,
-        version = %dictionary.info.version,
-        entities = dictionary.info.entity_count,
-        aliases = dictionary.info.alias_count,
-        load_ms = started.elapsed().as_secs_f64() * 1e3,
-        "compiled dictionary loaded"
-    );
+    check_consistency(&dictionary)?;
     Ok(dictionary)
 }
 
@@ -312,58 +343,80 @@ fn refuse(name: &str, message: String) -> LoadError {
     LoadError { problems: vec![Problem { at: Location { source: Arc::from(name), line: 0 }, message }] }
 }
 
+/// `ends` is a table of ends for `count` items over a table of `total`.
+fn check_ends(ends: &[u32], count: usize, total: usize, what: &str) -> Result<(), String> {
+    let ordered = ends.windows(2).all(|w| w[0] <= w[1]);
+    if ends.len() != count || !ordered || ends.last().map_or(total != 0, |&e| e as usize != total) {
+        return Err(format!("the {what} ranges are out of order or out of range"));
+    }
+    Ok(())
+}
+
 /// The invariants the matcher and resolver index by: a table that breaks
 /// one would make them panic or answer wrongly.
 fn check_consistency(dictionary: &Dictionary) -> Result<(), String> {
-    let entity_count = dictionary.entities.len();
+    let strings = &dictionary.strings;
+    strings.check()?;
+    let string_count = strings.len();
+    let string = |id: u32| (id as usize) < string_count;
+    let entities = &dictionary.entities;
+    let entity_count = entities.records.len();
     if entity_count as u64 != dictionary.info.entity_count {
         return Err(format!("{entity_count} entities, but its facts say {}", dictionary.info.entity_count));
     }
-    let entries = &dictionary.entries;
-    if let Some(pair) = entries.windows(2).find(|w| w[0].key >= w[1].key) {
-        return Err(format!("alias keys are not sorted and unique at {:?}", pair[1].key));
-    }
-    for entry in entries {
-        if !(entry.key.len() >= 3 && entry.key.starts_with(' ') && entry.key.ends_with(' ')) {
-            return Err(format!("alias key {:?} is not a padded key", entry.key));
-        }
-        if let Some(target) = entry.targets.iter().find(|t| t.entity as usize >= entity_count || t.written.is_empty()) {
+    let dictionaries = dictionary.info.dictionaries.len();
+    for record in entities.records.iter() {
+        let fields_ok = string(record.id)
+            && string(record.name)
+            && (record.description == NONE || string(record.description))
+            && (record.parent == NONE || (record.parent as usize) < entity_count)
+            && (record.entity_type as usize) < entities.types.len()
+            && (record.dictionary as usize) < dictionaries;
+        if !fields_ok {
             return Err(format!(
-                "alias key {:?} has a claim of entity {} with no spelling or out of range",
-                entry.key, target.entity
+                "entity {} has a field out of range",
+                strings.get(record.id.min(string_count as u32 - 1))
             ));
         }
     }
-    if let Some(bad) = dictionary.pattern_entries.iter().find(|&&i| i as usize >= dictionary.entries.len()) {
-        return Err(format!("automaton pattern names entry {bad} of {}", dictionary.entries.len()));
+    check_ends(&entities.alias_ends, entity_count, entities.aliases.len(), "entity alias")?;
+    check_ends(&entities.extra_ends, entity_count, entities.extras.len(), "entity attribute")?;
+    if !entities.aliases.iter().all(|&a| string(a))
+        || !entities.extras.iter().all(|&[k, v]| string(k & !EXTERNAL_ID) && string(v))
+        || !entities.types.iter().all(|&t| string(t))
+    {
+        return Err("an entity names a string out of range".to_owned());
     }
-    if dictionary.automaton.pattern_count() != dictionary.pattern_entries.len() {
-        return Err(format!(
-            "the automaton has {} patterns for {} pattern entries",
-            dictionary.automaton.pattern_count(),
-            dictionary.pattern_entries.len()
-        ));
+    let keys = dictionary.scanner.pattern_count();
+    check_ends(&dictionary.key_claim_ends, keys, dictionary.claims.len(), "key claim")?;
+    let rare = dictionary.rare.len();
+    let claim_ok = |c: &super::Claim| {
+        (c.entity as usize) < entity_count
+            && string(c.spelling)
+            && (c.rare == NONE || (c.rare as usize) < rare)
+            && (c.dictionary == MANY_DICTIONARIES || (c.dictionary as usize) < dictionaries)
+    };
+    if !dictionary.claims.iter().all(claim_ok) {
+        return Err("a claim names an entity, string or option out of range".to_owned());
+    }
+    if !dictionary.rare.iter().all(|r| r.spellings.iter().all(|&s| string(s))) {
+        return Err("a claim's spelling is out of range".to_owned());
+    }
+    let ignores_ok = |ignores: &[(KeyId, u64)], keys: usize| {
+        ignores.windows(2).all(|w| w[0].0 < w[1].0) && ignores.iter().all(|&(k, _)| (k as usize) < keys)
+    };
+    if !ignores_ok(&dictionary.ignores, keys) {
+        return Err("an ignore phrase names a key out of range".to_owned());
     }
     if let Some(variants) = &dictionary.variants {
-        if let Some(why) = variants.table.inconsistency(&dictionary.entries) {
-            return Err(why);
+        let variant_keys = variants.scanner.pattern_count();
+        check_ends(&variants.claim_ends, variant_keys, variants.claims.len(), "variant claim")?;
+        if !variants.claims.iter().all(|&c| (c as usize) < dictionary.claims.len()) {
+            return Err("a variant key names a claim that is not in the alias table".to_owned());
         }
-        if variants.automaton.pattern_count() != variants.table.len() {
-            return Err(format!(
-                "the variant automaton has {} patterns for {} variant entries",
-                variants.automaton.pattern_count(),
-                variants.table.len()
-            ));
+        if !ignores_ok(&variants.ignores, variant_keys) {
+            return Err("a variant ignore phrase names a key out of range".to_owned());
         }
-    }
-    let ids: foldhash::HashSet<&str> = dictionary.entities.iter().map(|e| e.id.as_str()).collect();
-    if ids.len() != entity_count {
-        return Err("an entity id is defined twice".to_owned());
-    }
-    if let Some(orphan) =
-        dictionary.entities.iter().find(|e| e.parent.as_ref().is_some_and(|p| !ids.contains(p.as_str())))
-    {
-        return Err(format!("entity {} names a parent that is not in the dictionary", orphan.id));
     }
     Ok(())
 }
@@ -415,7 +468,7 @@ parent = "org:kataib-hezbollah"
         dictionary
             .extract(text)
             .into_iter()
-            .map(|m| (m.entity.map(|e| dictionary.entity(e).id.to_string()), m.span.start, m.span.end))
+            .map(|m| (m.entity.map(|e| dictionary.entity(e).id().to_owned()), m.span.start, m.span.end))
             .collect()
     }
 
@@ -428,7 +481,7 @@ parent = "org:kataib-hezbollah"
         assert!(!mentions(&loaded, text).is_empty());
         assert_eq!(loaded.info().version, original.info().version);
         assert_eq!(loaded.info().alias_count, original.info().alias_count);
-        assert!(loaded.entry(" kataib hezbollah ").is_some());
+        assert!(loaded.key(" kataib hezbollah ").is_some());
     }
 
     /// (name, damage to the bytes, words the refusal must contain)
@@ -489,18 +542,37 @@ parent = "org:kataib-hezbollah"
     #[test]
     fn inconsistent_tables_are_refused_even_with_a_good_checksum() {
         let mut dictionary = small();
-        dictionary.entries[0].targets[0].entity = 99;
+        let mut claims = dictionary.claims.to_vec();
+        claims[0].entity = 99;
+        dictionary.claims = claims.into();
         let error = from_bytes(&to_bytes(&dictionary), "x.entex").expect_err("accepted");
         assert!(error.problems[0].message.contains("out of range"), "{}", error.problems[0]);
 
         let mut dictionary = small();
-        dictionary.variants.as_mut().expect("a variant index").table.claims[0].target = 99;
+        let variants = dictionary.variants.as_mut().expect("a variant index");
+        let mut claims = variants.claims.to_vec();
+        claims[0] = 99;
+        variants.claims = claims.into();
         let error = from_bytes(&to_bytes(&dictionary), "x.entex").expect_err("accepted");
         assert!(error.problems[0].message.contains("not in the alias table"), "{}", error.problems[0]);
 
         let mut dictionary = small();
-        dictionary.entries.swap(0, 1);
+        let mut ends = dictionary.strings.ends.to_vec();
+        ends.swap(0, 1);
+        dictionary.strings.ends = ends.into();
         let error = from_bytes(&to_bytes(&dictionary), "x.entex").expect_err("accepted");
-        assert!(error.problems[0].message.contains("not sorted"), "{}", error.problems[0]);
+        assert!(error.problems[0].message.contains("string offsets"), "{}", error.problems[0]);
+    }
+
+    #[test]
+    fn a_mapped_artefact_answers_like_the_original() {
+        let original = small();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.entex");
+        write(&original, &path).unwrap();
+        let mapped = read(&path).unwrap();
+        assert!(mapped.memory_usage() < original.memory_usage() / 2, "tables stay in the map");
+        let text = "Qassem Soleimani of Kataib Hezbollah";
+        assert_eq!(mentions(&mapped, text), mentions(&original, text));
     }
 }

@@ -50,12 +50,13 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::{
-    ClaimRef, Dictionary, DictionaryInfo, DictionarySummary, Entity, KeyEntry, SourceInfo, Target, VariantIndex,
-    VariantTable,
+    Claim, ClaimRare, Dictionary, DictionaryInfo, DictionarySummary, EXTERNAL_ID, Entities, EntityRecord, KeyId,
+    SourceInfo, VariantIndex,
     model::{AliasRow, AliasSpec, EntityId, EntitySpec, EntityType, Location, ParsedSource, Problem},
     parse::{parse_source, table::DEFAULT_ROW_TYPE},
     scanner::{self, Scanner},
     source::{Format, InvalidRows, MAX_DICTIONARIES, SourceOptions, SourceText},
+    strings::{Interner, NONE},
 };
 use crate::text::{CaseMode, fold_key, skeleton::skeleton_key, titles::starts_with_title};
 
@@ -89,8 +90,10 @@ const SURNAME_CLAIMS: usize = 16;
 /// [`LoadError`] with every problem of every source; nothing is half-built.
 pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
     let started = Instant::now();
+    let mut phases = Phases::new();
     let mut builder = Builder::new(sources)?;
     let parsed: Vec<Result<(Format, ParsedSource), Vec<Problem>>> = sources.par_iter().map(parse_source).collect();
+    phases.mark("parse");
     let mut accepted = Vec::with_capacity(sources.len());
     for (index, outcome) in parsed.into_iter().enumerate() {
         match outcome {
@@ -114,46 +117,43 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
         builder.attach_rows(*index, std::mem::take(&mut p.rows));
     }
     builder.check_parents();
+    phases.mark("entities");
     let (mut entries, mut keys) = builder.group_aliases(&accepted);
+    phases.mark("group");
     if !builder.problems.is_empty() {
         return Err(LoadError { problems: builder.problems });
     }
-    mark_descriptor_tails(&mut entries);
     builder.derive_surnames(&mut entries, &mut keys);
-    drop(keys);
-    // Sorted, a key is found by binary search (Dictionary::entry): no map
-    // holding a second copy of every key.
+    for (key, i) in keys {
+        entries[i as usize].key = key;
+    }
+    mark_descriptor_tails(&mut entries);
+    // Sorted keys are the scanner's patterns in order, so key ids follow
+    // text order (and the artefact is the same for the same sources).
     entries.par_sort_unstable_by(|a, b| a.key.cmp(&b.key));
     let decorated = decorated_forms(&entries);
-    let pattern_entries: Vec<u32> =
-        (0..entries.len() as u32).filter(|&i| is_pattern(&entries[i as usize]) && !decorated[i as usize]).collect();
-    // The two automata are independent and the largest part of a big build:
-    // built side by side (a 1M-alias build spends ~5 s in each).
-    let (variants, automaton) = rayon::join(
+    let scannable: Vec<bool> = entries.iter().zip(&decorated).map(|(e, &d)| is_pattern(e) && !d).collect();
+    phases.mark("surnames and sort");
+    // The two automata are independent and the largest part of a big build.
+    let (variants, scanner) = rayon::join(
         || build_variants(&entries),
-        || Scanner::build(pattern_entries.iter().map(|&i| entries[i as usize].key.as_str())),
+        || {
+            let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+            Scanner::build_with(&keys, &scannable)
+        },
     );
-    let mut variants = variants?;
-    let automaton = automaton.map_err(|e| LoadError {
+    let variants = variants?;
+    let scanner = scanner.map_err(|e| LoadError {
         problems: vec![Problem {
             at: Location { source: Arc::from("<automaton>"), line: 0 },
             message: format!("cannot build the automaton: {e}"),
         }],
     })?;
-
-    // Vectors grown by push keep up to twice their length (a one-claim
-    // key held room for four: 320 bytes); a 1M-alias dictionary lives for
-    // the server's life, so trim once.
-    shrink_entries(&mut entries);
-    if let Some(variants) = &mut variants {
-        variants.table.shrink_to_fit();
-    }
-    for entity in &mut builder.entities {
-        entity.aliases.shrink_to_fit();
-    }
-    builder.entities.shrink_to_fit();
-    let info = builder.info(sources, &entries, &automaton, started);
-    let dictionary = Dictionary { entities: builder.entities, entries, pattern_entries, automaton, variants, info };
+    phases.mark("automata");
+    let info = builder.info(sources, &entries, &scanner, started);
+    let mut dictionary = freeze(std::mem::take(&mut builder.entities), entries, scanner, variants, info);
+    phases.mark("tables");
+    dictionary.info.build_time = started.elapsed();
     let info = &dictionary.info;
     tracing::info!(
         version = %info.version,
@@ -161,15 +161,283 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
         aliases = info.alias_count,
         dictionaries = info.dictionaries.len(),
         skipped_rows = info.sources.iter().map(|s| s.skipped_rows).sum::<u64>(),
-        patterns = dictionary.pattern_entries.len(),
-        variant_keys = dictionary.variants.as_ref().map_or(0, |v| v.table.len()),
+        keys = dictionary.key_claim_ends.len(),
+        variant_keys = dictionary.variants.as_ref().map_or(0, |v| v.len()),
         automaton_kind = info.automaton_kind,
         automaton_bytes = info.automaton_bytes,
         memory_bytes = dictionary.memory_usage(),
         build_ms = info.build_time.as_secs_f64() * 1e3,
+        phases = %phases,
         "dictionary compiled"
     );
     Ok(dictionary)
+}
+
+/// Wall and process CPU time per build phase, for the build's log line:
+/// where a large dictionary's load time goes (CPU time stays meaningful on
+/// a busy machine).
+struct Phases {
+    last: (Instant, f64),
+    spent: Vec<(&'static str, f64, f64)>,
+}
+
+/// CPU seconds this process has used, all threads.
+fn process_cpu_seconds() -> f64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes a rusage into the pointer it is given, which
+    // is valid and large enough; on failure it writes nothing and the zeroed
+    // value (0 s) is read.
+    #[allow(unsafe_code)]
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+impl Phases {
+    fn new() -> Self {
+        Self { last: (Instant::now(), process_cpu_seconds()), spent: Vec::new() }
+    }
+
+    fn mark(&mut self, phase: &'static str) {
+        let now = (Instant::now(), process_cpu_seconds());
+        self.spent.push((phase, (now.0 - self.last.0).as_secs_f64(), now.1 - self.last.1));
+        self.last = now;
+    }
+}
+
+impl std::fmt::Display for Phases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (phase, wall, cpu)) in self.spent.iter().enumerate() {
+            write!(f, "{}{phase} {wall:.2}s ({cpu:.2}s cpu)", if i == 0 { "" } else { ", " })?;
+        }
+        Ok(())
+    }
+}
+
+/// An entity while it is being built.
+struct EntityDraft {
+    id: EntityId,
+    entity_type: EntityType,
+    name: String,
+    description: Option<String>,
+    parent: Option<EntityId>,
+    external_ids: BTreeMap<String, String>,
+    attributes: BTreeMap<String, String>,
+    prior: Option<f32>,
+    dictionary: u8,
+    /// Aliases as written, the canonical name first, without repeats.
+    aliases: Vec<String>,
+}
+
+/// One entity's claim on a folded key while it is being built.
+#[derive(Debug, Clone)]
+struct ClaimDraft {
+    entity: u32,
+    /// Spellings of this entity that fold to the key, as written.
+    written: Vec<String>,
+    case_forms: Option<Vec<String>>,
+    after: Option<Vec<String>>,
+    extract: bool,
+    short_form: bool,
+    default: bool,
+    capitalised_tail: bool,
+    dictionaries: u64,
+}
+
+impl ClaimDraft {
+    fn new(entity: u32, spec: &AliasSpec, case_form: Option<String>, after: Vec<String>, dictionaries: u64) -> Self {
+        Self {
+            entity,
+            written: vec![spec.text.clone()],
+            case_forms: case_form.map(|f| vec![f]),
+            after: (!after.is_empty()).then_some(after),
+            extract: spec.extract,
+            short_form: spec.short_form,
+            default: spec.default,
+            capitalised_tail: false,
+            dictionaries,
+        }
+    }
+
+    /// A claim with one spelling, no rules, extractable, not a short form.
+    fn plain(entity: u32, written: String, dictionaries: u64) -> Self {
+        Self {
+            entity,
+            written: vec![written],
+            case_forms: None,
+            after: None,
+            extract: true,
+            short_form: false,
+            default: false,
+            capitalised_tail: false,
+            dictionaries,
+        }
+    }
+
+    /// Folds another alias of the same entity with the same key into this
+    /// claim: the loosest option wins, since either spelling may match.
+    fn merge(&mut self, spec: &AliasSpec, case_form: Option<String>, after: Vec<String>, dictionaries: u64) {
+        self.dictionaries |= dictionaries;
+        if !self.written.contains(&spec.text) {
+            self.written.push(spec.text.clone());
+        }
+        self.case_forms = match (self.case_forms.take(), case_form) {
+            (Some(mut forms), Some(form)) => {
+                if !forms.contains(&form) {
+                    forms.push(form);
+                }
+                Some(forms)
+            }
+            _ => None,
+        };
+        self.after = match (self.after.take(), after.is_empty()) {
+            (Some(mut phrases), false) => {
+                phrases.extend(after);
+                Some(phrases)
+            }
+            _ => None,
+        };
+        self.extract |= spec.extract;
+        self.short_form |= spec.short_form;
+        self.default |= spec.default;
+    }
+
+    /// Whether some capitalisation could match both claims.
+    fn overlaps_case(&self, other: &ClaimDraft) -> bool {
+        match (&self.case_forms, &other.case_forms) {
+            (Some(a), Some(b)) => a.iter().any(|f| b.contains(f)),
+            _ => true,
+        }
+    }
+}
+
+/// Every claim on one folded key while it is being built.
+#[derive(Debug)]
+struct KeyDraft {
+    /// Padded folded key, e.g. `" kataib hezbollah "`.
+    key: String,
+    claims: Vec<ClaimDraft>,
+    /// Dictionaries for which the key is an ignore phrase (0: none).
+    ignore: u64,
+}
+
+/// The compact tables of a built dictionary ([`super`]'s layout): strings
+/// interned, entities, claims and keys flat.
+fn freeze(
+    drafts: Vec<EntityDraft>,
+    entries: Vec<KeyDraft>,
+    scanner: Scanner,
+    variants: Option<VariantDraft>,
+    info: DictionaryInfo,
+) -> Dictionary {
+    let mut strings = Interner::default();
+    let mut types: Vec<String> = Vec::new();
+    let index: HashMap<&EntityId, u32> = drafts.iter().enumerate().map(|(i, d)| (&d.id, i as u32)).collect();
+    let mut records = Vec::with_capacity(drafts.len());
+    let (mut alias_ends, mut aliases) = (Vec::with_capacity(drafts.len()), Vec::new());
+    let (mut extra_ends, mut extras) = (Vec::with_capacity(drafts.len()), Vec::new());
+    for draft in &drafts {
+        let entity_type = match types.iter().position(|t| t == draft.entity_type.as_str()) {
+            Some(t) => t,
+            None => {
+                types.push(draft.entity_type.as_str().to_owned());
+                types.len() - 1
+            }
+        };
+        // Aliases first, so that the name (the first alias) is one string.
+        for alias in &draft.aliases {
+            aliases.push(strings.intern(alias));
+        }
+        alias_ends.push(aliases.len() as u32);
+        for (key, value) in &draft.external_ids {
+            extras.push([strings.intern(key) | EXTERNAL_ID, strings.intern(value)]);
+        }
+        for (key, value) in &draft.attributes {
+            extras.push([strings.intern(key), strings.intern(value)]);
+        }
+        extra_ends.push(extras.len() as u32);
+        records.push(EntityRecord {
+            id: strings.intern(draft.id.as_str()),
+            name: strings.intern(&draft.name),
+            description: strings.intern_opt(draft.description.as_deref()),
+            parent: draft.parent.as_ref().and_then(|p| index.get(p)).copied().unwrap_or(NONE),
+            prior: draft.prior.unwrap_or(f32::NAN),
+            entity_type: entity_type as u16,
+            dictionary: draft.dictionary,
+            _pad: 0,
+        });
+    }
+    drop(index);
+    let types: Vec<u32> = types.iter().map(|t| strings.intern(t)).collect();
+    let mut claims = Vec::with_capacity(entries.iter().map(|e| e.claims.len()).sum());
+    let mut key_claim_ends = Vec::with_capacity(entries.len());
+    let mut rare = Vec::new();
+    let mut ignores = Vec::new();
+    for (key, entry) in entries.iter().enumerate() {
+        if entry.ignore != 0 {
+            ignores.push((key as KeyId, entry.ignore));
+        }
+        for draft in &entry.claims {
+            claims.push(freeze_claim(draft, &mut strings, &mut rare));
+        }
+        key_claim_ends.push(claims.len() as u32);
+    }
+    let variants = variants.map(|v| VariantIndex {
+        scanner: v.scanner,
+        claim_ends: v.claim_ends.into(),
+        claims: v.claims.into(),
+        ignores: v.ignores,
+    });
+    Dictionary {
+        strings: strings.finish(),
+        entities: Entities {
+            records: records.into(),
+            alias_ends: alias_ends.into(),
+            aliases: aliases.into(),
+            extra_ends: extra_ends.into(),
+            extras: extras.into(),
+            types: types.into(),
+        },
+        key_claim_ends: key_claim_ends.into(),
+        claims: claims.into(),
+        rare,
+        ignores,
+        scanner,
+        variants,
+        info,
+    }
+}
+
+fn freeze_claim(draft: &ClaimDraft, strings: &mut Interner, rare: &mut Vec<ClaimRare>) -> Claim {
+    let many = draft.dictionaries.count_ones() != 1;
+    let extra = ClaimRare {
+        spellings: draft.written[1..].iter().map(|w| strings.intern(w)).collect(),
+        case_forms: draft.case_forms.clone(),
+        after: draft.after.clone(),
+        dictionaries: if many { draft.dictionaries } else { 0 },
+    };
+    let rare_index = if extra == ClaimRare::default() {
+        NONE
+    } else {
+        rare.push(extra);
+        rare.len() as u32 - 1
+    };
+    let flag = |on: bool, bit: u8| if on { bit } else { 0 };
+    let flags = flag(draft.extract, super::EXTRACT)
+        | flag(draft.short_form, super::SHORT_FORM)
+        | flag(draft.default, super::DEFAULT)
+        | flag(draft.capitalised_tail, super::CAPITALISED_TAIL);
+    Claim {
+        entity: draft.entity,
+        spelling: strings.intern(&draft.written[0]),
+        rare: rare_index,
+        dictionary: if many { super::MANY_DICTIONARIES } else { draft.dictionaries.trailing_zeros() as u8 },
+        flags,
+        _pad: 0,
+    }
 }
 
 /// What the build knows of one source.
@@ -201,8 +469,13 @@ struct Definition {
 }
 
 /// An alias folded: its key, its case form (case-sensitive aliases), its
-/// folded `after` phrases.
-type FoldedAlias = (String, Option<String>, Vec<String>);
+/// folded `after` phrases, and whether it becomes a person's short form.
+struct FoldedAlias {
+    key: String,
+    case_form: Option<String>,
+    after: Vec<String>,
+    promote: bool,
+}
 
 /// An alias waiting to be folded: the spec, and the source that wrote it.
 struct PendingAlias {
@@ -211,7 +484,7 @@ struct PendingAlias {
 }
 
 struct Builder {
-    entities: Vec<Entity>,
+    entities: Vec<EntityDraft>,
     index: HashMap<EntityId, u32>,
     /// Per entity, its aliases with their sources (the name first).
     alias_specs: Vec<Vec<PendingAlias>>,
@@ -301,7 +574,7 @@ impl Builder {
         1 << self.sources[source as usize].dictionary
     }
 
-    fn new_entity(&mut self, entity: Entity, aliases: Vec<PendingAlias>, definition: Definition) {
+    fn new_entity(&mut self, entity: EntityDraft, aliases: Vec<PendingAlias>, definition: Definition) {
         self.index.insert(entity.id.clone(), self.entities.len() as u32);
         self.sources[definition.source as usize].entity_count += 1;
         self.entities.push(entity);
@@ -330,7 +603,7 @@ impl Builder {
             }
             aliases.extend(spec.aliases.into_iter().map(|spec| PendingAlias { spec, source: source as u32 }));
             self.sources[source].alias_count += aliases.len() as u64;
-            let entity = Entity {
+            let entity = EntityDraft {
                 id: spec.id,
                 entity_type: spec.entity_type,
                 name: spec.name,
@@ -421,7 +694,7 @@ impl Builder {
                         name_given: row.name.is_some(),
                     };
                     let name = row.name.unwrap_or_else(|| pending.spec.text.clone());
-                    let entity = Entity {
+                    let entity = EntityDraft {
                         entity_type: row
                             .entity_type
                             .unwrap_or_else(|| EntityType::parse(DEFAULT_ROW_TYPE).expect("a valid type")),
@@ -466,19 +739,23 @@ impl Builder {
         }
     }
 
-    /// Folds every alias and groups them by key, one [`Target`] per entity
+    /// Folds every alias and groups them by key, one claim per entity
     /// per key, then checks conflicts between entities on each key.
-    fn group_aliases(&mut self, parsed: &[(usize, ParsedSource)]) -> (Vec<KeyEntry>, HashMap<String, u32>) {
-        let mut entries: Vec<KeyEntry> = Vec::new();
+    fn group_aliases(&mut self, parsed: &[(usize, ParsedSource)]) -> (Vec<KeyDraft>, HashMap<String, u32>) {
+        let mut entries: Vec<KeyDraft> = Vec::new();
         let mut keys: HashMap<String, u32> = HashMap::new();
         // First location each (key, entity) was written at, for messages,
         // and whether a strict source wrote it.
-        let mut first_seen: HashMap<(u32, u32), (Location, bool)> = HashMap::new();
+        // Only claims of strict sources can conflict, so only theirs are kept.
+        let mut first_seen: HashMap<(u32, u32), Location> = HashMap::new();
         // Folding is the bulk of a large build, and independent per alias.
         let alias_specs = std::mem::take(&mut self.alias_specs);
+        let entities = &self.entities;
         let folded: Vec<Vec<FoldedAlias>> = alias_specs
             .par_iter()
-            .map(|specs| {
+            .enumerate()
+            .map(|(entity, specs)| {
+                let mut name_key = None;
                 specs
                     .iter()
                     .map(|p| {
@@ -486,7 +763,8 @@ impl Builder {
                         let case_form =
                             p.spec.case.is_sensitive(&p.spec.text).then(|| fold_key(&p.spec.text, CaseMode::Preserve));
                         let after = p.spec.after.iter().map(|a| fold_key(a, CaseMode::Fold)).collect();
-                        (key, case_form, after)
+                        let promote = person_short_form(&p.spec, &entities[entity], &key, &mut name_key);
+                        FoldedAlias { key, case_form, after, promote }
                     })
                     .collect()
             })
@@ -494,8 +772,8 @@ impl Builder {
 
         for (entity_index, (specs, folded)) in alias_specs.iter().zip(folded).enumerate() {
             let entity_index = entity_index as u32;
-            for (pending, (key, case_form, after)) in specs.iter().zip(folded) {
-                let promoted = person_short_form(&pending.spec, &self.entities[entity_index as usize], &key);
+            for (pending, FoldedAlias { key, case_form, after, promote }) in specs.iter().zip(folded) {
+                let promoted = promote.then(|| AliasSpec { short_form: true, default: true, ..pending.spec.clone() });
                 let spec = promoted.as_ref().unwrap_or(&pending.spec);
                 let problem = if key == EMPTY_KEY {
                     Some(format!("alias {:?} has no letters or digits", spec.text))
@@ -512,17 +790,24 @@ impl Builder {
                 if !entity.aliases.contains(&spec.text) {
                     entity.aliases.push(spec.text.clone());
                 }
-                let entry_index = *keys.entry(key.clone()).or_insert_with(|| {
-                    entries.push(KeyEntry { key, targets: Vec::new(), ignore: 0 });
-                    entries.len() as u32 - 1
-                });
+                // The key's text lives in `keys` until the grouping is done
+                // (`fill_keys`): one copy of each key, not two.
+                let entry_index = match keys.get(&key) {
+                    Some(&i) => i,
+                    None => {
+                        keys.insert(key, entries.len() as u32);
+                        entries.push(KeyDraft { key: String::new(), claims: Vec::new(), ignore: 0 });
+                        entries.len() as u32 - 1
+                    }
+                };
                 let entry = &mut entries[entry_index as usize];
-                let strict = self.sources[pending.source as usize].strict;
                 let bit = self.dictionary_bit(pending.source);
-                first_seen.entry((entry_index, entity_index)).or_insert_with(|| (spec.at.clone(), strict));
-                match entry.targets.iter_mut().find(|t| t.entity == entity_index) {
+                if self.sources[pending.source as usize].strict {
+                    first_seen.entry((entry_index, entity_index)).or_insert_with(|| spec.at.clone());
+                }
+                match entry.claims.iter_mut().find(|t| t.entity == entity_index) {
                     Some(target) => target.merge(spec, case_form, after, bit),
-                    None => entry.targets.push(Target::new(entity_index, spec, case_form, after, bit)),
+                    None => entry.claims.push(ClaimDraft::new(entity_index, spec, case_form, after, bit)),
                 }
             }
         }
@@ -539,17 +824,20 @@ impl Builder {
                 match keys.get(&key) {
                     // An entity alias is more specific than an ignore phrase
                     // (another file made the phrase an entity): it wins.
-                    Some(&i) if !entries[i as usize].targets.is_empty() => {}
+                    Some(&i) if !entries[i as usize].claims.is_empty() => {}
                     Some(&i) => entries[i as usize].ignore |= bit,
                     None => {
-                        keys.insert(key.clone(), entries.len() as u32);
-                        entries.push(KeyEntry { key, targets: Vec::new(), ignore: bit });
+                        keys.insert(key, entries.len() as u32);
+                        entries.push(KeyDraft { key: String::new(), claims: Vec::new(), ignore: bit });
                     }
                 }
             }
         }
 
         for (entry_index, entry) in entries.iter_mut().enumerate() {
+            if entry.claims.len() < 2 {
+                continue;
+            }
             for problem in self.conflicts(entry_index as u32, entry, &first_seen) {
                 self.report_at(problem);
             }
@@ -562,14 +850,15 @@ impl Builder {
     fn conflicts(
         &self,
         entry_index: u32,
-        entry: &mut KeyEntry,
-        first_seen: &HashMap<(u32, u32), (Location, bool)>,
+        entry: &mut KeyDraft,
+        first_seen: &HashMap<(u32, u32), Location>,
     ) -> Vec<Problem> {
+        // Only strict claims have a recorded place, and only they conflict.
         let seen = |entity: u32| &first_seen[&(entry_index, entity)];
-        let strict = |t: &Target| seen(t.entity).1;
+        let strict = |t: &ClaimDraft| first_seen.contains_key(&(entry_index, t.entity));
         let mut problems = Vec::new();
         let mut dropped = Vec::new();
-        let targets = &entry.targets;
+        let targets = &entry.claims;
         for (j, later) in targets.iter().enumerate() {
             if !strict(later) {
                 continue;
@@ -579,13 +868,13 @@ impl Builder {
                     continue;
                 }
                 problems.push(Problem {
-                    at: seen(later.entity).0.clone(),
+                    at: seen(later.entity).clone(),
                     message: format!(
                         "alias {:?} is claimed by both {} ({}) and {}; if both are meant, mark it `short_form = true` \
                          in each, or load the file without `strict`",
                         later.written[0],
                         self.entities[earlier.entity as usize].id,
-                        seen(earlier.entity).0,
+                        seen(earlier.entity),
                         self.entities[later.entity as usize].id,
                     ),
                 });
@@ -596,7 +885,7 @@ impl Builder {
         let defaults: Vec<_> = targets.iter().filter(|t| t.default && strict(t)).collect();
         if defaults.len() > 1 {
             problems.push(Problem {
-                at: seen(defaults[1].entity).0.clone(),
+                at: seen(defaults[1].entity).clone(),
                 message: format!(
                     "short form {:?} has more than one default: {} and {}",
                     defaults[1].written[0],
@@ -607,7 +896,7 @@ impl Builder {
         }
         // Only reached when every problem is skipped (the build fails
         // otherwise): leave the later claims out.
-        entry.targets.retain(|t| !dropped.contains(&t.entity));
+        entry.claims.retain(|t| !dropped.contains(&t.entity));
         problems
     }
 
@@ -618,27 +907,34 @@ impl Builder {
     /// alias, or an ignore phrase, is left alone; one the entity lists
     /// itself keeps the dictionary's options. At most [`SURNAME_CLAIMS`]
     /// people claim one derived surname.
-    fn derive_surnames(&self, entries: &mut Vec<KeyEntry>, keys: &mut HashMap<String, u32>) {
-        for (index, entity) in self.entities.iter().enumerate() {
-            if !entity.entity_type.is_person() {
-                continue;
-            }
-            for surname in surnames(&entity.name) {
-                let key = fold_key(surname, CaseMode::Fold);
-                let mut target = Target::plain(index as u32, surname.to_owned(), 1 << entity.dictionary);
+    fn derive_surnames(&self, entries: &mut Vec<KeyDraft>, keys: &mut HashMap<String, u32>) {
+        // Folding the surnames is independent per person: in parallel.
+        let derived: Vec<(u32, &str, String)> = self
+            .entities
+            .par_iter()
+            .enumerate()
+            .filter(|(_, entity)| entity.entity_type.is_person())
+            .flat_map_iter(|(index, entity)| {
+                surnames(&entity.name).into_iter().map(move |s| (index as u32, s, fold_key(s, CaseMode::Fold)))
+            })
+            .collect();
+        for (index, surname, key) in derived {
+            let entity = &self.entities[index as usize];
+            {
+                let mut target = ClaimDraft::plain(index, surname.to_owned(), 1 << entity.dictionary);
                 target.short_form = true;
                 match keys.get(&key) {
                     None => {
-                        keys.insert(key.clone(), entries.len() as u32);
-                        entries.push(KeyEntry { key, targets: vec![target], ignore: 0 });
+                        keys.insert(key, entries.len() as u32);
+                        entries.push(KeyDraft { key: String::new(), claims: vec![target], ignore: 0 });
                     }
                     Some(&i) => {
                         let entry = &mut entries[i as usize];
                         let taken = entry.ignore != 0
-                            || entry.targets.len() >= SURNAME_CLAIMS
-                            || entry.targets.iter().any(|t| !t.short_form || t.entity == index as u32);
+                            || entry.claims.len() >= SURNAME_CLAIMS
+                            || entry.claims.iter().any(|t| !t.short_form || t.entity == index);
                         if !taken {
-                            entry.targets.push(target);
+                            entry.claims.push(target);
                         }
                     }
                 }
@@ -649,7 +945,7 @@ impl Builder {
     fn info(
         &self,
         sources: &[SourceText],
-        entries: &[KeyEntry],
+        entries: &[KeyDraft],
         automaton: &Scanner,
         started: Instant,
     ) -> DictionaryInfo {
@@ -696,7 +992,7 @@ impl Builder {
             summaries[entity.dictionary as usize].entity_count += 1;
         }
         let mut alias_count = 0;
-        for target in entries.iter().flat_map(|e| &e.targets) {
+        for target in entries.iter().flat_map(|e| &e.claims) {
             alias_count += 1;
             for (d, summary) in summaries.iter_mut().enumerate() {
                 summary.alias_count += (target.dictionaries >> d) & 1;
@@ -722,22 +1018,29 @@ impl Builder {
 /// except a Normalize-only alias that starts with a title ("Ayatollah Ali
 /// Khamenei"): titles are never part of a mention, so such a form must not
 /// swallow the name after it.
-fn is_pattern(entry: &KeyEntry) -> bool {
+fn is_pattern(entry: &KeyDraft) -> bool {
     if entry.ignore != 0 {
         return true;
     }
-    let extractable = entry.targets.iter().any(|t| t.extract);
-    extractable || (!entry.targets.is_empty() && !starts_with_title(&entry.key))
+    let extractable = entry.claims.iter().any(|t| t.extract);
+    extractable || (!entry.claims.is_empty() && !starts_with_title(&entry.key))
 }
 
 /// For each entry: whether it is a Normalize-only alias that ends with an
 /// extractable alias of the same entity ("Supreme Leader Ali Khamenei" and
 /// "Ali Khamenei"): a decorated form for the resolver, which in running text
 /// must leave the name inside it to be matched.
-fn decorated_forms(entries: &[KeyEntry]) -> Vec<bool> {
+fn decorated_forms(entries: &[KeyDraft]) -> Vec<bool> {
+    // Only entities with a Normalize-only alias can have a decorated form:
+    // few, so the map of their extractable keys stays small.
+    let candidates: std::collections::HashSet<u32> = entries
+        .iter()
+        .filter(|e| e.ignore == 0)
+        .flat_map(|e| e.claims.iter().filter(|t| !t.extract).map(|t| t.entity))
+        .collect();
     let mut extractable: HashMap<u32, Vec<&str>> = HashMap::new();
     for entry in entries {
-        for target in entry.targets.iter().filter(|t| t.extract) {
+        for target in entry.claims.iter().filter(|t| t.extract && candidates.contains(&t.entity)) {
             extractable.entry(target.entity).or_default().push(&entry.key);
         }
     }
@@ -745,8 +1048,8 @@ fn decorated_forms(entries: &[KeyEntry]) -> Vec<bool> {
         .iter()
         .map(|entry| {
             entry.ignore == 0
-                && entry.targets.iter().all(|t| !t.extract)
-                && entry.targets.iter().any(|t| {
+                && entry.claims.iter().all(|t| !t.extract)
+                && entry.claims.iter().any(|t| {
                     extractable
                         .get(&t.entity)
                         .is_some_and(|keys| keys.iter().any(|k| k.len() < entry.key.len() && entry.key.ends_with(k)))
@@ -783,13 +1086,13 @@ const DESCRIPTORS: &[&str] = &[
     "city",
 ];
 
-fn mark_descriptor_tails(entries: &mut [KeyEntry]) {
+fn mark_descriptor_tails(entries: &mut [KeyDraft]) {
     for entry in entries {
         let mut words = entry.key.split_whitespace();
         let last = words.next_back();
         let more = words.next().is_some();
         if more && last.is_some_and(|w| DESCRIPTORS.contains(&w)) {
-            for target in &mut entry.targets {
+            for target in &mut entry.claims {
                 target.capitalised_tail = true;
             }
         }
@@ -801,15 +1104,13 @@ fn mark_descriptor_tails(entries: &mut [KeyEntry]) {
 /// document that named another person of that name links it there. Written
 /// as a plain alias, it keeps linking without context (it becomes the
 /// declared default).
-fn person_short_form(spec: &AliasSpec, entity: &Entity, key: &str) -> Option<AliasSpec> {
+/// `name_key` caches the fold of the entity's name across its aliases.
+fn person_short_form(spec: &AliasSpec, entity: &EntityDraft, key: &str, name_key: &mut Option<String>) -> bool {
     if spec.short_form || !entity.entity_type.is_person() || entity.name.split_whitespace().count() < 2 {
-        return None;
+        return false;
     }
     let words = key.split_whitespace().filter(|w| !is_article(w)).count();
-    if words != 1 || fold_key(&entity.name, CaseMode::Fold) == key {
-        return None;
-    }
-    Some(AliasSpec { short_form: true, default: true, ..spec.clone() })
+    words == 1 && name_key.get_or_insert_with(|| fold_key(&entity.name, CaseMode::Fold)) != key
 }
 
 fn is_article(folded_word: &str) -> bool {
@@ -844,13 +1145,13 @@ fn surnames(name: &str) -> Vec<&str> {
     forms
 }
 
-fn shrink_entries(entries: &mut Vec<KeyEntry>) {
-    entries.shrink_to_fit();
-    for entry in entries {
-        entry.key.shrink_to_fit();
-        entry.targets.shrink_to_fit();
-        entry.targets.iter_mut().for_each(Target::shrink_to_fit);
-    }
+/// The variant index while it is being built: claims by position in the
+/// sorted key drafts (claim ids of the frozen tables follow the same order).
+struct VariantDraft {
+    scanner: Scanner,
+    claim_ends: Vec<u32>,
+    claims: Vec<u32>,
+    ignores: Vec<(KeyId, u64)>,
 }
 
 /// The variant index: every extractable, case-insensitive, context-free
@@ -858,59 +1159,69 @@ fn shrink_entries(entries: &mut Vec<KeyEntry>) {
 /// ([`crate::text::skeleton`]). A skeleton that two entities' aliases share
 /// is dropped (unless all are short forms, which context resolves): a
 /// variant must never pick between entities by chance.
-fn build_variants(entries: &[KeyEntry]) -> Result<Option<VariantIndex>, LoadError> {
-    struct VariantEntry {
-        key: String,
-        claims: Vec<ClaimRef>,
-        ignore: u64,
+fn build_variants(entries: &[KeyDraft]) -> Result<Option<VariantDraft>, LoadError> {
+    // Claim ids as `freeze` will number them: key order, then claim order.
+    let mut first_claim = Vec::with_capacity(entries.len());
+    let mut next = 0u32;
+    for entry in entries {
+        first_claim.push(next);
+        next += entry.claims.len() as u32;
     }
-    let mut variant_entries: Vec<VariantEntry> = Vec::new();
-    let mut variant_keys: HashMap<String, u32> = HashMap::new();
-    for (entry_index, entry) in entries.iter().enumerate() {
-        let Some(skeleton) = skeleton_key(&entry.key) else { continue };
-        let index = *variant_keys.entry(skeleton.clone()).or_insert_with(|| {
-            variant_entries.push(VariantEntry { key: skeleton.clone(), claims: Vec::new(), ignore: 0 });
-            variant_entries.len() as u32 - 1
-        });
-        let variant = &mut variant_entries[index as usize];
-        variant.ignore |= entry.ignore;
-        for (target_index, target) in entry.targets.iter().enumerate() {
-            let usable = target.extract && target.case_forms().is_none() && target.after().is_none();
-            let claimed = |c: &ClaimRef| entries[c.entry as usize].targets[c.target as usize].entity == target.entity;
-            if usable && !variant.claims.iter().any(claimed) {
-                variant.claims.push(ClaimRef { entry: entry_index as u32, target: target_index as u32 });
+    let claim = |id: u32| {
+        let key = first_claim.partition_point(|&f| f <= id) - 1;
+        &entries[key].claims[(id - first_claim[key]) as usize]
+    };
+    let skeletons: Vec<Option<String>> = entries.par_iter().map(|e| skeleton_key(&e.key)).collect();
+    // (skeleton, key index), sorted: keys of one skeleton side by side.
+    let mut by_skeleton: Vec<(&str, u32)> =
+        skeletons.iter().enumerate().filter_map(|(i, s)| s.as_deref().map(|s| (s, i as u32))).collect();
+    by_skeleton.par_sort_unstable();
+    let mut draft =
+        VariantDraft { scanner: Scanner::default(), claim_ends: Vec::new(), claims: Vec::new(), ignores: Vec::new() };
+    let mut keys: Vec<&str> = Vec::new();
+    let mut group_claims: Vec<u32> = Vec::new();
+    for group in by_skeleton.chunk_by(|a, b| a.0 == b.0) {
+        let mut ignore = 0u64;
+        group_claims.clear();
+        for &(_, key) in group {
+            let entry = &entries[key as usize];
+            ignore |= entry.ignore;
+            for (i, target) in entry.claims.iter().enumerate() {
+                let usable = target.extract && target.case_forms.is_none() && target.after.is_none();
+                if usable && !group_claims.iter().any(|&c| claim(c).entity == target.entity) {
+                    group_claims.push(first_claim[key as usize] + i as u32);
+                }
             }
         }
-    }
-    drop(variant_keys);
-    let target = |c: &ClaimRef| &entries[c.entry as usize].targets[c.target as usize];
-    for variant in &mut variant_entries {
-        let entities_differ = variant.claims.windows(2).any(|w| target(&w[0]).entity != target(&w[1]).entity);
-        let all_short = variant.claims.iter().all(|c| target(c).short_form);
+        let entities_differ = group_claims.windows(2).any(|w| claim(w[0]).entity != claim(w[1]).entity);
+        let all_short = group_claims.iter().all(|&c| claim(c).short_form);
         if entities_differ && !all_short {
-            variant.claims.clear();
+            group_claims.clear();
         }
-        if !variant.claims.is_empty() {
+        if !group_claims.is_empty() {
             // An entity alias is more specific than an ignore phrase.
-            variant.ignore = 0;
+            ignore = 0;
         }
+        if ignore == 0 && group_claims.is_empty() {
+            continue;
+        }
+        if ignore != 0 {
+            draft.ignores.push((keys.len() as KeyId, ignore));
+        }
+        keys.push(group[0].0);
+        draft.claims.extend_from_slice(&group_claims);
+        draft.claim_ends.push(draft.claims.len() as u32);
     }
-    variant_entries.retain(|v| v.ignore != 0 || !v.claims.is_empty());
-    if variant_entries.is_empty() {
+    if keys.is_empty() {
         return Ok(None);
     }
-    variant_entries.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-    let automaton = Scanner::build(variant_entries.iter().map(|v| v.key.as_str())).map_err(|e| LoadError {
+    draft.scanner = Scanner::build(keys.iter().copied()).map_err(|e| LoadError {
         problems: vec![Problem {
             at: Location { source: Arc::from("<variant automaton>"), line: 0 },
             message: format!("cannot build the variant automaton: {e}"),
         }],
     })?;
-    let mut table = VariantTable::default();
-    for variant in &variant_entries {
-        table.push(&variant.key, &variant.claims, variant.ignore);
-    }
-    Ok(Some(VariantIndex { table, automaton }))
+    Ok(Some(draft))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -1020,9 +1331,9 @@ aliases = [{ text = "Kh", case = "sensitive" }]
     fn ignore_phrase_yields_to_an_entity_alias() {
         let text = "[[entity]]\nid = \"org:a\"\ntype = \"ORG\"\nname = \"Alpha Brigade\"\n\n[[ignore]]\nphrases = [\"Alpha Brigade\", \"Beta Post\"]\n";
         let dict = build(&toml(text)).unwrap();
-        let entry = dict.entry(" alpha brigade ").unwrap();
-        assert!(entry.ignore == 0 && entry.targets.len() == 1);
-        assert_ne!(dict.entry(" beta post ").unwrap().ignore, 0);
+        let key = dict.key(" alpha brigade ").unwrap();
+        assert!(dict.key_ignore(key) == 0 && dict.key_claims(key).len() == 1);
+        assert_ne!(dict.key_ignore(dict.key(" beta post ").unwrap()), 0);
     }
 
     #[test]

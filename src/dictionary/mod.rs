@@ -7,9 +7,10 @@
 //! - It was built whole from sources that had no problem at all; a
 //!   dictionary with problems never exists (see [`compile::build`]).
 //! - Entity ids are unique; every `parent` names an entity of the dictionary.
-//! - Each folded alias key has one [`KeyEntry`]; entries are sorted by key
-//!   (so a key is found by binary search, with no second copy of every key
-//!   in a hash map). Several entities share a key when the sources say so:
+//! - Each folded alias key (`" kataib hezbollah "`) has a [`KeyId`]: its
+//!   pattern in the scanner ([`scanner`]), which also finds it by text. Its
+//!   claims are the contiguous run `claims[key_claim_ends[k - 1]..key_claim_ends[k]]`,
+//!   one per entity. Several entities share a key when the sources say so:
 //!   a short form, or an alias that several entities of non-strict sources
 //!   claim (the matcher links such a *shared alias* per mention). Within
 //!   strict sources two entities share a key only when both declared it
@@ -17,17 +18,30 @@
 //! - Every claim and ignore phrase carries the set of named dictionaries
 //!   ([`source`]) that wrote it; a request's [`Selection`] sees only those
 //!   it selects.
-//! - The automaton's pattern `i` is the key of `entries[pattern_entries[i]]`.
+//! - Every id in a table (entity, string, claim, key) is in range; a loaded
+//!   artefact is checked for this before use ([`artefact`]).
 //!
 //! It is immutable once built and shared through `Arc`; a new dictionary is a
 //! new value, swapped in whole by [`crate::catalog`].
+//!
+//! # Layout and cost
+//!
+//! Tables of plain values, owned after a build or mapped from an artefact
+//! ([`column`]): strings interned once ([`strings`]); 24 bytes per entity,
+//! plus 4 per alias of its alias list and 8 per attribute; 16 bytes per
+//! claim; 4 per key; the scanners' tables. Options few claims have (a
+//! second spelling, case and context rules, several dictionaries) live in a
+//! small side table. A 3,500,000-alias catalogue is a few hundred MB; see
+//! docs/benchmarks.md.
 
 pub mod artefact;
+pub(crate) mod column;
 pub mod compile;
 pub mod model;
 pub mod parse;
 pub mod scanner;
 pub mod source;
+pub mod strings;
 
 use std::{
     collections::BTreeMap,
@@ -35,7 +49,10 @@ use std::{
     time::{Duration, SystemTime},
 };
 
+use bytemuck::{Pod, Zeroable};
+use column::Column;
 use scanner::Scanner;
+use strings::{NONE, StrId, Strings};
 
 pub use compile::{LoadError, build};
 pub use model::{AliasSpec, CaseRule, EntityId, EntityType, Location, Problem};
@@ -106,164 +123,248 @@ impl Origin {
     }
 }
 
-/// A canonical entity of a compiled dictionary.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Entity {
-    pub id: EntityId,
-    pub entity_type: EntityType,
-    pub name: String,
-    pub description: Option<String>,
-    pub parent: Option<EntityId>,
-    pub external_ids: BTreeMap<String, String>,
-    /// Free string attributes from the source.
-    pub attributes: BTreeMap<String, String>,
-    /// Relative likelihood among entities sharing an alias, if known.
-    pub prior: Option<f32>,
-    /// Index of the dictionary that defined it ([`DictionaryInfo::dictionaries`]).
+/// Index of an entity of a [`Dictionary`].
+pub type EntityIndex = u32;
+/// Index of a claim of a [`Dictionary`].
+pub type ClaimId = u32;
+/// A folded key of a [`Dictionary`]: its pattern in the scanner.
+pub type KeyId = u32;
+
+/// An entity as stored: ids of its strings, and its place in the alias and
+/// attribute lists.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub(crate) struct EntityRecord {
+    pub id: StrId,
+    pub name: StrId,
+    /// [`NONE`] when there is none.
+    pub description: StrId,
+    /// Entity index of the parent, [`NONE`] when there is none.
+    pub parent: u32,
+    /// NaN when the source gives none.
+    pub prior: f32,
+    /// Index into [`Entities::types`].
+    pub entity_type: u16,
+    /// Index into [`DictionaryInfo::dictionaries`].
     pub dictionary: u8,
-    /// Aliases as written, the canonical name first, without repeats.
-    pub aliases: Vec<String>,
+    pub _pad: u8,
 }
 
-/// Index of an entity in [`Dictionary::entities`].
-pub type EntityIndex = u32;
+/// The entities of a dictionary, stored flat.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Entities {
+    pub records: Column<EntityRecord>,
+    /// Entity `e`'s aliases as written are `aliases[alias_ends[e - 1]..alias_ends[e]]`.
+    pub alias_ends: Column<u32>,
+    pub aliases: Column<StrId>,
+    /// Entity `e`'s external ids and attributes: `extras[extra_ends[e - 1]..extra_ends[e]]`,
+    /// each `[key, value]`; an external id's key has [`EXTERNAL_ID`] set.
+    pub extra_ends: Column<u32>,
+    pub extras: Column<[StrId; 2]>,
+    /// Type names, by [`EntityRecord::entity_type`].
+    pub types: Column<StrId>,
+}
+
+/// Marks the key of an external id among an entity's extras.
+pub(crate) const EXTERNAL_ID: u32 = 1 << 31;
+
+/// Range `i` of a table of ends (from 0 for the first).
+fn range(ends: &[u32], i: usize) -> std::ops::Range<usize> {
+    let start = i.checked_sub(1).map_or(0, |p| ends[p] as usize);
+    start..ends[i] as usize
+}
+
+/// A canonical entity of a compiled dictionary, as a view of its tables.
+#[derive(Clone, Copy)]
+pub struct Entity<'d> {
+    dictionary: &'d Dictionary,
+    index: EntityIndex,
+    record: &'d EntityRecord,
+}
+
+impl std::fmt::Debug for Entity<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entity").field("id", &self.id()).field("type", &self.entity_type()).finish()
+    }
+}
+
+impl<'d> Entity<'d> {
+    fn text(&self, id: StrId) -> &'d str {
+        self.dictionary.strings.get(id)
+    }
+
+    pub fn index(&self) -> EntityIndex {
+        self.index
+    }
+
+    /// The id, exactly as the source wrote it.
+    pub fn id(&self) -> &'d str {
+        self.text(self.record.id)
+    }
+
+    pub fn name(&self) -> &'d str {
+        self.text(self.record.name)
+    }
+
+    pub fn entity_type(&self) -> &'d str {
+        let types = &self.dictionary.entities.types;
+        types.get(self.record.entity_type as usize).map_or("", |&t| self.text(t))
+    }
+
+    /// People (`PER`, spaCy's `PERSON`): their surnames are short forms.
+    pub fn is_person(&self) -> bool {
+        matches!(self.entity_type(), "PER" | "PERSON")
+    }
+
+    pub fn description(&self) -> Option<&'d str> {
+        (self.record.description != NONE).then(|| self.text(self.record.description))
+    }
+
+    /// The parent's id.
+    pub fn parent(&self) -> Option<&'d str> {
+        (self.record.parent != NONE).then(|| self.dictionary.entity(self.record.parent).id())
+    }
+
+    pub fn prior(&self) -> Option<f32> {
+        (!self.record.prior.is_nan()).then_some(self.record.prior)
+    }
+
+    /// Index of the dictionary that defined it ([`DictionaryInfo::dictionaries`]).
+    pub fn dictionary_index(&self) -> u8 {
+        self.record.dictionary
+    }
+
+    /// Aliases as written, the canonical name first, without repeats.
+    pub fn aliases(&self) -> impl ExactSizeIterator<Item = &'d str> + 'd {
+        let entities = &self.dictionary.entities;
+        let strings = &self.dictionary.strings;
+        entities.aliases[range(&entities.alias_ends, self.index as usize)].iter().map(move |&a| strings.get(a))
+    }
+
+    fn extras(&self, external: bool) -> impl Iterator<Item = (&'d str, &'d str)> + 'd {
+        let entities = &self.dictionary.entities;
+        let strings = &self.dictionary.strings;
+        entities.extras[range(&entities.extra_ends, self.index as usize)]
+            .iter()
+            .filter(move |[k, _]| (k & EXTERNAL_ID != 0) == external)
+            .map(move |&[k, v]| (strings.get(k & !EXTERNAL_ID), strings.get(v)))
+    }
+
+    /// Identifiers in other catalogues, by catalogue, in key order.
+    pub fn external_ids(&self) -> impl Iterator<Item = (&'d str, &'d str)> + 'd {
+        self.extras(true)
+    }
+
+    /// Free string attributes, in key order.
+    pub fn attributes(&self) -> impl Iterator<Item = (&'d str, &'d str)> + 'd {
+        self.extras(false)
+    }
+}
 
 /// One entity's claim on a folded key, with the options of its aliases.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Target {
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
+pub struct Claim {
     pub entity: EntityIndex,
-    /// Spellings of this entity that fold to the key, as written.
-    pub written: Vec<String>,
-    /// Case and context rules; `None` (most claims) means neither. Boxed:
-    /// few claims have rules, and a large dictionary has millions of claims.
-    rules: Option<Box<ClaimRules>>,
-    pub extract: bool,
-    pub short_form: bool,
-    pub default: bool,
-    /// The alias ends in a generic descriptor ("Anbar Province", "Harir Air
-    /// Base"): in running text that word must be capitalised to be part of
-    /// the name ("Anbar province" is the name Anbar and a common noun).
-    pub capitalised_tail: bool,
-    /// The dictionaries whose sources wrote this claim (one bit each).
+    /// The first spelling of this entity that folds to the key, as written.
+    spelling: StrId,
+    /// Index into the rare options ([`ClaimRare`]), [`NONE`] for none.
+    rare: u32,
+    /// The dictionary that wrote it; [`MANY_DICTIONARIES`]: see its rare options.
+    dictionary: u8,
+    flags: u8,
+    _pad: u16,
+}
+
+/// [`Claim::dictionary`] when several dictionaries wrote the claim.
+pub(crate) const MANY_DICTIONARIES: u8 = u8::MAX;
+
+pub(crate) const EXTRACT: u8 = 1;
+pub(crate) const SHORT_FORM: u8 = 2;
+pub(crate) const DEFAULT: u8 = 4;
+pub(crate) const CAPITALISED_TAIL: u8 = 8;
+
+impl Claim {
+    /// Matched in running text (`true`) or used only by Normalize.
+    pub fn extract(&self) -> bool {
+        self.flags & EXTRACT != 0
+    }
+
+    /// Claimed by several entities on purpose; linked by document context.
+    pub fn short_form(&self) -> bool {
+        self.flags & SHORT_FORM != 0
+    }
+
+    /// The entity a shared short form links to without context.
+    pub fn default(&self) -> bool {
+        self.flags & DEFAULT != 0
+    }
+
+    /// The alias ends in a generic descriptor ("Anbar Province"): in running
+    /// text that word must be capitalised to be part of the name.
+    pub fn capitalised_tail(&self) -> bool {
+        self.flags & CAPITALISED_TAIL != 0
+    }
+}
+
+/// What few claims have: more spellings, case and context rules, several
+/// dictionaries.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct ClaimRare {
+    /// Spellings after the first.
+    pub spellings: Vec<StrId>,
+    /// `Some(forms)`: the text must fold, case preserved, to one of these.
+    pub case_forms: Option<Vec<String>>,
+    /// `Some(phrases)`: in running text, one of these folded, padded phrases
+    /// must end right before the alias.
+    pub after: Option<Vec<String>>,
+    /// The dictionaries that wrote the claim, when more than one.
     pub dictionaries: u64,
 }
 
-/// The rarely present rules of a [`Target`].
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-struct ClaimRules {
-    case_forms: Option<Vec<String>>,
-    after: Option<Vec<String>>,
-}
-
-impl Target {
-    fn new(
-        entity: EntityIndex,
-        spec: &AliasSpec,
-        case_form: Option<String>,
-        after: Vec<String>,
-        dictionaries: u64,
-    ) -> Self {
-        let mut target = Self::plain(entity, spec.text.clone(), dictionaries);
-        target.extract = spec.extract;
-        target.short_form = spec.short_form;
-        target.default = spec.default;
-        target.set_rules(case_form.map(|f| vec![f]), (!after.is_empty()).then_some(after));
-        target
-    }
-
-    /// A claim with one spelling, no rules, extractable, not a short form.
-    pub(crate) fn plain(entity: EntityIndex, written: String, dictionaries: u64) -> Self {
-        Self {
-            dictionaries,
-            entity,
-            written: vec![written],
-            rules: None,
-            extract: true,
-            short_form: false,
-            default: false,
-            capitalised_tail: false,
-        }
-    }
-
-    /// `None`: any capitalisation matches. `Some(forms)`: the text must fold,
-    /// case preserved, to one of these.
-    pub fn case_forms(&self) -> Option<&[String]> {
-        self.rules.as_ref()?.case_forms.as_deref()
-    }
-
-    /// `None`: no context needed. `Some(phrases)`: in running text, one of
-    /// these folded, padded phrases must end right before the alias.
-    pub fn after(&self) -> Option<&[String]> {
-        self.rules.as_ref()?.after.as_deref()
-    }
-
-    fn set_rules(&mut self, case_forms: Option<Vec<String>>, after: Option<Vec<String>>) {
-        self.rules = (case_forms.is_some() || after.is_some()).then(|| Box::new(ClaimRules { case_forms, after }));
-    }
-
-    /// Trims the claim's vectors to their length.
-    pub(crate) fn shrink_to_fit(&mut self) {
-        self.written.shrink_to_fit();
-        if let Some(rules) = &mut self.rules {
-            rules.case_forms.iter_mut().for_each(Vec::shrink_to_fit);
-            rules.after.iter_mut().for_each(Vec::shrink_to_fit);
-        }
-    }
-
-    /// Folds another alias of the same entity with the same key into this
-    /// claim: the loosest option wins, since either spelling may match.
-    fn merge(&mut self, spec: &AliasSpec, case_form: Option<String>, after: Vec<String>, dictionaries: u64) {
-        self.dictionaries |= dictionaries;
-        if !self.written.contains(&spec.text) {
-            self.written.push(spec.text.clone());
-        }
-        let ClaimRules { case_forms, after: own_after } = self.rules.take().map(|r| *r).unwrap_or_default();
-        let case_forms = match (case_forms, case_form) {
-            (Some(mut forms), Some(form)) => {
-                if !forms.contains(&form) {
-                    forms.push(form);
-                }
-                Some(forms)
-            }
-            _ => None,
-        };
-        let after = match (own_after, after.is_empty()) {
-            (Some(mut phrases), false) => {
-                phrases.extend(after);
-                Some(phrases)
-            }
-            _ => None,
-        };
-        self.set_rules(case_forms, after);
-        self.extract |= spec.extract;
-        self.short_form |= spec.short_form;
-        self.default |= spec.default;
-    }
-
-    /// Whether some capitalisation could match both claims.
-    fn overlaps_case(&self, other: &Target) -> bool {
-        match (self.case_forms(), other.case_forms()) {
-            (Some(a), Some(b)) => a.iter().any(|f| b.contains(f)),
-            _ => true,
-        }
-    }
-
-    /// Whether the text at a match, folded with case preserved, satisfies
-    /// this claim's case rule. `preserved` is computed lazily by the caller.
-    pub fn case_matches(&self, preserved: &str) -> bool {
-        self.case_forms().is_none_or(|forms| forms.iter().any(|f| f == preserved))
-    }
-}
-
-/// Every claim on one folded key.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct KeyEntry {
-    /// Padded folded key, e.g. `" kataib hezbollah "`.
-    pub key: String,
-    pub targets: Vec<Target>,
-    /// Dictionaries for which the key is an ignore phrase (0: none): it
-    /// matches, consumes its span, yields nothing.
+/// The claims on one skeleton key, as the matcher and resolver see them.
+#[derive(Debug, Clone, Copy)]
+pub struct VariantEntry<'d> {
+    pub claims: &'d [ClaimId],
+    /// Dictionaries for which the key is an ignore phrase (0: none).
     pub ignore: u64,
+}
+
+/// Aliases under their romanisation skeleton, for VARIANT matches.
+#[derive(Debug, Clone, Default)]
+pub struct VariantIndex {
+    /// Skeleton keys (`" ktb hzbl "`): never two entities' claims, unless
+    /// all are short forms.
+    pub scanner: Scanner,
+    /// Skeleton key `k` holds `claims[claim_ends[k - 1]..claim_ends[k]]`.
+    pub(crate) claim_ends: Column<u32>,
+    pub(crate) claims: Column<ClaimId>,
+    /// (skeleton key, dictionaries for which it is an ignore phrase), by key.
+    pub(crate) ignores: Vec<(KeyId, u64)>,
+}
+
+impl VariantIndex {
+    pub fn len(&self) -> usize {
+        self.claim_ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.claim_ends.is_empty()
+    }
+
+    /// Skeleton key `k` and its claims.
+    pub fn get(&self, k: usize) -> VariantEntry<'_> {
+        VariantEntry { claims: &self.claims[range(&self.claim_ends, k)], ignore: ignore_of(&self.ignores, k as KeyId) }
+    }
+
+    pub fn find(&self, skeleton: &str) -> Option<VariantEntry<'_>> {
+        self.scanner.lookup_key(skeleton).map(|k| self.get(k))
+    }
+}
+
+/// The ignore mask of `key` in a sparse, sorted table.
+fn ignore_of(ignores: &[(KeyId, u64)], key: KeyId) -> u64 {
+    ignores.binary_search_by_key(&key, |&(k, _)| k).map_or(0, |i| ignores[i].1)
 }
 
 /// A compiled dictionary source, as reported by `GetDictionaryInfo`.
@@ -343,123 +444,19 @@ pub struct DictionaryInfo {
     pub automaton_kind: &'static str,
 }
 
-/// A claim of the main index by position: `entries[entry].targets[target]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ClaimRef {
-    pub entry: u32,
-    pub target: u32,
-}
-
-/// The claims on one skeleton key, as the matcher and resolver see them:
-/// references into the main index, not copies (a copy per alias doubled a
-/// large dictionary's claim memory).
-#[derive(Debug, Clone, Copy)]
-pub struct VariantEntry<'d> {
-    /// Padded skeleton key, e.g. `" ktb hzbl "`.
-    pub key: &'d str,
-    pub claims: &'d [ClaimRef],
-    /// Dictionaries for which the key is an ignore phrase (0: none).
-    pub ignore: u64,
-}
-
-/// The skeleton keys and their claims, stored flat (one allocation per
-/// key, for its text; claims of all keys in one vector): a 1M-alias
-/// dictionary has a million skeleton keys.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
-pub struct VariantTable {
-    /// Sorted and unique.
-    keys: Vec<Box<str>>,
-    /// Key `i` owns `claims[claim_ends[i - 1]..claim_ends[i]]` (from 0 for
-    /// the first key).
-    claim_ends: Vec<u32>,
-    claims: Vec<ClaimRef>,
-    /// Dictionaries for which the key is an ignore phrase (0: none).
-    ignore: Vec<u64>,
-}
-
-impl VariantTable {
-    /// Appends a key; keys must come in ascending order.
-    pub(crate) fn push(&mut self, key: &str, claims: &[ClaimRef], ignore: u64) {
-        self.keys.push(key.into());
-        self.claims.extend_from_slice(claims);
-        self.claim_ends.push(self.claims.len() as u32);
-        self.ignore.push(ignore);
-    }
-
-    pub(crate) fn shrink_to_fit(&mut self) {
-        self.keys.shrink_to_fit();
-        self.claim_ends.shrink_to_fit();
-        self.claims.shrink_to_fit();
-        self.ignore.shrink_to_fit();
-    }
-
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
-    /// Key `i` (the variant automaton's pattern `i`) and its claims.
-    pub fn get(&self, i: usize) -> VariantEntry<'_> {
-        let start = i.checked_sub(1).map_or(0, |p| self.claim_ends[p] as usize);
-        VariantEntry {
-            key: &self.keys[i],
-            claims: &self.claims[start..self.claim_ends[i] as usize],
-            ignore: self.ignore[i],
-        }
-    }
-
-    pub fn find(&self, key: &str) -> Option<VariantEntry<'_>> {
-        self.keys.binary_search_by(|k| (**k).cmp(key)).ok().map(|i| self.get(i))
-    }
-
-    /// Why the table cannot be indexed safely against `entries`, if it
-    /// cannot (for a loaded artefact).
-    pub(crate) fn inconsistency(&self, entries: &[KeyEntry]) -> Option<String> {
-        let n = self.keys.len();
-        if self.claim_ends.len() != n || self.ignore.len() != n {
-            return Some(format!("variant table columns differ in length ({n} keys)"));
-        }
-        if let Some(pair) = self.keys.windows(2).find(|w| w[0] >= w[1]) {
-            return Some(format!("variant keys are not sorted and unique at {:?}", pair[1]));
-        }
-        let ends_ok = self.claim_ends.windows(2).all(|w| w[0] <= w[1])
-            && self.claim_ends.last().map_or(self.claims.is_empty(), |&last| last as usize == self.claims.len());
-        if !ends_ok {
-            return Some("variant claim ranges are out of order or out of range".to_owned());
-        }
-        let in_range =
-            |c: &ClaimRef| entries.get(c.entry as usize).is_some_and(|e| (c.target as usize) < e.targets.len());
-        (!self.claims.iter().all(in_range))
-            .then(|| "a variant key names a claim that is not in the alias table".to_owned())
-    }
-}
-
-/// Aliases under their romanisation skeleton, for VARIANT matches.
-#[derive(Debug)]
-pub struct VariantIndex {
-    /// Skeleton keys and their claims (never two entities, unless all
-    /// claims are short forms), sorted by key.
-    pub table: VariantTable,
-    /// Pattern `i` is key `i` of the table.
-    pub automaton: Scanner,
-}
-
-/// The entry for `key` in entries sorted by key.
-fn find_sorted<'e>(entries: &'e [KeyEntry], key: &str) -> Option<&'e KeyEntry> {
-    entries.binary_search_by(|e| e.key.as_str().cmp(key)).ok().map(|i| &entries[i])
-}
-
 /// A compiled, immutable dictionary. See the module invariants.
 #[derive(Debug)]
 pub struct Dictionary {
-    pub(crate) entities: Vec<Entity>,
-    /// Sorted by key.
-    pub(crate) entries: Vec<KeyEntry>,
-    pub(crate) pattern_entries: Vec<u32>,
-    pub(crate) automaton: Scanner,
+    pub(crate) strings: Strings,
+    pub(crate) entities: Entities,
+    /// Key `k` holds `claims[key_claim_ends[k - 1]..key_claim_ends[k]]`.
+    pub(crate) key_claim_ends: Column<u32>,
+    pub(crate) claims: Column<Claim>,
+    pub(crate) rare: Vec<ClaimRare>,
+    /// (key, dictionaries for which it is an ignore phrase), by key.
+    pub(crate) ignores: Vec<(KeyId, u64)>,
+    /// Every key; running text finds the scannable ones.
+    pub(crate) scanner: Scanner,
     pub(crate) variants: Option<VariantIndex>,
     pub(crate) info: DictionaryInfo,
 }
@@ -495,65 +492,173 @@ impl Dictionary {
         Ok(Selection(bits))
     }
 
-    pub fn entities(&self) -> &[Entity] {
-        &self.entities
+    /// Every mention in `text`, ordered by offset, never overlapping, with
+    /// every dictionary and type ([`crate::matcher::extract`]).
+    pub fn extract(&self, text: &str) -> Vec<crate::vocabulary::Mention<'_>> {
+        crate::matcher::extract(self, text, &crate::matcher::ExtractOptions::default())
     }
 
-    pub fn entity(&self, index: EntityIndex) -> &Entity {
-        &self.entities[index as usize]
+    /// Every mention in `text` that `options` asks for
+    /// ([`crate::matcher::extract`]).
+    pub fn extract_with(
+        &self,
+        text: &str,
+        options: &crate::matcher::ExtractOptions,
+    ) -> Vec<crate::vocabulary::Mention<'_>> {
+        crate::matcher::extract(self, text, options)
     }
 
-    /// The claims on a padded folded key, if any alias or phrase folds to it.
-    pub fn entry(&self, key: &str) -> Option<&KeyEntry> {
-        find_sorted(&self.entries, key)
+    pub fn entity_count(&self) -> usize {
+        self.entities.records.len()
+    }
+
+    pub fn entity(&self, index: EntityIndex) -> Entity<'_> {
+        Entity { dictionary: self, index, record: &self.entities.records[index as usize] }
+    }
+
+    pub fn entities(&self) -> impl ExactSizeIterator<Item = Entity<'_>> {
+        (0..self.entity_count() as EntityIndex).map(|i| self.entity(i))
+    }
+
+    /// The name of the dictionary at `index` of [`DictionaryInfo::dictionaries`].
+    pub fn dictionary_name(&self, index: u8) -> &str {
+        self.info.dictionaries.get(index as usize).map_or("", |d| d.name.as_str())
+    }
+
+    /// The key of a padded folded text, if any alias or phrase folds to it.
+    pub fn key(&self, key: &str) -> Option<KeyId> {
+        self.scanner.lookup_key(key).map(|k| k as KeyId)
+    }
+
+    /// The claims on a key, one per entity.
+    pub fn key_claims(&self, key: KeyId) -> &[Claim] {
+        &self.claims[range(&self.key_claim_ends, key as usize)]
+    }
+
+    /// The id of the first claim on a key.
+    pub fn first_claim_id(&self, key: KeyId) -> ClaimId {
+        range(&self.key_claim_ends, key as usize).start as ClaimId
+    }
+
+    /// Dictionaries for which the key is an ignore phrase (0: none).
+    pub fn key_ignore(&self, key: KeyId) -> u64 {
+        ignore_of(&self.ignores, key)
+    }
+
+    pub fn claim(&self, id: ClaimId) -> &Claim {
+        &self.claims[id as usize]
+    }
+
+    fn rare(&self, claim: &Claim) -> Option<&ClaimRare> {
+        self.rare.get(claim.rare as usize)
+    }
+
+    /// The claim's spellings as written, the first first.
+    pub fn spellings<'s>(&'s self, claim: &Claim) -> impl Iterator<Item = &'s str> + 's {
+        let more = self.rare(claim).map_or(&[][..], |r| r.spellings.as_slice());
+        std::iter::once(claim.spelling).chain(more.iter().copied()).map(|s| self.strings.get(s))
+    }
+
+    /// The claim's first spelling as written.
+    pub fn spelling(&self, claim: &Claim) -> &str {
+        self.strings.get(claim.spelling)
+    }
+
+    /// `None`: any capitalisation matches. `Some(forms)`: the text must fold,
+    /// case preserved, to one of these.
+    pub fn case_forms(&self, claim: &Claim) -> Option<&[String]> {
+        self.rare(claim)?.case_forms.as_deref()
+    }
+
+    /// `None`: no context needed. `Some(phrases)`: in running text, one of
+    /// these folded, padded phrases must end right before the alias.
+    pub fn after(&self, claim: &Claim) -> Option<&[String]> {
+        self.rare(claim)?.after.as_deref()
+    }
+
+    /// The dictionaries that wrote the claim, one bit each.
+    pub fn claim_dictionaries(&self, claim: &Claim) -> u64 {
+        if claim.dictionary == MANY_DICTIONARIES {
+            self.rare(claim).map_or(0, |r| r.dictionaries)
+        } else {
+            1 << claim.dictionary
+        }
+    }
+
+    /// Whether the text at a match, folded with case preserved, satisfies
+    /// the claim's case rule.
+    pub fn case_matches(&self, claim: &Claim, preserved: &str) -> bool {
+        self.case_forms(claim).is_none_or(|forms| forms.iter().any(|f| f == preserved))
+    }
+
+    /// Every key with its text (rebuilt from the scanner's words), in trie
+    /// order: for fuzzy search, tests and benchmarks.
+    pub fn keys(&self) -> impl Iterator<Item = (KeyId, String)> + '_ {
+        self.scanner.keys().map(|(k, text)| (k as KeyId, text))
+    }
+
+    /// The keys running text can match (every key but Normalize-only forms
+    /// that start with a title or decorate another alias of their entity).
+    /// For benchmarks of the scan alone.
+    pub fn pattern_keys(&self) -> Vec<String> {
+        self.keys().filter(|(k, _)| self.scanner.is_scannable(*k as usize)).map(|(_, text)| text).collect()
     }
 
     /// The claims on a skeleton key ([`crate::text::skeleton`]).
     pub fn variant_entry(&self, skeleton: &str) -> Option<VariantEntry<'_>> {
-        self.variants.as_ref()?.table.find(skeleton)
+        self.variants.as_ref()?.find(skeleton)
     }
 
-    /// The claim a [`ClaimRef`] points at.
-    pub fn claim(&self, at: ClaimRef) -> &Target {
-        &self.entries[at.entry as usize].targets[at.target as usize]
-    }
-
-    /// The same claim as a one-element slice of its entry's claims.
-    pub fn claim_slice(&self, at: ClaimRef) -> &[Target] {
-        let targets = &self.entries[at.entry as usize].targets;
-        &targets[at.target as usize..=at.target as usize]
-    }
-
-    /// The keys the matcher's automaton scans for, in pattern order (every
-    /// key but Normalize-only forms that start with a title or decorate
-    /// another alias of their entity). For benchmarks of the scan alone.
-    pub fn pattern_keys(&self) -> impl ExactSizeIterator<Item = &str> {
-        self.pattern_entries.iter().map(|&i| self.entries[i as usize].key.as_str())
-    }
-
-    /// Every folded key with its claims (for fuzzy resolution).
-    pub fn entries(&self) -> &[KeyEntry] {
-        &self.entries
-    }
-
-    /// Approximate heap bytes held: automaton, keys, entities.
+    /// Heap bytes this process owns for the dictionary (a mapped
+    /// artefact's tables are page cache, shared, and not counted).
     pub fn memory_usage(&self) -> usize {
-        let entries: usize = self
-            .entries
-            .iter()
-            .map(|e| {
-                e.key.len() * 2
-                    + e.targets.iter().map(|t| 64 + t.written.iter().map(String::len).sum::<usize>()).sum::<usize>()
+        let entities = &self.entities;
+        self.strings.owned_bytes()
+            + entities.records.owned_bytes()
+            + entities.alias_ends.owned_bytes()
+            + entities.aliases.owned_bytes()
+            + entities.extra_ends.owned_bytes()
+            + entities.extras.owned_bytes()
+            + self.key_claim_ends.owned_bytes()
+            + self.claims.owned_bytes()
+            + self.rare.capacity() * std::mem::size_of::<ClaimRare>()
+            + self.ignores.capacity() * 16
+            + self.scanner.heap_bytes()
+            + self.variants.as_ref().map_or(0, |v| {
+                v.scanner.heap_bytes() + v.claim_ends.owned_bytes() + v.claims.owned_bytes() + v.ignores.capacity() * 16
             })
-            .sum();
-        let entities: usize =
-            self.entities.iter().map(|e| 128 + e.aliases.iter().map(|a| a.len() + 24).sum::<usize>()).sum();
-        let variants = self.variants.as_ref().map_or(0, |v| {
-            let t = &v.table;
-            v.automaton.heap_bytes()
-                + (0..t.len()).map(|i| 16 + 16 + t.get(i).key.len()).sum::<usize>()
-                + t.claims.len() * 8
-        });
-        self.automaton.heap_bytes() + entries + entities + variants
+    }
+
+    /// Bytes of the dictionary's tables, owned or mapped (what a mapped
+    /// artefact shares across processes).
+    pub fn table_bytes(&self) -> usize {
+        let entities = &self.entities;
+        self.strings.table_bytes()
+            + entities.records.table_bytes()
+            + entities.alias_ends.table_bytes()
+            + entities.aliases.table_bytes()
+            + entities.extra_ends.table_bytes()
+            + entities.extras.table_bytes()
+            + self.key_claim_ends.table_bytes()
+            + self.claims.table_bytes()
+            + self.scanner.table_bytes()
+            + self
+                .variants
+                .as_ref()
+                .map_or(0, |v| v.scanner.table_bytes() + v.claim_ends.table_bytes() + v.claims.table_bytes())
+    }
+
+    /// Each entity's share of their summed priors (an equal share when
+    /// some has none, or all are zero), best first, then by entity.
+    pub fn shares(&self, entities: impl Iterator<Item = EntityIndex>) -> Vec<(EntityIndex, f32)> {
+        let entities: Vec<EntityIndex> = entities.collect();
+        let priors: Option<Vec<f32>> = entities.iter().map(|&e| self.entity(e).prior()).collect();
+        let total: f32 = priors.iter().flatten().sum();
+        let mut shares: Vec<(EntityIndex, f32)> = match priors {
+            Some(priors) if total > 0.0 => entities.iter().zip(priors).map(|(&e, p)| (e, p / total)).collect(),
+            _ => entities.iter().map(|&e| (e, 1.0 / entities.len() as f32)).collect(),
+        };
+        shares.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        shares
     }
 }

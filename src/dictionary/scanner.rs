@@ -1,27 +1,57 @@
-//! The automaton a dictionary scans folded text with: a double-array
-//! Aho-Corasick automaton ([`daachorse`]), leftmost-longest, over padded
-//! folded keys.
+//! The automaton a dictionary scans folded text with: a trie over *words*,
+//! leftmost-longest, over padded folded keys (`" kataib hezbollah "`).
 //!
-//! # Why this automaton
+//! # Why words, not bytes
 //!
-//! Measured over the engine's own keys and folded news text (benches/engine.rs
-//! `scan`), the double array scans 1.2-1.8x faster than the `aho-corasick`
-//! crate's contiguous NFA with the default dictionary and 2.2x faster with
-//! the 1,000,000-alias one, at the same size; and it serialises, so a
-//! precompiled dictionary ([`super::artefact`]) loads its automaton in
-//! milliseconds instead of rebuilding it for seconds. `aho-corasick` stays
-//! the reference the engine is held against.
+//! Folded text is a sequence of words (letters and digits, or the
+//! punctuation mark `|`) between single spaces, and a key can only match
+//! from one word start to a word end. So the scan steps a word at a time: it
+//! hashes each word once, asks a bit filter whether any key starts with it
+//! (almost every word of running prose is turned away there, with one
+//! memory access), and only then walks a trie of word ids. A byte automaton
+//! pays one transition per byte, whether or not a name is near, and needs a
+//! state per byte of every key: the double-array Aho-Corasick this replaced
+//! held about 100 bytes per alias of a 1,000,000-alias dictionary, and its
+//! build was most of a large dictionary's load time. This one holds a
+//! vocabulary entry per distinct word and 12 bytes per trie node.
+//!
+//! # Layout
+//!
+//! - **Vocabulary**: every distinct word, in one byte arena with offsets;
+//!   an open-addressing table of (32-bit fingerprint, word id) slots under a
+//!   fixed hash (the table is built from the dictionary, never from caller
+//!   text, so no input can lengthen its probe sequences).
+//! - **Filter**: one bit per hash bucket of the words that start a key.
+//! - **Trie**: nodes numbered breadth-first, so node `n`'s children are the
+//!   contiguous nodes `child_start[n]..child_start[n + 1]` and the edge into
+//!   node `c` is labelled `edge_word[c]`; children are sorted by word id, and
+//!   found by binary search. The root's children are many (every first
+//!   word), so they are also indexed by word id (`root_child`).
+//!   `terminal[n]` is the pattern ending at `n`, plus one (0: none).
 //!
 //! # Invariants
 //!
-//! - Pattern `i` is the `i`-th key given to [`Scanner::build`].
-//! - Every [`Found`] lies within the haystack searched and names a pattern
-//!   below [`Scanner::pattern_count`]: a deserialised automaton whose data
-//!   is inconsistent yields nothing rather than an out-of-range match.
+//! - Pattern `i` is the `i`-th key given to [`Scanner::build`]. Every key
+//!   can be looked up ([`Scanner::lookup_key`]); only scannable ones are
+//!   found in running text ([`Scanner::find_from`]).
+//! - Every [`Found`] lies within the haystack searched, starts and ends on
+//!   a space, and names a pattern below [`Scanner::pattern_count`]; a
+//!   deserialised scanner is checked whole before use ([`Scanner::from_bytes`]),
+//!   so corrupt tables are refused rather than indexed out of range.
+//!
+//! # Cost
+//!
+//! Per word of text: a hash and a filter probe; per word that may start a
+//! key: a table lookup (a fingerprint compare, then the bytes) and a trie
+//! walk as long as the key. Memory: words' bytes + 12 bytes per word + 8
+//! bytes per table slot (load ≤ 1/2) + 12 bytes per trie node.
 
-use daachorse::{DoubleArrayAhoCorasick, DoubleArrayAhoCorasickBuilder, MatchKind};
+use rayon::prelude::*;
 
-/// One match of a key: folded byte span `[start, end)` and pattern index.
+use super::column::{Column, ColumnReader, ColumnWriter};
+
+/// One match of a key: folded byte span `[start, end)` (pads included) and
+/// pattern index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Found {
     pub start: usize,
@@ -29,109 +59,545 @@ pub struct Found {
     pub pattern: usize,
 }
 
-/// A leftmost-longest automaton over padded folded keys.
+/// A leftmost-longest word trie over padded folded keys.
+#[derive(Clone, Default)]
 pub struct Scanner {
-    automaton: DoubleArrayAhoCorasick<u32>,
+    /// Distinct words, concatenated; word `w` is
+    /// `word_bytes[word_ends[w - 1]..word_ends[w]]` (from 0 for the first).
+    word_bytes: Column<u8>,
+    word_ends: Column<u32>,
+    /// Open addressing, power-of-two length: `[fingerprint, word id + 1]`,
+    /// `[0, 0]` empty.
+    slots: Column<[u32; 2]>,
+    /// Bit set over hash buckets of words that start some scannable key.
+    first: Column<u64>,
+    /// Per word id: the root's child for that word, 0 if none.
+    root_child: Column<u32>,
+    child_start: Column<u32>,
+    edge_word: Column<u32>,
+    terminal: Column<u32>,
+    /// Bit `p`: pattern `p` is found in running text.
+    scannable: Column<u64>,
     patterns: usize,
 }
 
 impl std::fmt::Debug for Scanner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scanner").field("patterns", &self.patterns).field("bytes", &self.heap_bytes()).finish()
+        f.debug_struct("Scanner")
+            .field("patterns", &self.patterns)
+            .field("words", &self.word_ends.len())
+            .field("nodes", &self.terminal.len())
+            .field("bytes", &self.heap_bytes())
+            .finish()
     }
 }
 
 /// The name [`crate::dictionary::DictionaryInfo::automaton_kind`] reports.
-pub const KIND: &str = "double-array";
+pub const KIND: &str = "word-trie";
+
+/// A fixed, fast hash of a word's bytes (multiply-rotate over 8-byte
+/// chunks). Fixed, so a serialised table stays valid; its input is caller
+/// text only as a lookup, which cannot change the table's clustering.
+#[inline]
+fn hash(word: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (word.len() as u64).wrapping_mul(K);
+    let mut chunks = word.chunks_exact(8);
+    for chunk in &mut chunks {
+        let v = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        h = (h ^ v).wrapping_mul(K).rotate_left(31);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..rest.len()].copy_from_slice(rest);
+        h = (h ^ u64::from_le_bytes(buf)).wrapping_mul(K).rotate_left(31);
+    }
+    h ^ (h >> 29)
+}
+
+/// The next space at or after `from`.
+#[inline]
+fn next_space(haystack: &[u8], from: usize) -> Option<usize> {
+    haystack.get(from..)?.iter().position(|&b| b == b' ').map(|i| from + i)
+}
 
 impl Scanner {
-    /// Builds the automaton; pattern `i` is `keys[i]`.
+    /// Builds the scanner; pattern `i` is `keys[i]`.
     ///
     /// # Errors
     ///
-    /// The automaton library's message (no keys, a duplicate key, or more
-    /// states than it can address).
+    /// A key that is not padded words (`" w1 w2 "`), a duplicate key, or
+    /// more words or nodes than 32-bit ids address.
     pub fn build<'k>(keys: impl IntoIterator<Item = &'k str>) -> Result<Self, String> {
         let keys: Vec<&str> = keys.into_iter().collect();
-        let patterns = keys.len();
-        let automaton = DoubleArrayAhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            // Every key starts with the pad space, so the 2-gram prefilter
-            // cannot skip anything; and the matcher restarts a search after
-            // every candidate, so the prefilter's own gate never learns to
-            // switch itself off. Off: the default dictionary's scan went from
-            // 455 to 524 MiB/s on news and 490 to 807 on entity-free text.
-            .use_prefilter(false)
-            .build(keys)
-            .map_err(|e| e.to_string())?;
-        Ok(Self { automaton, patterns })
+        let all = vec![true; keys.len()];
+        Self::build_with(&keys, &all)
+    }
+
+    /// Builds the scanner over `keys`, of which running text finds only
+    /// those marked in `scannable` (the others are for [`Scanner::lookup_key`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Scanner::build`].
+    pub fn build_with(keys: &[&str], scannable: &[bool]) -> Result<Self, String> {
+        // Every key's words, flat: key `k` holds `words[starts[k]..starts[k + 1]]`.
+        let mut words: Vec<&[u8]> = Vec::with_capacity(keys.len() * 2);
+        let mut starts: Vec<usize> = Vec::with_capacity(keys.len() + 1);
+        for key in keys {
+            let inner = key
+                .strip_prefix(' ')
+                .and_then(|k| k.strip_suffix(' '))
+                .filter(|k| !k.is_empty() && !k.split(' ').any(str::is_empty))
+                .ok_or_else(|| format!("key {key:?} is not padded words"))?;
+            starts.push(words.len());
+            words.extend(inner.split(' ').map(str::as_bytes));
+        }
+        starts.push(words.len());
+        // The vocabulary in byte order: then word-id sequences order as the
+        // padded texts do (a space sorts before every word byte), so keys
+        // given in text order need no sorting.
+        let mut first_id: foldhash::HashMap<&[u8], u32> = foldhash::HashMap::default();
+        let mut vocabulary: Vec<&[u8]> = Vec::new();
+        let ids: Vec<u32> = words
+            .iter()
+            .map(|w| {
+                *first_id.entry(w).or_insert_with(|| {
+                    vocabulary.push(w);
+                    vocabulary.len() as u32 - 1
+                })
+            })
+            .collect();
+        u32::try_from(vocabulary.len()).map_err(|_| "too many distinct words for 32-bit ids".to_owned())?;
+        drop((first_id, words));
+        // Renumber the words in byte order.
+        let mut by_bytes: Vec<u32> = (0..vocabulary.len() as u32).collect();
+        by_bytes.par_sort_unstable_by_key(|&w| vocabulary[w as usize]);
+        let mut rank = vec![0u32; vocabulary.len()];
+        for (r, &w) in by_bytes.iter().enumerate() {
+            rank[w as usize] = r as u32;
+        }
+        let ids: Vec<u32> = ids.into_iter().map(|id| rank[id as usize]).collect();
+        let vocabulary: Vec<&[u8]> = by_bytes.iter().map(|&w| vocabulary[w as usize]).collect();
+        let sequence = |k: usize| &ids[starts[k]..starts[k + 1]];
+        let mut order: Vec<u32> = (0..keys.len() as u32).collect();
+        if !order.windows(2).all(|w| sequence(w[0] as usize) < sequence(w[1] as usize)) {
+            order.par_sort_unstable_by(|&a, &b| sequence(a as usize).cmp(sequence(b as usize)));
+            if let Some(w) = order.windows(2).find(|w| sequence(w[0] as usize) == sequence(w[1] as usize)) {
+                return Err(format!("key {:?} is given twice", keys[w[1] as usize]));
+            }
+        }
+
+        let mut scanner = Scanner { patterns: keys.len(), ..Scanner::default() };
+        let mut word_bytes = Vec::with_capacity(vocabulary.iter().map(|w| w.len()).sum());
+        let mut word_ends = Vec::with_capacity(vocabulary.len());
+        for word in &vocabulary {
+            word_bytes.extend_from_slice(word);
+            word_ends.push(u32::try_from(word_bytes.len()).map_err(|_| "the words exceed 4 GiB")?);
+        }
+        drop(vocabulary);
+        scanner.word_bytes = word_bytes.into();
+        scanner.word_ends = word_ends.into();
+        let mut bits = vec![0u64; keys.len().div_ceil(64)];
+        for (p, _) in scannable.iter().enumerate().filter(|(_, s)| **s) {
+            bits[p / 64] |= 1 << (p % 64);
+        }
+        scanner.scannable = bits.into();
+        scanner.fill_table();
+        scanner.build_trie(&order, sequence)?;
+        scanner.fill_first();
+        Ok(scanner)
+    }
+
+    /// Builds `child_start`, `edge_word`, `terminal` and `root_child` from
+    /// the patterns in `order`, whose word-id sequences are sorted and
+    /// distinct.
+    ///
+    /// Level by level: the nodes of depth `d + 1` are the distinct prefixes
+    /// of length `d + 1`, made in sorted order, so their parents come in
+    /// ascending order and each node's children are contiguous and sorted.
+    fn build_trie<'s>(&mut self, order: &[u32], sequence: impl Fn(usize) -> &'s [u32]) -> Result<(), String> {
+        let mut node_of: Vec<u32> = vec![0; order.len()];
+        let mut parent: Vec<u32> = vec![0];
+        let mut edge_word: Vec<u32> = vec![u32::MAX]; // the root has no edge
+        let mut terminal: Vec<u32> = vec![0];
+        let longest = order.iter().map(|&p| sequence(p as usize).len()).max().unwrap_or(0);
+        for depth in 0..longest {
+            let mut previous: Option<(u32, u32)> = None; // (parent, word) of the last node made
+            for (i, &pattern) in order.iter().enumerate() {
+                let sequence = sequence(pattern as usize);
+                let Some(&word) = sequence.get(depth) else { continue };
+                let from = node_of[i];
+                if previous != Some((from, word)) {
+                    edge_word.push(word);
+                    parent.push(from);
+                    terminal.push(0);
+                    previous = Some((from, word));
+                }
+                let node = edge_word.len() as u32 - 1;
+                node_of[i] = node;
+                if sequence.len() == depth + 1 {
+                    terminal[node as usize] = pattern + 1;
+                }
+            }
+            u32::try_from(edge_word.len()).map_err(|_| "too many trie nodes for 32-bit ids".to_owned())?;
+        }
+        let nodes = edge_word.len();
+        let mut children = vec![0u32; nodes];
+        for &p in &parent[1..] {
+            children[p as usize] += 1;
+        }
+        let mut child_start = Vec::with_capacity(nodes + 1);
+        child_start.push(1u32);
+        for count in &children {
+            child_start.push(child_start.last().expect("non-empty") + count);
+        }
+        let mut root_child = vec![0u32; self.word_ends.len()];
+        for node in child_start[0]..child_start[1] {
+            root_child[edge_word[node as usize] as usize] = node;
+        }
+        self.child_start = child_start.into();
+        self.edge_word = edge_word.into();
+        self.terminal = terminal.into();
+        self.root_child = root_child.into();
+        Ok(())
+    }
+
+    fn word(&self, id: u32) -> &[u8] {
+        let end = self.word_ends[id as usize] as usize;
+        let start = id.checked_sub(1).map_or(0, |p| self.word_ends[p as usize] as usize);
+        &self.word_bytes[start..end]
+    }
+
+    fn fill_table(&mut self) {
+        let capacity = (self.word_ends.len() * 2).next_power_of_two().max(16);
+        let mut slots = vec![[0u32; 2]; capacity];
+        for id in 0..self.word_ends.len() as u32 {
+            let h = hash(self.word(id));
+            let mask = capacity - 1;
+            let mut i = h as usize & mask;
+            while slots[i][1] != 0 {
+                i = (i + 1) & mask;
+            }
+            slots[i] = [(h >> 32) as u32, id + 1];
+        }
+        self.slots = slots.into();
+    }
+
+    /// Whether pattern `p` is found in running text.
+    #[inline]
+    pub(crate) fn is_scannable(&self, p: usize) -> bool {
+        self.scannable.get(p / 64).is_some_and(|bits| bits & (1 << (p % 64)) != 0)
+    }
+
+    /// Whether the subtree under `node` holds a scannable key.
+    fn reaches_scannable(&self, node: u32) -> bool {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if self.terminal[n as usize].checked_sub(1).is_some_and(|p| self.is_scannable(p as usize)) {
+                return true;
+            }
+            stack.extend(self.child_start[n as usize]..self.child_start[n as usize + 1]);
+        }
+        false
+    }
+
+    fn fill_first(&mut self) {
+        let starters: Vec<u32> =
+            (self.child_start[0]..self.child_start[1]).filter(|&n| self.reaches_scannable(n)).collect();
+        // About 16 bits per starting word: under 1 in 16 of other words pass.
+        let bits = (starters.len() * 16).next_power_of_two().max(1 << 12);
+        let mut first = vec![0u64; bits / 64];
+        for node in starters {
+            let bit = first_bit(hash(self.word(self.edge_word[node as usize])), bits);
+            first[bit / 64] |= 1 << (bit % 64);
+        }
+        self.first = first.into();
+    }
+
+    #[inline]
+    fn may_start(&self, h: u64) -> bool {
+        let bit = first_bit(h, self.first.len() * 64);
+        self.first[bit / 64] & (1 << (bit % 64)) != 0
+    }
+
+    /// The id of `word`, if any key holds it.
+    #[inline]
+    fn lookup(&self, word: &[u8], h: u64) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let fingerprint = (h >> 32) as u32;
+        let mut i = h as usize & mask;
+        loop {
+            let [fp, id] = self.slots[i];
+            if id == 0 {
+                return None;
+            }
+            if fp == fingerprint && self.word(id - 1) == word {
+                return Some(id - 1);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// The child of `node` by the edge labelled `word`.
+    #[inline]
+    fn child(&self, node: u32, word: u32) -> Option<u32> {
+        let (start, end) = (self.child_start[node as usize], self.child_start[node as usize + 1]);
+        let children = &self.edge_word[start as usize..end as usize];
+        children.binary_search(&word).ok().map(|i| start + i as u32)
     }
 
     pub fn pattern_count(&self) -> usize {
         self.patterns
     }
 
+    /// The longest key starting at the space `pad` whose trailing pad ends
+    /// at or before `bound`, as `(end, pattern)`.
+    #[inline]
+    fn longest_at(&self, haystack: &[u8], pad: usize, bound: usize, first_hash: Option<u64>) -> Option<(usize, usize)> {
+        let mut word_start = pad + 1;
+        let mut word_end = next_space(haystack, word_start)?;
+        let word = &haystack[word_start..word_end];
+        let h = first_hash.unwrap_or_else(|| hash(word));
+        let id = self.lookup(word, h)?;
+        let mut node = *self.root_child.get(id as usize).filter(|&&n| n != 0)?;
+        let mut best = None;
+        loop {
+            let end = word_end + 1;
+            if end > bound {
+                break;
+            }
+            if let Some(pattern) = self.terminal[node as usize].checked_sub(1)
+                && self.is_scannable(pattern as usize)
+            {
+                best = Some((end, pattern as usize));
+            }
+            if self.child_start[node as usize] == self.child_start[node as usize + 1] {
+                break;
+            }
+            word_start = word_end + 1;
+            let Some(next_end) = next_space(haystack, word_start) else { break };
+            word_end = next_end;
+            let word = &haystack[word_start..word_end];
+            let Some(id) = self.lookup(word, hash(word)) else { break };
+            let Some(child) = self.child(node, id) else { break };
+            node = child;
+        }
+        best
+    }
+
     /// The leftmost-longest match in `haystack[from..]`, in haystack offsets.
     #[inline]
     pub fn find_from(&self, haystack: &[u8], from: usize) -> Option<Found> {
-        let rest = haystack.get(from..)?;
-        let m = self.automaton.leftmost_find_iter(rest).next()?;
-        self.checked(from, m.start(), m.end(), m.value(), rest.len())
+        let mut pad = next_space(haystack, from)?;
+        loop {
+            let word_end = next_space(haystack, pad + 1)?;
+            let word = &haystack[pad + 1..word_end];
+            if !word.is_empty() {
+                let h = hash(word);
+                if self.may_start(h)
+                    && let Some((end, pattern)) = self.longest_at(haystack, pad, haystack.len(), Some(h))
+                {
+                    return Some(Found { start: pad, end, pattern });
+                }
+            }
+            pad = word_end;
+        }
     }
 
     /// The longest key that starts exactly at `start` and ends at or before
     /// `bound` (an anchored search): the fallback when a longer key at the
     /// same start failed its checks.
     pub fn find_at(&self, haystack: &[u8], start: usize, bound: usize) -> Option<Found> {
-        let window = haystack.get(start..bound)?;
-        let m = self.automaton.leftmost_find_iter(window).next()?;
-        // Leftmost: a key starting at 0 would have been reported first.
-        (m.start() == 0).then_some(())?;
-        self.checked(start, m.start(), m.end(), m.value(), window.len())
+        if haystack.get(start) != Some(&b' ') || bound > haystack.len() {
+            return None;
+        }
+        let (end, pattern) = self.longest_at(haystack, start, bound, None)?;
+        Some(Found { start, end, pattern })
     }
 
-    #[inline]
-    fn checked(&self, offset: usize, start: usize, end: usize, pattern: u32, len: usize) -> Option<Found> {
-        let pattern = pattern as usize;
-        (start < end && end <= len && pattern < self.patterns).then_some(Found {
-            start: offset + start,
-            end: offset + end,
-            pattern,
+    /// The pattern whose key is `key` (padded folded), scannable or not.
+    pub fn lookup_key(&self, key: &str) -> Option<usize> {
+        let inner = key.strip_prefix(' ')?.strip_suffix(' ')?;
+        let mut words = inner.split(' ');
+        let first = words.next()?.as_bytes();
+        let mut node = *self.root_child.get(self.lookup(first, hash(first))? as usize).filter(|&&n| n != 0)?;
+        for word in words {
+            node = self.child(node, self.lookup(word.as_bytes(), hash(word.as_bytes()))?)?;
+        }
+        self.terminal[node as usize].checked_sub(1).map(|p| p as usize)
+    }
+
+    /// Every key with its pattern, in trie order (for fuzzy search and the
+    /// reference matcher); the text is rebuilt from the words.
+    pub fn keys(&self) -> impl Iterator<Item = (usize, String)> + '_ {
+        // Depth-first, children in order: (node, the key's text up to it).
+        let mut stack: Vec<(u32, String)> =
+            (self.child_start[0]..self.child_start[1]).rev().map(|n| (n, String::from(" "))).collect();
+        std::iter::from_fn(move || {
+            while let Some((node, prefix)) = stack.pop() {
+                let word = String::from_utf8_lossy(self.word(self.edge_word[node as usize]));
+                let text = format!("{prefix}{word} ");
+                for child in (self.child_start[node as usize]..self.child_start[node as usize + 1]).rev() {
+                    stack.push((child, text.clone()));
+                }
+                if let Some(p) = self.terminal[node as usize].checked_sub(1) {
+                    return Some((p as usize, text));
+                }
+            }
+            None
         })
     }
 
+    /// Calls `visit(pattern, key text)` for every key whose first word
+    /// starts with `prefix`, depth first, reusing one buffer for the text
+    /// (the fuzzy resolver walks a million keys per query this way).
+    pub fn visit_keys(&self, prefix: &str, mut visit: impl FnMut(usize, &str)) {
+        let mut text = String::from(" ");
+        // (node, length of `text` before the node's word)
+        let mut stack: Vec<(u32, usize)> = (self.child_start[0]..self.child_start[1])
+            .rev()
+            .filter(|&n| self.word(self.edge_word[n as usize]).starts_with(prefix.as_bytes()))
+            .map(|n| (n, 1))
+            .collect();
+        while let Some((node, len)) = stack.pop() {
+            text.truncate(len);
+            text.push_str(&String::from_utf8_lossy(self.word(self.edge_word[node as usize])));
+            text.push(' ');
+            let here = text.len();
+            if let Some(p) = self.terminal[node as usize].checked_sub(1) {
+                visit(p as usize, &text);
+            }
+            for child in (self.child_start[node as usize]..self.child_start[node as usize + 1]).rev() {
+                stack.push((child, here));
+            }
+        }
+    }
+
+    /// Heap bytes this process owns for the scanner (mapped tables are page
+    /// cache, not counted).
     pub fn heap_bytes(&self) -> usize {
-        self.automaton.heap_bytes()
+        self.word_bytes.owned_bytes()
+            + self.word_ends.owned_bytes()
+            + self.slots.owned_bytes()
+            + self.first.owned_bytes()
+            + self.root_child.owned_bytes()
+            + self.child_start.owned_bytes()
+            + self.edge_word.owned_bytes()
+            + self.terminal.owned_bytes()
+            + self.scannable.owned_bytes()
     }
 
-    /// The automaton's own serialised form (see [`super::artefact`]).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = (self.patterns as u64).to_le_bytes().to_vec();
-        out.extend_from_slice(&self.automaton.serialize());
-        out
+    /// Bytes of the scanner's tables, owned or mapped.
+    pub fn table_bytes(&self) -> usize {
+        self.word_bytes.table_bytes()
+            + self.word_ends.table_bytes()
+            + self.slots.table_bytes()
+            + self.first.table_bytes()
+            + self.root_child.table_bytes()
+            + self.child_start.table_bytes()
+            + self.edge_word.table_bytes()
+            + self.terminal.table_bytes()
+            + self.scannable.table_bytes()
     }
 
-    /// Reads what [`Scanner::to_bytes`] wrote. The library checks that the
-    /// data cannot make it read out of bounds; [`Scanner::find_from`] checks
-    /// every match it reports; the artefact's checksum guards the rest.
+    /// Writes the scanner's tables (see [`super::artefact`]).
+    pub(crate) fn write(&self, out: &mut ColumnWriter<'_>) {
+        out.bytes(&(self.patterns as u64).to_le_bytes());
+        out.column(&self.word_bytes);
+        out.column(&self.word_ends);
+        out.column(&self.slots);
+        out.column(&self.first);
+        out.column(&self.root_child);
+        out.column(&self.child_start);
+        out.column(&self.edge_word);
+        out.column(&self.terminal);
+        out.column(&self.scannable);
+    }
+
+    /// Reads what [`Scanner::write`] wrote and checks that every table holds
+    /// together, so no lookup can index out of range.
     ///
     /// # Errors
     ///
-    /// A message saying what is wrong with the bytes.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
-        let (count, rest) = bytes.split_first_chunk::<8>().ok_or("automaton: truncated header")?;
-        let patterns = usize::try_from(u64::from_le_bytes(*count)).map_err(|_| "automaton: pattern count too large")?;
-        let (automaton, rest) =
-            DoubleArrayAhoCorasick::<u32>::deserialize(rest).map_err(|e| format!("automaton: {e}"))?;
-        if !rest.is_empty() {
-            return Err(format!("automaton: {} unexpected trailing bytes", rest.len()));
-        }
-        Ok(Self { automaton, patterns })
+    /// A message saying what is wrong.
+    pub(crate) fn read(input: &mut ColumnReader<'_>) -> Result<Self, String> {
+        let count = input.raw("pattern count")?;
+        let patterns = count
+            .try_into()
+            .map(u64::from_le_bytes)
+            .ok()
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or("automaton: bad pattern count")?;
+        let scanner = Scanner {
+            word_bytes: input.column("words")?,
+            word_ends: input.column("word ends")?,
+            slots: input.column("word table")?,
+            first: input.column("filter")?,
+            root_child: input.column("root index")?,
+            child_start: input.column("children")?,
+            edge_word: input.column("edges")?,
+            terminal: input.column("terminals")?,
+            scannable: input.column("scannable keys")?,
+            patterns,
+        };
+        scanner.check().map_err(|e| format!("automaton: {e}"))?;
+        Ok(scanner)
     }
+
+    /// Why the tables cannot be indexed safely, if they cannot.
+    fn check(&self) -> Result<(), String> {
+        let words = self.word_ends.len();
+        let nodes = self.terminal.len();
+        if self.word_ends.windows(2).any(|w| w[0] > w[1])
+            || self.word_ends.last().map_or(!self.word_bytes.is_empty(), |&e| e as usize != self.word_bytes.len())
+        {
+            return Err("word ends out of order or out of range".to_owned());
+        }
+        if nodes == 0 || self.edge_word.len() != nodes || self.child_start.len() != nodes + 1 {
+            return Err("trie tables differ in length".to_owned());
+        }
+        if self.child_start.windows(2).any(|w| w[0] > w[1])
+            || self.child_start.last().is_some_and(|&e| e as usize != nodes)
+            || self.child_start[0] != 1
+        {
+            return Err("children out of order or out of range".to_owned());
+        }
+        if self.edge_word[1..].iter().any(|&w| w as usize >= words) {
+            return Err("an edge names a word that does not exist".to_owned());
+        }
+        if self.terminal.iter().any(|&t| t as usize > self.patterns) {
+            return Err("a terminal names a pattern that does not exist".to_owned());
+        }
+        if self.root_child.len() != words || self.root_child.iter().any(|&n| n as usize >= nodes) {
+            return Err("root index out of range".to_owned());
+        }
+        if !self.first.len().is_power_of_two() || !self.slots.len().is_power_of_two() {
+            return Err("filter or word table size is not a power of two".to_owned());
+        }
+        if self.slots.iter().filter(|s| s[1] != 0).count() != words || self.slots.iter().any(|s| s[1] as usize > words)
+        {
+            return Err("the word table does not hold each word once".to_owned());
+        }
+        if self.scannable.len() != self.patterns.div_ceil(64) {
+            return Err("scannable set does not match the patterns".to_owned());
+        }
+        Ok(())
+    }
+}
+
+/// The filter bit of a hash in a filter of `bits` bits (a power of two):
+/// the hash's high bits, as the word table uses the low ones.
+#[inline]
+fn first_bit(h: u64, bits: usize) -> usize {
+    (h >> 40) as usize & (bits - 1)
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -151,15 +617,107 @@ mod tests {
     }
 
     #[test]
+    fn bad_keys_are_refused() {
+        assert!(Scanner::build([" a ", " a "]).unwrap_err().contains("twice"));
+        for bad in ["a", " ", "  a ", " a  b ", " a"] {
+            assert!(Scanner::build([bad]).is_err(), "{bad:?}");
+        }
+    }
+
+    fn round_trip(scanner: &Scanner) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        scanner.write(&mut ColumnWriter { out: &mut bytes, base: 0 });
+        bytes
+    }
+
+    fn read_back(bytes: &[u8]) -> Result<Scanner, String> {
+        Scanner::read(&mut ColumnReader { bytes, map: None, base: 0, pos: 0 })
+    }
+
+    #[test]
     fn round_trips_and_refuses_damage() {
-        let scanner = Scanner::build([" iran ", " iraq "]).unwrap();
-        let bytes = scanner.to_bytes();
-        let back = Scanner::from_bytes(&bytes).unwrap();
+        let scanner = Scanner::build([" iran ", " iraq ", " iran iraq war "]).unwrap();
+        let bytes = round_trip(&scanner);
+        let back = read_back(&bytes).unwrap();
         assert_eq!(back.find_from(b" iran iraq ", 1).map(|f| f.pattern), Some(1));
-        assert!(Scanner::from_bytes(&bytes[..bytes.len() / 2]).is_err());
-        assert!(Scanner::from_bytes(&bytes[..4]).is_err());
-        let mut longer = bytes.clone();
-        longer.push(0);
-        assert!(Scanner::from_bytes(&longer).is_err());
+        assert_eq!(back.find_from(b" the iran iraq war ", 0).map(|f| f.pattern), Some(2));
+        assert!(read_back(&bytes[..bytes.len() / 2]).is_err());
+        assert!(read_back(&bytes[..4]).is_err());
+        // Flip every byte in turn: refused or, if accepted, still in range.
+        for i in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x5a;
+            if let Ok(s) = read_back(&damaged) {
+                for text in [&b" iran iraq war "[..], b" iraq ", b" x "] {
+                    if let Some(f) = s.find_from(text, 0) {
+                        assert!(f.end <= text.len() && f.pattern < s.pattern_count());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unscannable_keys_are_looked_up_not_found() {
+        let keys = [" ayatollah ali khamenei ", " ali khamenei ", " iran "];
+        let scanner = Scanner::build_with(&keys, &[false, true, true]).unwrap();
+        let found = scanner.find_from(b" ayatollah ali khamenei said ", 0).unwrap();
+        assert_eq!((found.start, found.pattern), (10, 1));
+        assert_eq!(scanner.lookup_key(" ayatollah ali khamenei "), Some(0));
+        assert_eq!(scanner.lookup_key(" ali khamenei "), Some(1));
+        assert_eq!(scanner.lookup_key(" ali "), None);
+        assert_eq!(scanner.lookup_key(" khamenei "), None);
+        let keys_back: Vec<(usize, String)> = scanner.keys().collect();
+        let mut sorted = keys_back.clone();
+        sorted.sort();
+        assert_eq!(sorted, [(0, keys[0].to_owned()), (1, keys[1].to_owned()), (2, keys[2].to_owned())]);
+    }
+
+    /// Padded folded text: words from a small vocabulary between single
+    /// spaces, as folding writes it.
+    fn text(words: Vec<usize>) -> String {
+        const WORDS: [&str; 8] = ["a", "b", "ab", "ba", "|", "abc", "c", "bb"];
+        let mut s = String::from(" ");
+        for w in words {
+            s.push_str(WORDS[w % WORDS.len()]);
+            s.push(' ');
+        }
+        s
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// The word trie finds exactly what a leftmost-longest byte automaton
+        /// (the aho-corasick crate) finds over the same padded keys.
+        #[test]
+        fn agrees_with_a_byte_automaton(
+            keys in prop::collection::btree_set(prop::collection::vec(0usize..8, 1..4), 1..12),
+            haystack in prop::collection::vec(0usize..8, 0..30),
+            from in 0usize..40,
+        ) {
+            let keys: Vec<String> = keys.into_iter().map(text).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            let scanner = Scanner::build(keys.iter().map(String::as_str)).unwrap();
+            let reference = aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .start_kind(aho_corasick::StartKind::Both)
+                .build(&keys)
+                .unwrap();
+            let haystack = text(haystack);
+            let bytes = haystack.as_bytes();
+            let from = from.min(bytes.len());
+            let want = reference.find(aho_corasick::Input::new(bytes).range(from..)).map(|m| (m.start(), m.end(), m.pattern().as_usize()));
+            let got = scanner.find_from(bytes, from).map(|f| (f.start, f.end, f.pattern));
+            prop_assert_eq!(got, want);
+            if let Some((start, end, _)) = want {
+                // Anchored at the same start, bounded just short of that end.
+                let bound = end - 1;
+                let want = reference
+                    .find(aho_corasick::Input::new(bytes).range(start..bound).anchored(aho_corasick::Anchored::Yes))
+                    .map(|m| (m.start(), m.end(), m.pattern().as_usize()));
+                let got = scanner.find_at(bytes, start, bound).map(|f| (f.start, f.end, f.pattern));
+                prop_assert_eq!(got, want);
+            }
+        }
     }
 }

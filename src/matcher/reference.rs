@@ -1,43 +1,159 @@
 //! The matcher as it was before the performance work (commit 1294caf),
-//! kept verbatim as the reference the optimised [`super`] is held against:
-//! every optimisation must return the same mentions for every input (see
-//! the differential tests in `super::tests`). Its own copies of the
-//! skeleton and unit-counting code keep it independent of changes there.
+//! kept as the reference the optimised [`super`] is held against: every
+//! optimisation must return the same mentions for every input (see the
+//! differential tests in `super::tests`). Its own copies of the skeleton and
+//! unit-counting code keep it independent of changes there, and it reads
+//! the dictionary through its own snapshot ([`RefDict`]: owned claims, and
+//! the aho-corasick crate's leftmost-longest automata over the key texts),
+//! so it is independent of the engine's tables and scanner too. Bug fixes
+//! made since: grapheme-cluster spans.
 
 #![allow(clippy::all, dead_code)]
 
-use std::{cell::RefCell, collections::HashMap};
+use std::{cell::RefCell, collections::HashMap, sync::Arc};
 
-use super::{MatchKind, Mention};
+use super::MatchKind;
 use crate::{
-    dictionary::{Dictionary, EntityIndex, KeyEntry, Target, scanner::Found},
+    dictionary::{Dictionary, EntityIndex, scanner::Found},
     text::{
         CaseMode, Folded, Span, fold_into, fold_key,
         skeleton::{is_article, is_particle},
     },
 };
 
+/// A mention as the reference sees it: entity, span, alias, kind.
+pub(super) type RefMention = (Option<EntityIndex>, Span, String, MatchKind);
+
 /// The reference `Dictionary::extract`.
-pub(super) fn extract<'d>(dictionary: &'d Dictionary, text: &str) -> Vec<Mention<'d>> {
-    dictionary.r_extract(text)
+pub(super) fn extract(dictionary: &Dictionary, text: &str) -> Vec<RefMention> {
+    RefDict::of(dictionary).r_extract(text)
 }
 
-/// The old inherent methods, renamed (`r_`) so that none of them can
-/// resolve to the optimised methods of the same name.
-trait Reference {
-    fn r_extract<'d>(&'d self, text: &str) -> Vec<Mention<'d>>;
-    fn r_exact_candidates<'d>(&'d self, text: &str, folded: &Folded) -> Vec<Candidate<'d>>;
-    fn r_overrun(&self, candidate: &Candidate, haystack: &[u8]) -> bool;
-    fn r_entry_of(&self, found: Found) -> &KeyEntry;
-    fn r_longest_accepted<'d>(&'d self, longest: Found, text: &str, folded: &Folded) -> Option<Candidate<'d>>;
-    fn r_check<'d>(&'d self, found: Found, text: &str, folded: &Folded) -> Option<Candidate<'d>>;
-    fn r_variant_candidates<'d>(&'d self, folded: &Folded) -> Vec<Candidate<'d>>;
-    fn r_resolve_candidates<'d>(
-        &'d self,
-        text: &str,
-        folded: &Folded,
-        candidates: Vec<Candidate<'d>>,
-    ) -> Vec<Mention<'d>>;
+/// One entity's claim on a key, owned, as the old dictionary stored it.
+#[derive(Debug, Clone)]
+struct Target {
+    entity: EntityIndex,
+    written: Vec<String>,
+    case_forms: Option<Vec<String>>,
+    after: Option<Vec<String>>,
+    extract: bool,
+    short_form: bool,
+    default: bool,
+    capitalised_tail: bool,
+}
+
+impl Target {
+    fn case_forms(&self) -> Option<&[String]> {
+        self.case_forms.as_deref()
+    }
+
+    fn after(&self) -> Option<&[String]> {
+        self.after.as_deref()
+    }
+
+    fn case_matches(&self, preserved: &str) -> bool {
+        self.case_forms().is_none_or(|forms| forms.iter().any(|f| f == preserved))
+    }
+}
+
+/// Every claim on one key.
+#[derive(Debug)]
+struct KeyEntry {
+    targets: Vec<Target>,
+    ignore: u64,
+}
+
+/// A leftmost-longest automaton over padded keys, with the old scanner's
+/// two searches.
+struct RefScanner {
+    automaton: aho_corasick::AhoCorasick,
+}
+
+impl RefScanner {
+    fn new(keys: &[String]) -> Self {
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .start_kind(aho_corasick::StartKind::Both)
+            .build(keys)
+            .expect("the reference automaton builds");
+        Self { automaton }
+    }
+
+    fn find_from(&self, haystack: &[u8], from: usize) -> Option<Found> {
+        let m = self.automaton.find(aho_corasick::Input::new(haystack).range(from..))?;
+        Some(Found { start: m.start(), end: m.end(), pattern: m.pattern().as_usize() })
+    }
+
+    fn find_at(&self, haystack: &[u8], start: usize, bound: usize) -> Option<Found> {
+        let input = aho_corasick::Input::new(haystack).range(start..bound).anchored(aho_corasick::Anchored::Yes);
+        let m = self.automaton.find(input)?;
+        Some(Found { start: m.start(), end: m.end(), pattern: m.pattern().as_usize() })
+    }
+}
+
+/// The reference's snapshot of a dictionary.
+struct RefDict {
+    /// Per scannable key (the automaton's pattern), its claims.
+    entries: Vec<KeyEntry>,
+    automaton: RefScanner,
+    /// Per skeleton key (the variant automaton's pattern), its claims.
+    variants: Option<(RefScanner, Vec<Vec<Target>>)>,
+    /// Entity types, by entity.
+    types: Vec<String>,
+}
+
+impl RefDict {
+    /// The snapshot of `dictionary`, made once per dictionary content.
+    fn of(dictionary: &Dictionary) -> Arc<RefDict> {
+        thread_local! {
+            static CACHE: RefCell<HashMap<(usize, String), Arc<RefDict>>> = RefCell::new(HashMap::new());
+        }
+        let key = (dictionary as *const Dictionary as usize, dictionary.info().version.clone());
+        CACHE.with(|cache| cache.borrow_mut().entry(key).or_insert_with(|| Arc::new(RefDict::new(dictionary))).clone())
+    }
+
+    fn new(dictionary: &Dictionary) -> RefDict {
+        let target = |c: &crate::dictionary::Claim| Target {
+            entity: c.entity,
+            written: dictionary.spellings(c).map(str::to_owned).collect(),
+            case_forms: dictionary.case_forms(c).map(<[String]>::to_vec),
+            after: dictionary.after(c).map(<[String]>::to_vec),
+            extract: c.extract(),
+            short_form: c.short_form(),
+            default: c.default(),
+            capitalised_tail: c.capitalised_tail(),
+        };
+        let mut keys = Vec::new();
+        let mut entries = Vec::new();
+        let mut all: Vec<(u32, String)> = dictionary.keys().collect();
+        all.sort();
+        for (key, text) in all {
+            if !dictionary.scanner.is_scannable(key as usize) {
+                continue;
+            }
+            keys.push(text);
+            entries.push(KeyEntry {
+                targets: dictionary.key_claims(key).iter().map(target).collect(),
+                ignore: dictionary.key_ignore(key),
+            });
+        }
+        let variants = dictionary.variants.as_ref().map(|index| {
+            let mut skeletons: Vec<(usize, String)> = index.scanner.keys().collect();
+            skeletons.sort();
+            let texts: Vec<String> = skeletons.iter().map(|(_, t)| t.clone()).collect();
+            let claims = skeletons
+                .iter()
+                .map(|&(k, _)| index.get(k).claims.iter().map(|&c| target(dictionary.claim(c))).collect())
+                .collect();
+            (RefScanner::new(&texts), claims)
+        });
+        RefDict {
+            entries,
+            automaton: RefScanner::new(&keys),
+            variants,
+            types: dictionary.entities().map(|e| e.entity_type().to_owned()).collect(),
+        }
+    }
 }
 
 thread_local! {
@@ -112,9 +228,9 @@ impl<'f> Antecedents<'f> {
     }
 }
 
-impl Reference for Dictionary {
+impl RefDict {
     /// Every mention in `text`, ordered by offset, never overlapping.
-    fn r_extract<'d>(&'d self, text: &str) -> Vec<Mention<'d>> {
+    fn r_extract(&self, text: &str) -> Vec<RefMention> {
         REFERENCE_SCRATCH.with(|scratch| {
             let mut folded = scratch.borrow_mut();
             fold_into(text, CaseMode::Fold, &mut folded);
@@ -163,7 +279,7 @@ impl Reference for Dictionary {
     }
 
     fn r_entry_of(&self, found: Found) -> &KeyEntry {
-        &self.entries[self.pattern_entries[found.pattern] as usize]
+        &self.entries[found.pattern]
     }
 
     /// The longest key at `longest.start()` whose claims pass the case,
@@ -230,7 +346,7 @@ impl Reference for Dictionary {
     /// reduced to romanisation skeletons and matched against the variant
     /// index.
     fn r_variant_candidates<'d>(&'d self, folded: &Folded) -> Vec<Candidate<'d>> {
-        let Some(index) = &self.variants else { return Vec::new() };
+        let Some((automaton, claims)) = &self.variants else { return Vec::new() };
         let mut candidates = Vec::new();
         let text = folded.text.as_str();
         let mut skeleton = String::new();
@@ -248,13 +364,12 @@ impl Reference for Dictionary {
             }
             let haystack = skeleton.as_bytes();
             let mut pos = 0;
-            while let Some(found) = index.automaton.find_from(haystack, pos) {
+            while let Some(found) = automaton.find_from(haystack, pos) {
                 pos = found.end - 1;
-                let entry = index.table.get(found.pattern);
                 // The key's pads are the spaces around its first and last words.
                 let first = words.partition_point(|w| w.0 <= found.start + 1) - 1;
                 let last = words.partition_point(|w| w.0 < found.end - 1) - 1;
-                let targets = entry.claims.iter().map(|&c| self.claim(c)).collect();
+                let targets = claims[found.pattern].iter().collect();
                 candidates.push(Candidate {
                     start: words[first].1,
                     end: words[last].2,
@@ -273,7 +388,7 @@ impl Reference for Dictionary {
         text: &str,
         folded: &Folded,
         candidates: Vec<Candidate<'d>>,
-    ) -> Vec<Mention<'d>> {
+    ) -> Vec<RefMention> {
         let mut mentions = Vec::with_capacity(candidates.len());
         let mut antecedents = Antecedents::default();
         let mut units = UnitCounter::new(text);
@@ -291,6 +406,9 @@ impl Reference for Dictionary {
             let (start, end) = folded.map.original_span(candidate.start, candidate.end);
             let start = start - leading_modifier_letters(&text[..start]);
             let end = end + trailing_punctuation(target, &text[end..]);
+            // A span never splits a letter from its marks (bug fix: a
+            // decomposed name ending in a combining mark lost the mark).
+            let (start, end) = crate::text::offsets::widen_to_graphemes(text, start, end);
             let original = &text[start..end];
             let exact = target.written.iter().find(|w| *w == original);
             let alias = exact.unwrap_or(&target.written[0]);
@@ -298,15 +416,7 @@ impl Reference for Dictionary {
             if kind != MatchKind::ShortForm {
                 antecedents.add(entity, &folded.text, candidate.start, candidate.end);
             }
-            let linking = super::Linking::Unique;
-            mentions.push(Mention {
-                entity: Some(entity),
-                linking,
-                candidates: Vec::new(),
-                span: units.span(start, end),
-                alias,
-                kind,
-            });
+            mentions.push((Some(entity), units.span(start, end), alias.clone(), kind));
         }
         mentions
     }
@@ -430,15 +540,14 @@ fn trailing_punctuation(target: &Target, rest: &str) -> usize {
 /// Bagheri Kani" is him, though only Mohammad Bagheri lists "Bagheri"); then
 /// the nearest earlier full mention of a claiming entity; then the default.
 fn resolve_short_form<'d>(
-    dictionary: &Dictionary,
+    dictionary: &RefDict,
     claims: &[&'d Target],
     short: &str,
     antecedents: &Antecedents<'_>,
 ) -> Option<(EntityIndex, &'d Target)> {
     let first = *claims.first()?;
     let claim_of = |entity: EntityIndex| claims.iter().copied().find(|t| t.entity == entity);
-    let same_type =
-        |entity: EntityIndex| dictionary.entity(entity).entity_type == dictionary.entity(first.entity).entity_type;
+    let same_type = |entity: EntityIndex| dictionary.types[entity as usize] == dictionary.types[first.entity as usize];
     let containing =
         antecedents.by_words.get(short).into_iter().flatten().rev().find_map(|&entity| match claim_of(entity) {
             Some(target) => Some((entity, target)),

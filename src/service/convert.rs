@@ -9,8 +9,9 @@ use crate::{
     dictionary::{Dictionary, DictionaryInfo, DictionarySummary, Entity, Selection, SourceInfo},
     matcher::{ExtractOptions, Linking, MatchKind, Mention},
     proto::entex_v1 as pb,
-    resolve::{Candidate, Resolution, ResolveOptions, TypeFilter},
+    resolve::{Candidate, Resolution, ResolveOptions},
     service::status::RequestError,
+    vocabulary::TypeFilter,
 };
 
 /// Checks an Extract batch against the limits.
@@ -144,9 +145,9 @@ fn mention(dictionary: &Dictionary, text: &str, m: Mention<'_>) -> pb::Mention {
     // config validation keeps below 4 GiB.
     let narrow = |offset: usize| offset as u32;
     pb::Mention {
-        entity_id: entity.map(|e| e.id.to_string()).unwrap_or_default(),
-        canonical_name: entity.map(|e| e.name.clone()).unwrap_or_default(),
-        r#type: entity.map(|e| e.entity_type.as_str().to_owned()).unwrap_or_default(),
+        entity_id: entity.map(|e| e.id().to_owned()).unwrap_or_default(),
+        canonical_name: entity.map(|e| e.name().to_owned()).unwrap_or_default(),
+        r#type: entity.map(|e| e.entity_type().to_owned()).unwrap_or_default(),
         text: text[span.start..span.end].to_owned(),
         start: narrow(span.start),
         end: narrow(span.end),
@@ -162,9 +163,9 @@ fn mention(dictionary: &Dictionary, text: &str, m: Mention<'_>) -> pb::Mention {
             .map(|(e, score)| {
                 let e = dictionary.entity(e);
                 pb::MentionCandidate {
-                    entity_id: e.id.to_string(),
-                    canonical_name: e.name.clone(),
-                    r#type: e.entity_type.as_str().to_owned(),
+                    entity_id: e.id().to_owned(),
+                    canonical_name: e.name().to_owned(),
+                    r#type: e.entity_type().to_owned(),
                     score,
                 }
             })
@@ -192,30 +193,21 @@ pub fn match_kind(kind: MatchKind) -> pb::MatchKind {
     }
 }
 
-pub fn entity(dictionary: &Dictionary, entity: &Entity) -> pb::Entity {
-    let Entity {
-        id,
-        entity_type,
-        name,
-        description,
-        parent,
-        external_ids,
-        attributes,
-        prior,
-        dictionary: index,
-        aliases,
-    } = entity;
+pub fn entity(dictionary: &Dictionary, entity: Entity<'_>) -> pb::Entity {
+    let owned = |pairs: &mut dyn Iterator<Item = (&str, &str)>| {
+        pairs.map(|(k, v)| (k.to_owned(), v.to_owned())).collect::<std::collections::HashMap<_, _>>()
+    };
     pb::Entity {
-        attributes: attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        dictionary: dictionary.info().dictionaries.get(*index as usize).map(|d| d.name.clone()).unwrap_or_default(),
-        prior: prior.map(f64::from),
-        id: id.to_string(),
-        canonical_name: name.clone(),
-        r#type: entity_type.as_str().to_owned(),
-        aliases: aliases.clone(),
-        description: description.clone().unwrap_or_default(),
-        parent_id: parent.as_ref().map(ToString::to_string).unwrap_or_default(),
-        external_ids: external_ids.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        id: entity.id().to_owned(),
+        canonical_name: entity.name().to_owned(),
+        r#type: entity.entity_type().to_owned(),
+        aliases: entity.aliases().map(str::to_owned).collect(),
+        description: entity.description().unwrap_or_default().to_owned(),
+        parent_id: entity.parent().unwrap_or_default().to_owned(),
+        external_ids: owned(&mut entity.external_ids()),
+        attributes: owned(&mut entity.attributes()),
+        dictionary: dictionary.dictionary_name(entity.dictionary_index()).to_owned(),
+        prior: entity.prior().map(f64::from),
     }
 }
 

@@ -44,6 +44,18 @@ pub enum RequestError {
     Malformed(String),
     #[error("internal error: {0}")]
     Internal(&'static str),
+    #[error(
+        "the server is at its limit of {limit} concurrent calls (--max-concurrent-calls); retry, preferably on another replica"
+    )]
+    CallsExhausted { limit: usize },
+    #[error(
+        "a {message_bytes}-byte request message does not fit: {in_flight} of the server's {limit} bytes in flight are held (--max-bytes-in-flight); retry, preferably on another replica"
+    )]
+    BytesExhausted { message_bytes: usize, in_flight: usize, limit: usize },
+    #[error("the call's deadline (grpc-timeout) passed; it was dropped after {matched} documents were matched")]
+    DeadlineExceeded { matched: usize },
+    #[error("entex.v1.DictionaryAdmin is not served on this address: {how}")]
+    AdminNotServedHere { how: &'static str },
 }
 
 impl From<RequestError> for Status {
@@ -61,6 +73,13 @@ impl From<RequestError> for Status {
             | RequestError::Malformed(_) => Code::InvalidArgument,
             RequestError::MessageTooLarge(_) => Code::ResourceExhausted,
             RequestError::Internal(_) => Code::Internal,
+            // Not RESOURCE_EXHAUSTED: that code already means "this request
+            // is too large" here, which no retry fixes. UNAVAILABLE says
+            // "transient, retry", the code gRPC retry policies and Envoy's
+            // `retry_on: unavailable` act on (see crate::admission).
+            RequestError::CallsExhausted { .. } | RequestError::BytesExhausted { .. } => Code::Unavailable,
+            RequestError::DeadlineExceeded { .. } => Code::DeadlineExceeded,
+            RequestError::AdminNotServedHere { .. } => Code::Unimplemented,
         };
         Status::new(code, error.to_string())
     }
@@ -185,6 +204,22 @@ mod tests {
             (RequestError::MissingDocument { index: 2 }, Code::InvalidArgument, "stream message 2 has no document"),
             (RequestError::MessageTooLarge("big".into()), Code::ResourceExhausted, "big"),
             (RequestError::Internal("x"), Code::Internal, "internal error: x"),
+            (
+                RequestError::CallsExhausted { limit: 64 },
+                Code::Unavailable,
+                "the server is at its limit of 64 concurrent calls (--max-concurrent-calls)",
+            ),
+            (
+                RequestError::BytesExhausted { message_bytes: 1000, in_flight: 4000, limit: 4096 },
+                Code::Unavailable,
+                "a 1000-byte request message does not fit: 4000 of the server's 4096 bytes in flight are held (--max-bytes-in-flight)",
+            ),
+            (
+                RequestError::DeadlineExceeded { matched: 3 },
+                Code::DeadlineExceeded,
+                "the call's deadline (grpc-timeout) passed; it was dropped after 3 documents were matched",
+            ),
+            (RequestError::AdminNotServedHere { how: "x" }, Code::Unimplemented, "not served on this address: x"),
         ];
         for (error, code, fragment) in rows {
             let status = Status::from(error.clone());

@@ -17,6 +17,18 @@
 //! two texts advance byte for byte, so clean ASCII costs nothing but the two
 //! sentinel anchors, and a lookup is a binary search, or, through an
 //! [`OffsetCursor`] for spans in ascending order, a step forward.
+//!
+//! # Grapheme clusters
+//!
+//! Folding drops combining marks and format characters, so a character
+//! boundary of the original can fall inside what a reader sees as one
+//! letter (a decomposed `ī` is `i` + U+0304; `h` + ZWJ is one cluster).
+//! [`widen_to_graphemes`] moves a span's ends out to the grapheme-cluster
+//! boundaries of the original (Unicode extended grapheme clusters), so no
+//! span ever cuts a letter from its marks. Cost: two byte compares per end
+//! when the neighbours are ASCII, a grapheme-cursor step otherwise.
+
+use unicode_segmentation::GraphemeCursor;
 
 /// One original character whose folded form is not a same-length single char.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +138,35 @@ fn original_end(anchors: &[Anchor], after: usize, end: usize) -> usize {
     }
 }
 
+/// Whether `at` is a grapheme boundary of `text` for certain without
+/// segmenting: the ends, or ASCII on both sides other than CR LF.
+fn plainly_boundary(text: &str, at: usize) -> bool {
+    let bytes = text.as_bytes();
+    match (at.checked_sub(1).map(|i| bytes[i]), bytes.get(at)) {
+        (None, _) | (_, None) => true,
+        (Some(before), Some(&after)) => before.is_ascii() && after.is_ascii() && !(before == b'\r' && after == b'\n'),
+    }
+}
+
+/// `[start, end)`, char boundaries of `text`, widened to the nearest
+/// grapheme-cluster boundaries outside it (unchanged when they already are).
+pub fn widen_to_graphemes(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let boundary = |at: usize| {
+        plainly_boundary(text, at) || GraphemeCursor::new(at, text.len(), true).is_boundary(text, 0).unwrap_or(true)
+    };
+    let start = if boundary(start) {
+        start
+    } else {
+        GraphemeCursor::new(start, text.len(), true).prev_boundary(text, 0).ok().flatten().unwrap_or(0)
+    };
+    let end = if boundary(end) {
+        end
+    } else {
+        GraphemeCursor::new(end, text.len(), true).next_boundary(text, 0).ok().flatten().unwrap_or(text.len())
+    };
+    (start, end)
+}
+
 /// A span of the caller's text in all three units the API reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Span {
@@ -214,5 +255,32 @@ mod tests {
         assert_eq!(c.span(7, 8), Span { start: 7, end: 8, char_start: 3, char_end: 4, utf16_start: 4, utf16_end: 5 });
         // going backwards restarts correctly
         assert_eq!(c.at(1), (1, 1));
+    }
+}
+
+#[cfg(test)]
+mod grapheme_tests {
+    use super::widen_to_graphemes;
+
+    #[test]
+    fn spans_widen_to_whole_clusters() {
+        // (text, span in, span out)
+        type Row<'a> = (&'a str, (usize, usize), (usize, usize));
+        let rows: &[Row] = &[
+            ("Iran", (0, 4), (0, 4)),
+            // i + combining macron at the end of a name
+            ("Soleimani\u{304} said", (0, 9), (0, 11)),
+            // a decomposed letter opening the name
+            ("x \u{301}Iran", (4, 8), (4, 8)),
+            // ZWJ right after a name belongs to its last letter
+            ("Iran\u{200d}\u{1f600}", (0, 4), (0, 7)),
+            // an emoji with a skin tone before a name is its own cluster
+            ("\u{1f44d}\u{1f3fd}Iran", (8, 12), (8, 12)),
+            // Arabic number sign (Prepend) joins the letter after it
+            ("\u{600}Iran", (2, 6), (0, 6)),
+        ];
+        for &(text, (start, end), want) in rows {
+            assert_eq!(widen_to_graphemes(text, start, end), want, "{text:?}");
+        }
     }
 }

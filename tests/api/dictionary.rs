@@ -14,14 +14,14 @@ const WORDS: &str = "/usr/share/dict/words";
 #[test]
 fn default_dictionary_is_broad_and_documented() {
     let dictionary = default_dictionary();
-    let entities = dictionary.entities();
+    let entities: Vec<_> = dictionary.entities().collect();
     assert!(entities.len() >= 400, "{} entities", entities.len());
     for kind in ["ORG", "PER", "LOC"] {
-        let count = entities.iter().filter(|e| e.entity_type.as_str() == kind).count();
+        let count = entities.iter().filter(|e| e.entity_type() == kind).count();
         assert!(count >= 100, "{count} {kind} entities");
     }
     let undescribed: Vec<&str> =
-        entities.iter().filter(|e| e.description.as_deref().is_none_or(str::is_empty)).map(|e| e.id.as_str()).collect();
+        entities.iter().filter(|e| e.description().is_none_or(str::is_empty)).map(|e| e.id()).collect();
     assert!(undescribed.is_empty(), "entities without a description: {undescribed:?}");
 }
 
@@ -41,17 +41,18 @@ fn no_blind_alias_is_a_common_english_word() {
         .collect();
     let dictionary = default_dictionary();
     let mut blind = Vec::new();
-    for entry in dictionary.entries() {
-        let key = entry.key.trim();
+    for (k, key) in dictionary.keys() {
+        let key = key.trim();
         if key.contains(' ') || !words.contains(key) {
             continue;
         }
-        for target in &entry.targets {
+        for target in dictionary.key_claims(k) {
             // Matched in running text with no case or context guard (a short
             // form with a default links even without an earlier full name).
-            let unguarded = !target.short_form || target.default;
-            if target.extract && target.case_forms().is_none() && target.after().is_none() && unguarded {
-                blind.push(format!("{key} ({})", dictionary.entity(target.entity).id));
+            let unguarded = !target.short_form() || target.default();
+            let guarded = dictionary.case_forms(target).is_some() || dictionary.after(target).is_some();
+            if target.extract() && !guarded && unguarded {
+                blind.push(format!("{key} ({})", dictionary.entity(target.entity).id()));
             }
         }
     }

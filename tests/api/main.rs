@@ -4,8 +4,12 @@
 
 mod helpers;
 
+mod admin_off;
+mod admission;
+mod byod;
 mod cli;
 mod compiled;
+mod deadlines;
 mod dictionary;
 mod extract;
 mod health_reflection;

@@ -1,0 +1,269 @@
+//! Stage 2 of [`super::extract`]: candidates. The scanner's leftmost-longest
+//! keys over the folded text, each checked against the case, context and
+//! descriptor rules (rules 2-8), falling back to a shorter key at the same
+//! start when a check fails.
+//!
+//! # Invariants
+//!
+//! Candidates are in text order and never overlap; each holds only the
+//! claims that passed its checks and the selection ([`KeptClaims`]).
+//!
+//! # Cost
+//!
+//! One scan of the folded text; the fallback searches are anchored and only
+//! run where a match was rejected. A candidate borrows its claims from the
+//! dictionary: almost every key has one claim, and almost every check
+//! passes all of a key's claims.
+
+use super::super::dictionary::{Claim, Dictionary, KeyId, Selection, scanner::Found};
+use crate::text::{CaseMode, Folded, PUNCT_MARK, fold_into};
+
+/// A name found in folded text, before overlaps and short forms are
+/// resolved: its folded span (the name, without pad spaces) and the claims
+/// that passed the case and context checks.
+#[derive(Debug)]
+pub(super) struct Candidate<'d> {
+    pub(super) start: usize,
+    pub(super) end: usize,
+    /// Claims that passed rules 4 and 5 (empty for an ignore phrase).
+    pub(super) claims: KeptClaims<'d>,
+    pub(super) variant: bool,
+    /// A Normalize-only alias: consumes its span, yields nothing.
+    pub(super) normalize_only: bool,
+}
+
+/// The claims of a candidate, in the entry's order. Almost every key has
+/// one claim, and almost every check passes all of a key's claims, so the
+/// common case borrows the entry's own slice instead of allocating a list
+/// per candidate (which cost about as much as the rules themselves).
+#[derive(Debug)]
+pub(super) enum KeptClaims<'d> {
+    /// Consecutive claims of an entry: all of them, one, or none.
+    Run(&'d [Claim]),
+    /// Claims with gaps between them (some of a key's claims failed).
+    Picked(Vec<&'d Claim>),
+}
+
+impl<'d> KeptClaims<'d> {
+    pub(super) fn first(&self) -> Option<&'d Claim> {
+        match self {
+            KeptClaims::Run(run) => run.first(),
+            KeptClaims::Picked(picked) => picked.first().copied(),
+        }
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = &'d Claim> + Clone + '_ {
+        let (run, picked): (&'d [Claim], &[&'d Claim]) = match self {
+            KeptClaims::Run(run) => (run, &[]),
+            KeptClaims::Picked(picked) => (&[], picked),
+        };
+        run.iter().chain(picked.iter().copied())
+    }
+}
+
+/// Collects the indices of an entry's claims that pass, as [`KeptClaims`].
+struct ClaimsBuilder<'d> {
+    targets: &'d [Claim],
+    /// The passing claims so far while they are consecutive: `[first, end)`.
+    run: Option<(usize, usize)>,
+    picked: Option<Vec<&'d Claim>>,
+}
+
+impl<'d> ClaimsBuilder<'d> {
+    fn new(targets: &'d [Claim]) -> Self {
+        Self { targets, run: None, picked: None }
+    }
+
+    /// Adds claim `i`; indices come in ascending order.
+    fn push(&mut self, i: usize) {
+        if let Some(picked) = &mut self.picked {
+            picked.push(&self.targets[i]);
+            return;
+        }
+        match &mut self.run {
+            None => self.run = Some((i, i + 1)),
+            Some((_, end)) if *end == i => *end += 1,
+            Some((first, end)) => {
+                let mut picked: Vec<&'d Claim> = self.targets[*first..*end].iter().collect();
+                picked.push(&self.targets[i]);
+                self.picked = Some(picked);
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.run.is_none()
+    }
+
+    fn build(self) -> KeptClaims<'d> {
+        match (self.picked, self.run) {
+            (Some(picked), _) => KeptClaims::Picked(picked),
+            (None, Some((first, end))) => KeptClaims::Run(&self.targets[first..end]),
+            (None, None) => KeptClaims::Run(&[]),
+        }
+    }
+}
+
+impl Candidate<'_> {
+    fn names_nothing(&self) -> bool {
+        self.normalize_only
+    }
+}
+
+/// Rules 1–8 over the folded text: leftmost-longest keys, with fallback
+/// to shorter keys at the same start when checks fail.
+pub(super) fn exact_candidates<'d>(
+    dict: &'d Dictionary,
+    text: &str,
+    folded: &Folded,
+    preserved: &mut Folded,
+    selection: Selection,
+) -> Vec<Candidate<'d>> {
+    let haystack = folded.text.as_bytes();
+    // News has about one name per 60 bytes.
+    let mut candidates = Vec::with_capacity(haystack.len() / 64 + 1);
+    let mut pos = 0;
+    while pos < haystack.len() {
+        let Some(longest) = dict.scanner.find_from(haystack, pos) else {
+            break;
+        };
+        match longest_accepted(dict, longest, text, folded, preserved, selection) {
+            // A Normalize-only name yields to a name that starts inside
+            // it and runs past it ("the East" in "the East Jerusalem
+            // office"): it only blocks names inside itself.
+            Some(candidate) if candidate.names_nothing() && overrun(dict, &candidate, haystack) => {
+                pos = longest.start + 1;
+            }
+            Some(candidate) => {
+                // The trailing pad of this key is the leading pad of the next.
+                pos = candidate.end;
+                candidates.push(candidate);
+            }
+            None => pos = longest.start + 1,
+        }
+    }
+    candidates
+}
+
+/// Whether some key starts inside `candidate` and ends after it.
+fn overrun(dict: &Dictionary, candidate: &Candidate, haystack: &[u8]) -> bool {
+    dict.scanner
+        .find_from(haystack, candidate.start)
+        .is_some_and(|m| m.start < candidate.end && m.end > candidate.end + 1)
+}
+
+fn key_of(found: Found) -> KeyId {
+    found.pattern as KeyId
+}
+
+/// The longest key at `longest.start()` whose claims pass the case,
+/// context and descriptor checks (rule 7).
+fn longest_accepted<'d>(
+    dict: &'d Dictionary,
+    longest: Found,
+    text: &str,
+    folded: &Folded,
+    preserved: &mut Folded,
+    selection: Selection,
+) -> Option<Candidate<'d>> {
+    let haystack = folded.text.as_bytes();
+    let mut found = longest;
+    loop {
+        if let Some(candidate) = check(dict, found, text, folded, preserved, selection) {
+            return Some(candidate);
+        }
+        // A shorter key at the same start must end before this one's
+        // trailing space; the shortest possible key is " x ".
+        let bound = found.end - 1;
+        if bound < found.start + 3 {
+            return None;
+        }
+        found = dict.scanner.find_at(haystack, found.start, bound)?;
+    }
+}
+
+/// Rules 4–6 and 8 for one automaton match.
+fn check<'d>(
+    dict: &'d Dictionary,
+    found: Found,
+    text: &str,
+    folded: &Folded,
+    preserved: &mut Folded,
+    selection: Selection,
+) -> Option<Candidate<'d>> {
+    let key = key_of(found);
+    let (start, end) = (found.start + 1, found.end - 1);
+    if selection.sees(dict.key_ignore(key)) {
+        return Some(Candidate { start, end, claims: KeptClaims::Run(&[]), variant: false, normalize_only: false });
+    }
+    let before = &folded.text[..=found.start];
+    // The case-preserved fold of the mention, made on first need: only
+    // case-sensitive claims (acronyms) look at it.
+    let mut preserved_ready = false;
+    let key_claims = dict.key_claims(key);
+    let mut claims = ClaimsBuilder::new(key_claims);
+    let mut names_nothing_here = false;
+    for (i, target) in key_claims.iter().enumerate() {
+        if selection != Selection::ALL && !selection.sees(dict.claim_dictionaries(target)) {
+            continue;
+        }
+        if let Some(forms) = dict.case_forms(target) {
+            if !preserved_ready {
+                let (orig_start, orig_end) = folded.map.original_span(start, end);
+                fold_into(&text[orig_start..orig_end], CaseMode::Preserve, preserved);
+                preserved_ready = true;
+            }
+            let inner = preserved_inner(&preserved.text);
+            if !forms.iter().any(|form| is_padded(form, inner)) {
+                continue;
+            }
+        }
+        if dict.after(target).is_some_and(|phrases| !phrases.iter().any(|p| before.ends_with(p.as_str()))) {
+            continue;
+        }
+        if target.capitalised_tail() && !last_word_capitalised(text, folded, start, end) {
+            continue;
+        }
+        if target.extract() {
+            claims.push(i);
+        } else {
+            names_nothing_here = true;
+        }
+    }
+    // A Normalize-only alias ("the East", "al-Houthi" as a bare surname)
+    // is still a name: it consumes its span, so no shorter alias inside
+    // it ("Houthi") is reported in its place.
+    let normalize_only = claims.is_empty() && names_nothing_here;
+    (!claims.is_empty() || names_nothing_here).then(|| Candidate {
+        start,
+        end,
+        claims: claims.build(),
+        variant: false,
+        normalize_only,
+    })
+}
+
+/// `fold_key(original, CaseMode::Preserve)` is `" " + inner + " "` (or `" "`
+/// when `inner` is empty), where `inner` is the case-preserved fold of the
+/// original without pads or punctuation at the ends.
+fn preserved_inner(preserved: &str) -> &str {
+    preserved.trim_matches(|c| c == ' ' || c == PUNCT_MARK)
+}
+
+/// Whether `form` (a case form, as `fold_key` wrote it) equals
+/// `fold_key(original, CaseMode::Preserve)`, given that fold's `inner`.
+fn is_padded(form: &str, inner: &str) -> bool {
+    if inner.is_empty() {
+        return form == " ";
+    }
+    form.strip_prefix(' ').and_then(|f| f.strip_suffix(' ')) == Some(inner)
+}
+
+/// Whether the last word of the folded span `[start, end)` begins, in the
+/// caller's text, with a capital letter.
+fn last_word_capitalised(text: &str, folded: &Folded, start: usize, end: usize) -> bool {
+    let word = folded.text[start..end].rfind(' ').map_or(start, |i| start + i + 1);
+    let width = folded.text[word..].chars().next().map_or(1, char::len_utf8);
+    let (original, _) = folded.map.original_span(word, word + width);
+    text[original..].chars().next().is_some_and(char::is_uppercase)
+}

@@ -1,0 +1,163 @@
+//! Finding mentions in running text: the automaton over folded text, the
+//! boundary, case and context rules, short forms, and offsets back into the
+//! caller's text.
+//!
+//! # Rules, in the order they apply
+//!
+//! 1. **Folding.** The text is folded exactly as aliases were
+//!    ([`crate::text`]), so spelling differences a reader ignores (case,
+//!    accents, quote and dash variants, NBSP, Arabic letter forms) never
+//!    block a match.
+//! 2. **Whole words.** Folded text and keys are padded with spaces and hold
+//!    only letters, digits, single spaces and a punctuation mark, so a key
+//!    can only match from a word start to a word end: "Hezbollah" never
+//!    matches inside "Hezbollahi", a possessive `’s` is a separate word
+//!    outside the span, and no name runs across a comma or a full stop.
+//! 3. **Leftmost, then longest.** At the leftmost position where any alias
+//!    starts, the longest alias wins: "Kataib Hezbollah" is one mention of
+//!    Kataib Hezbollah, never Hezbollah; "Qassem Soleimani Forces" is the
+//!    force, not the person. Mentions never overlap.
+//! 4. **Case.** A case-sensitive alias (by default, a short all-caps acronym
+//!    such as IRGC, KH, US) matches only when the text, folded with case
+//!    preserved, equals the alias so folded: "US" matches, "us" does not.
+//! 5. **Context.** An alias with `after` phrases matches only right after
+//!    one of them ("the Gulf").
+//! 6. **Descriptors.** An alias ending in a generic word ("Anbar Province",
+//!    "Harir Air Base", "State of Law Coalition") includes it only when the
+//!    text capitalises it: "Anbar province" is the mention "Anbar".
+//! 7. **Fallback.** When the longest alias at a position fails rules 4–6,
+//!    the next longest alias at the same position is tried, and so on; when
+//!    none passes, the search moves on one byte.
+//! 8. **Names that are not mentions.** Ignore phrases ("Washington Post")
+//!    and Normalize-only aliases (`extract = false`: "the East") match like
+//!    aliases and consume their span, so no alias inside them ("Washington")
+//!    is reported in their place; they yield nothing themselves.
+//! 9. **Trailing punctuation** that an alias is written with ("U.S.") is
+//!    part of the span when the text has it, though folding ignores it.
+//! 10. **Romanisation variants.** Runs of capitalised words (with the
+//!     particles between them: al-, bin, of) are reduced to their
+//!     skeletons ([`crate::text::skeleton`]) and matched against the
+//!     dictionary's skeleton index: "Qasim Suleimani", "Kataeb Hizbollah".
+//!     Such a mention has kind `Variant`. Variant and exact candidates
+//!     merge by rule 3; at equal spans the exact one wins.
+//! 11. **Short forms.** A short form (an alias marked `short_form`; every
+//!     one-word alias of a person, "Soleimani"; and every person's surname,
+//!     derived from the canonical name) links to the entity the same
+//!     document mentioned in full most recently before it, preferring one
+//!     whose full mention contains the short form ("Osama Al-Assad" ...
+//!     "Al-Assad"); with no such mention, to the entity the dictionary
+//!     declares `default` (a plain one-word alias of a person is its own
+//!     default); with no default, it yields nothing.
+//! 12. **Shared aliases.** An alias that several entities claim, not all
+//!     as a short form ("Springfield" in a places list), links to one of
+//!     them when the document decides it: the nearest mention before it
+//!     (else after it) whose alias names one candidate alone; else to the
+//!     candidate whose prior holds at least [`DOMINANT_SHARE`] of all
+//!     candidates' priors; else to the one candidate the dictionary
+//!     declares `default` (a person's plain one-word alias is its own
+//!     default, so a measured prior comes first). Otherwise the mention is
+//!     ambiguous: no entity, every candidate listed with its share (of the
+//!     priors, or equal), unless the request drops ambiguous mentions. A
+//!     request's type filter narrows the candidates first.
+//!
+//! A request may select some of the loaded dictionaries
+//! ([`crate::dictionary::Selection`]): the others' claims and ignore phrases
+//! are invisible to every rule above, as if they were not loaded.
+//!
+//! # Offsets
+//!
+//! Every [`Mention::span`] lies on char boundaries of the caller's text, and
+//! `text[span.start..span.end]` is the mention's text; a property test
+//! checks this together with the code point and UTF-16 units.
+//!
+//! # Cost
+//!
+//! One fold of the text (see [`crate::text`]) plus one scan a word at a
+//! time ([`crate::dictionary::scanner`]); the fallback searches are anchored
+//! and only run where a match was rejected. Everything after the scan is
+//! linear and nearly free of allocation: the fold, skeleton and case buffers
+//! are reused per thread; a candidate borrows its claims from the
+//! dictionary; variants merge with exact candidates in one pass, and a run
+//! of capitalised words that an exact name already covers is never reduced
+//! to skeletons; short forms index only the word runs some short form of
+//! the document spells; offsets and UTF-16/code point units are found with
+//! forward cursors. A document costs its candidate list and the mentions it
+//! returns. Figures: docs/benchmarks.md.
+//!
+//! # The path
+//!
+//! [`extract`] is the whole hot path, one stage a module:
+//!
+//! 1. fold the text ([`crate::text::fold_into`]);
+//! 2. [`candidates`]: scan and check (rules 2-8);
+//! 3. [`variants`]: romanisation variants (rule 10), merged by rule 3;
+//! 4. [`linking`]: short forms, shared aliases, the type filter (rules 11, 12);
+//! 5. [`spans`]: offsets into the caller's text (rule 9, the offset invariant).
+
+use std::cell::RefCell;
+
+pub use crate::vocabulary::{DOMINANT_SHARE, Linking, MatchKind, Mention, TypeFilter};
+use crate::{
+    dictionary::{Dictionary, Selection},
+    text::{CaseMode, Folded, fold_into},
+};
+
+mod candidates;
+mod linking;
+#[cfg(test)]
+mod reference;
+mod spans;
+#[cfg(test)]
+mod tests;
+mod variants;
+
+/// What an Extract request asks of the matcher.
+#[derive(Debug, Clone)]
+pub struct ExtractOptions {
+    /// The dictionaries to use.
+    pub selection: Selection,
+    /// The entity types to report.
+    pub types: TypeFilter,
+    /// Drop ambiguous mentions instead of returning them.
+    pub drop_ambiguous: bool,
+}
+
+impl Default for ExtractOptions {
+    fn default() -> Self {
+        Self { selection: Selection::ALL, types: TypeFilter::default(), drop_ambiguous: false }
+    }
+}
+
+thread_local! {
+    /// Buffers reused across documents on each worker thread.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Per-thread buffers, so a document allocates only what it returns (and
+/// its candidate list).
+#[derive(Default)]
+struct Scratch {
+    /// The document, folded.
+    folded: Folded,
+    /// One mention's text folded with case preserved (rule 4).
+    preserved: Folded,
+    /// One run of words as romanisation skeletons (rule 10).
+    skeleton: String,
+    /// The words of that run: (skeleton start, folded start, folded end).
+    words: Vec<(usize, usize, usize)>,
+}
+
+/// Every mention in `text` that `options` asks for, ordered by offset,
+/// never overlapping: the whole path (module docs).
+pub fn extract<'d>(dictionary: &'d Dictionary, text: &str, options: &ExtractOptions) -> Vec<Mention<'d>> {
+    SCRATCH.with(|scratch| {
+        let scratch = &mut *scratch.borrow_mut();
+        fold_into(text, CaseMode::Fold, &mut scratch.folded);
+        let folded = &scratch.folded;
+        let selection = options.selection;
+        let exact = candidates::exact_candidates(dictionary, text, folded, &mut scratch.preserved, selection);
+        let candidates =
+            variants::merge_variants(dictionary, folded, exact, &mut scratch.skeleton, &mut scratch.words, selection);
+        linking::link(dictionary, text, folded, candidates, options)
+    })
+}

@@ -1,0 +1,178 @@
+//! Stage 3 of [`super::extract`]: romanisation variants (rule 10). Runs of
+//! capitalised words, with the particles between them, reduced to their
+//! skeletons ([`crate::text::skeleton`]) and matched against the
+//! dictionary's skeleton index, then merged with the exact candidates by
+//! rule 3 (leftmost, then longest; at equal spans the exact one wins).
+//!
+//! # Cost
+//!
+//! Nothing when the text has no capitalised word or the dictionary no
+//! variant index; a run that an exact candidate already covers is never
+//! reduced to skeletons, which in news skips most runs.
+
+use super::candidates::{Candidate, KeptClaims};
+use crate::{
+    dictionary::{Dictionary, Selection},
+    text::{
+        Folded,
+        skeleton::{is_article, is_particle, skeleton_word},
+    },
+};
+
+/// Rule 10 merged with the exact candidates by rule 3: runs of
+/// capitalised words (with the particles between them) reduced to
+/// romanisation skeletons and matched against the variant index.
+///
+/// Exact candidates (non-overlapping, by start) and the variants of
+/// each run (non-overlapping, by start; runs in text order) are merged
+/// in one pass, in the order of sorting both by start, longer first,
+/// exact first at equal spans, and kept greedily when they start at or
+/// after the end of the last one kept.
+///
+/// A run is skipped, skeletons unmade, when what is already kept, or the
+/// exact candidate starting where the run's first word starts, reaches
+/// its last word's end: every variant of the run would start inside it
+/// and be dropped. (That exact candidate is kept: nothing left sorts
+/// before it — a variant at its start is no longer than the run, and at
+/// equal spans exact comes first.) In news this skips most runs: names
+/// the dictionary spells exactly.
+pub(super) fn merge_variants<'d>(
+    dict: &'d Dictionary,
+    folded: &Folded,
+    exact: Vec<Candidate<'d>>,
+    skeleton: &mut String,
+    words: &mut Vec<(usize, usize, usize)>,
+    selection: Selection,
+) -> Vec<Candidate<'d>> {
+    let Some(index) = dict.variants.as_ref().filter(|_| !folded.capitalised.is_empty()) else { return exact };
+    let text = folded.text.as_str();
+    let capitalised = &folded.capitalised;
+    let mut merged = Merged { kept: Vec::with_capacity(exact.len() + 8), covered: 0 };
+    let mut exact = exact.into_iter().peekable();
+    let mut covered_until = 0;
+    for (i, &cap) in capitalised.iter().enumerate() {
+        let cap = cap as usize;
+        if cap < covered_until {
+            continue;
+        }
+        let run_start = leading_articles(text, cap);
+        covered_until = run_words(text, &capitalised[i..], run_start, words);
+        let (Some(&(_, first_start, _)), Some(&(_, _, last_end))) = (words.first(), words.last()) else {
+            continue;
+        };
+        while let Some(x) = exact.next_if(|x| x.start < first_start) {
+            merged.offer(x);
+        }
+        let next_exact_reach =
+            exact.peek().filter(|x| x.start == first_start && x.start >= merged.covered).map_or(0, |x| x.end);
+        if merged.covered.max(next_exact_reach) >= last_end {
+            continue;
+        }
+        skeleton.clear();
+        skeleton.push(' ');
+        for word in words.iter_mut() {
+            word.0 = skeleton.len();
+            let made = skeleton_word(&text[word.1..word.2], skeleton);
+            debug_assert!(made, "run_words keeps only words of ASCII lowercase letters");
+            skeleton.push(' ');
+        }
+        let haystack = skeleton.as_bytes();
+        let mut pos = 0;
+        while let Some(found) = index.scanner.find_from(haystack, pos) {
+            pos = found.end - 1;
+            let entry = index.get(found.pattern);
+            let seen = |c: &&crate::dictionary::ClaimId| selection.sees(dict.claim_dictionaries(dict.claim(**c)));
+            let claims = match entry.claims {
+                _ if selection.sees(entry.ignore) => KeptClaims::Run(&[]),
+                [one] if seen(&one) => KeptClaims::Run(std::slice::from_ref(dict.claim(*one))),
+                many => KeptClaims::Picked(many.iter().filter(seen).map(|&c| dict.claim(c)).collect()),
+            };
+            if claims.first().is_none() && !selection.sees(entry.ignore) {
+                // Every claim is in a dictionary the request does not see.
+                continue;
+            }
+            // The key's pads are the spaces around its first and last words.
+            let first = words.partition_point(|w| w.0 <= found.start + 1) - 1;
+            let last = words.partition_point(|w| w.0 < found.end - 1) - 1;
+            let variant =
+                Candidate { start: words[first].1, end: words[last].2, claims, variant: true, normalize_only: false };
+            while let Some(x) =
+                exact.next_if(|x| x.start < variant.start || (x.start == variant.start && x.end >= variant.end))
+            {
+                merged.offer(x);
+            }
+            merged.offer(variant);
+        }
+    }
+    for x in exact {
+        merged.offer(x);
+    }
+    merged.kept
+}
+
+/// Candidates kept by rule 3, offered in sorted order.
+struct Merged<'d> {
+    kept: Vec<Candidate<'d>>,
+    /// End of the last candidate kept.
+    covered: usize,
+}
+
+impl<'d> Merged<'d> {
+    fn offer(&mut self, candidate: Candidate<'d>) {
+        if candidate.start >= self.covered {
+            self.covered = candidate.end;
+            self.kept.push(candidate);
+        }
+    }
+}
+
+/// Where a name run starting with the capitalised word at `cap` really
+/// starts: up to two article words before it ("al-Houthi", "as-Sakhar").
+fn leading_articles(text: &str, cap: usize) -> usize {
+    let mut start = cap;
+    for _ in 0..2 {
+        let Some(space) = start.checked_sub(1) else { break };
+        let word_start = text[..space].rfind(' ').map_or(0, |i| i + 1);
+        let word = &text[word_start..space];
+        if word.is_empty() || !is_article(word) {
+            break;
+        }
+        start = word_start;
+    }
+    start
+}
+
+/// The words of the name run starting at folded `start`: capitalised words
+/// and particles, until any other word, punctuation, or a word that is not
+/// ASCII lowercase letters (it has no skeleton), and without particles at
+/// the end ("Hezbollah and ..."). Fills `words` with (0, folded start,
+/// folded end); returns where the run ended, particles included.
+///
+/// `capitalised` starts at the capitalised word that opened the run: words
+/// before it are leading articles, particles either way, so a cursor
+/// replaces a search per word.
+fn run_words(text: &str, capitalised: &[u32], start: usize, words: &mut Vec<(usize, usize, usize)>) -> usize {
+    words.clear();
+    let bytes = text.as_bytes();
+    let mut caps = capitalised.iter().map(|&c| c as usize).peekable();
+    let mut pos = start;
+    while pos < bytes.len() {
+        let mut end = pos;
+        let mut lowercase = true;
+        while end < bytes.len() && bytes[end] != b' ' {
+            lowercase &= bytes[end].is_ascii_lowercase();
+            end += 1;
+        }
+        while caps.next_if(|&c| c < pos).is_some() {}
+        let word = &text[pos..end];
+        if word.is_empty() || !lowercase || !(caps.peek() == Some(&pos) || is_particle(word)) {
+            break;
+        }
+        words.push((0, pos, end));
+        pos = end + 1;
+    }
+    while words.last().is_some_and(|&(_, f_start, f_end)| is_particle(&text[f_start..f_end])) {
+        words.pop();
+    }
+    pos
+}
