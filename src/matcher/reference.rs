@@ -525,7 +525,10 @@ fn trailing_punctuation(target: &Target, rest: &str) -> usize {
         .written
         .iter()
         .map(|w| &w[w.trim_end_matches(|c: char| !c.is_alphanumeric()).len()..])
-        .filter(|suffix| rest.starts_with(suffix))
+        // Only where the punctuation ends a word (bug glued-trailing-punct).
+        .filter(|suffix| {
+            rest.strip_prefix(suffix).is_some_and(|after| !after.chars().next().is_some_and(char::is_alphanumeric))
+        })
         .map(str::len)
         .max()
         .unwrap_or(0)

@@ -26,13 +26,45 @@ pub(super) fn leading_modifier_letters(before: &str) -> usize {
 
 /// Bytes of `rest` (the text right after a mention) that continue the
 /// alias: folding drops an alias's trailing punctuation ("U.S." folds to
-/// " u s "), but the caller's span should hold it when the text has it.
+/// " u s "), but the caller's span should hold it when the text has it,
+/// and the punctuation ends a word there: not when a letter or digit
+/// follows it ("U.S.A" keeps "U.S"), or the span would end inside a word
+/// (bug `glued-trailing-punct`, found by the fuzz target `matcher`).
 pub(super) fn trailing_punctuation(dictionary: &Dictionary, target: &Claim, rest: &str) -> usize {
     dictionary
         .spellings(target)
         .map(|w| &w[w.trim_end_matches(|c: char| !c.is_alphanumeric()).len()..])
-        .filter(|suffix| rest.starts_with(suffix))
+        .filter(|suffix| {
+            rest.strip_prefix(suffix).is_some_and(|after| !after.chars().next().is_some_and(char::is_alphanumeric))
+        })
         .map(str::len)
         .max()
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dictionary::{SourceText, build};
+
+    /// (name, alias, text, the mention's span as text): the alias's own
+    /// trailing punctuation joins the span only where it ends a word.
+    const ROWS: &[(&str, &str, &str, &str)] = &[
+        ("stop taken", "U.S.", "the U.S. said", "U.S."),
+        ("stop taken at the end", "U.S.", "the U.S.", "U.S."),
+        ("stop taken before a comma", "Corp.", "Acme Corp., Ltd", "Corp."),
+        ("glued-trailing-punct: letter after", "U.S.", "the U.S.A said", "U.S"),
+        ("glued-trailing-punct: letter after, one word", "Corp.", "Acme Corp.Ltd", "Corp"),
+        ("glued-trailing-punct: digit after", "U.S.", "the U.S.2 said", "U.S"),
+        ("no stop in the text", "U.S.", "the U.S said", "U.S"),
+    ];
+
+    #[test]
+    fn trailing_punctuation_joins_only_where_it_ends_a_word() {
+        for &(name, alias, text, want) in ROWS {
+            let source = format!("{alias}\torg:x\n");
+            let dictionary = build(&[SourceText::new("rows.tsv", source.as_str())]).expect("the dictionary builds");
+            let got: Vec<&str> = dictionary.extract(text).iter().map(|m| &text[m.span.start..m.span.end]).collect();
+            assert_eq!(got, [want], "{name}: {text:?}");
+        }
+    }
 }
