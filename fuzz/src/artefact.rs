@@ -24,12 +24,6 @@
 //!   extraction, offsets, resolution) pass, and extracting its own keys
 //!   keeps the offset invariant.
 
-use std::{
-    any::Any,
-    panic::AssertUnwindSafe,
-    sync::{Mutex, Once},
-};
-
 use entex::dictionary::artefact::{FORMAT_VERSION, engine_identity, from_bytes, to_bytes};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -66,6 +60,9 @@ pub fn file(payload: &[u8], flags: u8) -> Vec<u8> {
     }
     out.extend_from_slice(&(engine.len() as u32).to_le_bytes());
     out.extend_from_slice(engine.as_bytes());
+    while out.len() % 8 != 0 {
+        out.push(0);
+    }
     let length = payload.len() as u64 + u64::from(flags & damage::LENGTH_LONGER != 0);
     out.extend_from_slice(&length.to_le_bytes());
     let checksum = xxh3_64(payload) ^ u64::from(flags & damage::CHECKSUM != 0);
@@ -83,7 +80,7 @@ pub fn file(payload: &[u8], flags: u8) -> Vec<u8> {
 /// The payload of a whole artefact file (what follows the header).
 pub fn payload_of(file: &[u8]) -> &[u8] {
     let engine_len = u32::from_le_bytes(file[12..16].try_into().expect("4 bytes")) as usize;
-    &file[16 + engine_len + 16..]
+    &file[(16 + engine_len).next_multiple_of(8) + 16..]
 }
 
 pub fn run(data: &[u8]) {
@@ -108,63 +105,121 @@ pub fn run(data: &[u8]) {
     }
 }
 
-/// Where the last panic on this thread happened (file), for
-/// [`tolerated_panic`].
-static LAST_PANIC_FILE: Mutex<Option<String>> = Mutex::new(None);
-static HOOK: Once = Once::new();
-
-/// Open bug `artefact-automaton-unchecked`, the two panics it causes: (file
-/// the panic is in, message).
-const TOLERATED: &[(&str, &str)] = &[
-    // daachorse's `Match::start` (`end - length`): a panic only with overflow
-    // checks (on in every fuzz build, off in entex's release build).
-    ("daachorse", "attempt to subtract with overflow"),
-    // An empty match: `OffsetMap::original_span`'s debug assertion.
-    ("src/text/offsets.rs", "assertion failed: start < end"),
-];
-
-fn tolerated_panic(payload: &(dyn Any + Send)) -> bool {
-    let message =
-        payload.downcast_ref::<&str>().copied().or_else(|| payload.downcast_ref::<String>().map(String::as_str));
-    let file = LAST_PANIC_FILE.lock().map(|f| f.clone()).unwrap_or_default();
-    !*crate::STRICT
-        && TOLERATED.iter().any(|(f, m)| message == Some(*m) && file.as_deref().is_some_and(|file| file.contains(f)))
-}
-
 fn use_dictionary(dictionary: &entex::dictionary::Dictionary) {
-    // The hook records where a panic happened, then reports it as before
-    // unless it may be a tolerated one (this target runs without afl.rs's
-    // abort-on-panic hook, so that a tolerated panic can be caught).
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let file = info.location().map(|l| l.file().to_owned());
-            let quiet =
-                !*crate::STRICT && file.as_deref().is_some_and(|f| TOLERATED.iter().any(|(t, _)| f.contains(t)));
-            if let Ok(mut last) = LAST_PANIC_FILE.lock() {
-                *last = file;
-            }
-            if !quiet {
-                previous(info);
-            }
-        }));
-    });
-    if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| use_dictionary_unguarded(dictionary)))
-        && !tolerated_panic(payload.as_ref())
-    {
-        std::panic::resume_unwind(payload);
-    }
-}
-
-fn use_dictionary_unguarded(dictionary: &entex::dictionary::Dictionary) {
-    crate::dictionary::check_dictionary(dictionary, false);
+    crate::dictionary::check_dictionary(dictionary);
     // Its keys as text, unfolded: each should hit the automaton.
-    let text: String = dictionary.entries().iter().take(2000).map(|e| e.key.as_str()).collect();
+    let text: String = dictionary.keys().take(2000).map(|(_, key)| key).collect();
     let mentions = dictionary.extract(&text);
     check_spans(&text, mentions.iter().map(|m| m.span));
     for m in &mentions {
         if let Some(entity) = m.entity {
-            assert!((entity as usize) < dictionary.entities().len(), "mention of entity {entity}");
+            assert!((entity as usize) < dictionary.entity_count(), "mention of entity {entity}");
         }
+    }
+}
+
+/// Crafted artefacts: a valid payload with one table of the scanner (the
+/// word trie, `entex::dictionary::scanner`) changed, behind a valid
+/// checksum. Each is a shape of bug `artefact-automaton-unchecked` on the
+/// word trie: before the load check was made whole, each loaded, and the
+/// scan then hung, linked the wrong entity or found nothing. They are
+/// regression rows (`tests/bugs.rs`) and inputs of this target
+/// (`fuzz/regressions/artefact/`, written by the `seeds` binary).
+pub mod craft {
+    use entex::dictionary::{SourceText, artefact, build};
+
+    /// The payload's columns, in order (format 4, `dictionary/column.rs`):
+    /// each a u64 LE byte length, padding to 8, its bytes, padding to 8.
+    pub fn columns(payload: &[u8]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while pos + 8 <= payload.len() {
+            let len = u64::from_le_bytes(payload[pos..pos + 8].try_into().expect("8 bytes")) as usize;
+            pos += 8;
+            out.push(payload[pos..pos + len].to_vec());
+            pos = (pos + len).next_multiple_of(8);
+        }
+        out
+    }
+
+    /// The payload of `columns` (the inverse of [`columns`]).
+    pub fn payload(columns: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for column in columns {
+            out.extend_from_slice(&(column.len() as u64).to_le_bytes());
+            out.extend_from_slice(column);
+            out.resize(out.len().next_multiple_of(8), 0);
+        }
+        out
+    }
+
+    /// Column indices of the main scanner's tables in the payload: facts,
+    /// 2 string tables, 6 entity tables, key claims, claims, then the
+    /// scanner (pattern count first).
+    pub const WORD_BYTES: usize = 12;
+    pub const WORD_ENDS: usize = 13;
+    pub const SLOTS: usize = 14;
+    pub const FILTER: usize = 15;
+    pub const ROOT_CHILD: usize = 16;
+    pub const CHILD_START: usize = 17;
+    pub const TERMINAL: usize = 19;
+
+    fn u32s(bytes: &[u8]) -> Vec<u32> {
+        bytes.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))).collect()
+    }
+
+    fn bytes_of(values: &[u32]) -> Vec<u8> {
+        values.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    /// The columns of a dictionary of one-word aliases `Iran` and `Iraq`
+    /// (its trie: the root, then one node per word; two words, so a word
+    /// table of 16 slots holding 2).
+    pub fn iran_iraq() -> Vec<Vec<u8>> {
+        let dictionary = build(&[SourceText::new("c.tsv", "Iran\tloc:iran\nIraq\tloc:iraq\n")]).expect("it builds");
+        columns(crate::artefact::payload_of(&artefact::to_bytes(&dictionary)))
+    }
+
+    /// (name, payload): each crafted artefact, whose load must be refused.
+    pub fn cases() -> Vec<(&'static str, Vec<u8>)> {
+        let base = iran_iraq();
+        let with = |index: usize, change: &dyn Fn(Vec<u32>) -> Vec<u32>| {
+            let mut columns = base.clone();
+            columns[index] = bytes_of(&change(u32s(&columns[index])));
+            payload(&columns)
+        };
+        vec![
+            // Only the occupied slots (2, a power of two): a probe for any
+            // word that no key holds never meets a free slot.
+            (
+                "word-table-full",
+                with(SLOTS, &|slots| slots.chunks(2).filter(|s| s[1] != 0).flatten().copied().collect()),
+            ),
+            // A word's fingerprint changed: the word is never found.
+            (
+                "word-not-in-table",
+                with(SLOTS, &|mut slots| {
+                    let at = slots.chunks(2).position(|s| s[1] != 0).expect("an occupied slot");
+                    slots[2 * at] ^= 1;
+                    slots
+                }),
+            ),
+            // The root index swapped: "Iran" in text names Iraq's key.
+            ("root-index-swapped", with(ROOT_CHILD, &|root| root.into_iter().rev().collect())),
+            // Children [1, 2, 2, 3]: node 2 is its own child.
+            ("trie-cycle", with(CHILD_START, &|_| vec![1, 2, 2, 3])),
+            // Children [1, 2, 3, 3]: "Iraq" hangs under "Iran".
+            ("trie-reshaped", with(CHILD_START, &|_| vec![1, 2, 3, 3])),
+            // Both word nodes end the same key.
+            (
+                "terminal-twice",
+                with(TERMINAL, &|mut terminal| {
+                    terminal[2] = terminal[1];
+                    terminal
+                }),
+            ),
+            // The filter cleared: no word passes, nothing is ever found.
+            ("filter-cleared", with(FILTER, &|filter| vec![0; filter.len()])),
+        ]
     }
 }

@@ -14,7 +14,8 @@
 //! - a refused build names at least one problem, and every problem names
 //!   one of the sources and a line within it (0: the whole source);
 //! - a built dictionary holds together: as many entities as its info says,
-//!   keys padded, sorted and unique, every claim naming an entity;
+//!   keys padded words, unique and found by their own lookup, every
+//!   claim naming an entity;
 //! - it survives its artefact: `artefact::to_bytes` then `from_bytes` loads,
 //!   writes the same bytes again, and extracts the same mentions from a
 //!   text made of every alias;
@@ -94,31 +95,31 @@ pub fn run(data: &[u8]) {
             return;
         }
     };
-    check_dictionary(&dictionary, true);
+    check_dictionary(&dictionary);
 }
 
-/// The checks on a dictionary that was built (or loaded) successfully.
-/// `built`: it was built from sources, so its keys are folded text (a
-/// loaded artefact's keys are only checked to be padded: a key that no
-/// folded text holds is harmless).
-pub fn check_dictionary(dictionary: &Dictionary, built: bool) {
-    let entities = dictionary.entities();
-    assert_eq!(dictionary.info().entity_count, entities.len() as u64, "entity count");
-    let entries = dictionary.entries();
-    for pair in entries.windows(2) {
-        assert!(pair[0].key < pair[1].key, "keys {:?} and {:?} out of order", pair[0].key, pair[1].key);
-    }
-    for entry in entries {
-        let key = &entry.key;
+/// The checks on a dictionary that was built (or loaded) successfully: its
+/// keys are padded words between single spaces, unique, each found by its
+/// own lookup, and every claim names an entity.
+pub fn check_dictionary(dictionary: &Dictionary) {
+    let entity_count = dictionary.entity_count();
+    assert_eq!(dictionary.info().entity_count, entity_count as u64, "entity count");
+    assert_eq!(dictionary.entities().len(), entity_count, "entity count");
+    let keys: Vec<(u32, String)> = dictionary.keys().collect();
+    let mut seen = std::collections::HashSet::new();
+    for (id, key) in &keys {
         assert!(key.len() >= 3 && key.starts_with(' ') && key.ends_with(' '), "key {key:?}");
-        assert!(!built || !key.contains("  "), "key {key:?}");
-        for target in &entry.targets {
-            assert!((target.entity as usize) < entities.len(), "key {key:?} claims entity {}", target.entity);
+        assert!(!key[1..key.len() - 1].contains("  "), "key {key:?}");
+        assert!(seen.insert(key.as_str()), "key {key:?} twice");
+        assert_eq!(dictionary.key(key), Some(*id), "key {key:?} does not look itself up");
+        for claim in dictionary.key_claims(*id) {
+            assert!((claim.entity as usize) < entity_count, "key {key:?} claims entity {}", claim.entity);
         }
     }
 
     // Every alias in one text, and the same text through a reloaded artefact.
-    let text: String = entities.iter().flat_map(|e| e.aliases.iter()).take(2000).fold(String::new(), |mut t, a| {
+    let aliases: Vec<&str> = dictionary.entities().flat_map(|e| e.aliases().collect::<Vec<_>>()).collect();
+    let text: String = aliases.iter().take(2000).fold(String::new(), |mut t, a| {
         t.push_str(a);
         t.push_str(", ");
         t
@@ -139,11 +140,11 @@ pub fn check_dictionary(dictionary: &Dictionary, built: bool) {
     );
 
     let options = ResolveOptions::default();
-    for alias in entities.iter().flat_map(|e| e.aliases.iter()).take(200) {
+    for &alias in aliases.iter().take(200) {
         let resolution = dictionary.resolve(alias, &options);
         for candidate in resolution.best.iter().chain(&resolution.candidates) {
             assert!(candidate.score > 0.0 && candidate.score <= 1.0, "resolving {alias:?} scores {candidate:?}");
-            assert!((candidate.entity as usize) < entities.len(), "resolving {alias:?} gives {candidate:?}");
+            assert!((candidate.entity as usize) < entity_count, "resolving {alias:?} gives {candidate:?}");
         }
     }
 }

@@ -29,7 +29,7 @@ use std::{collections::HashMap, sync::LazyLock};
 
 use entex::{
     config::Limits,
-    dictionary::{Dictionary, SourceText, build, embedded_default},
+    dictionary::{Dictionary, EntityIndex, SourceText, build, embedded_default},
     proto::entex_v1 as pb,
     resolve::MAX_CANDIDATES,
     service::convert,
@@ -56,7 +56,7 @@ Basra Gate\tloc:basra-gate\tFAC\t\n";
 
 struct Fixture {
     dictionary: Dictionary,
-    by_id: HashMap<String, usize>,
+    by_id: HashMap<String, EntityIndex>,
 }
 
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
@@ -67,7 +67,7 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     // whose threads were left behind in the parent.
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a thread pool");
     let dictionary = pool.install(|| build(&sources)).expect("the embedded dictionary and places.tsv build");
-    let by_id = dictionary.entities().iter().enumerate().map(|(i, e)| (e.id.to_string(), i)).collect();
+    let by_id = dictionary.entities().map(|e| (e.id().to_string(), e.index())).collect();
     Fixture { dictionary, by_id }
 });
 
@@ -150,12 +150,9 @@ fn extract(fixture: &Fixture, limits: &Limits, documents: Vec<pb::Document>, opt
                 let entity = fixture
                     .by_id
                     .get(&m.entity_id)
-                    .map(|&i| &dictionary.entities()[i])
+                    .map(|&i| dictionary.entity(i))
                     .unwrap_or_else(|| panic!("mention of unknown entity {m:?}"));
-                assert_eq!(
-                    (m.canonical_name.as_str(), m.r#type.as_str()),
-                    (entity.name.as_str(), entity.entity_type.as_str())
-                );
+                assert_eq!((m.canonical_name.as_str(), m.r#type.as_str()), (entity.name(), entity.entity_type()));
                 assert!(type_ok(&m.r#type), "mention of type {} despite the filter {wanted:?}", m.r#type);
             }
             for c in &m.candidates {

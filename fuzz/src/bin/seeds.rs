@@ -20,7 +20,11 @@ fn repo(path: &str) -> String {
 }
 
 fn write(target: &str, name: &str, bytes: &[u8]) {
-    let dir = Path::new(ROOT).join("corpus").join(target);
+    write_in("corpus", target, name, bytes);
+}
+
+fn write_in(folder: &str, target: &str, name: &str, bytes: &[u8]) {
+    let dir = Path::new(ROOT).join(folder).join(target);
     fs::create_dir_all(&dir).expect("corpus directory");
     fs::write(dir.join(name), bytes).expect("seed written");
 }
@@ -150,6 +154,25 @@ SPI,Q28515,LOC,,case=sensitive,,,\n\
             whole.extend_from_slice(&file);
             write("artefact", "file-tsv", &whole);
         }
+    }
+
+    // Regression inputs of the fixed bugs: the texts of nfd-mark-end,
+    // extend-end and prepend-start through `fold`; glued-trailing-punct
+    // through `matcher` (one ORG entity, alias "ab.", text "ab.c": bytes
+    // as `matcher::read_case` reads them); the crafted artefacts of
+    // artefact-automaton-unchecked through `artefact` (payload, no damage).
+    for (name, text) in [
+        ("nfd-mark-end", "Jose\u{301} spoke, नमस्ते"),
+        ("extend-end", "the Houthis\u{200c} drones, Houthis\u{200d}, Hezbollah\u{1f3fd} said"),
+        ("prepend-start", "\u{600}Iraq said"),
+    ] {
+        write_in("regressions", "fold", name, text.as_bytes());
+    }
+    write_in("regressions", "matcher", "glued-trailing-punct", &[0, 1, 0, 1, 0, 1, 0, 0, 0x00, 0x44]);
+    for (name, payload) in entex_fuzz::artefact::craft::cases() {
+        let mut input = vec![0, 0];
+        input.extend_from_slice(&payload);
+        write_in("regressions", "artefact", name, &input);
     }
 
     // rpc: [RPC byte, encoded request].
