@@ -525,9 +525,13 @@ fn trailing_punctuation(target: &Target, rest: &str) -> usize {
         .written
         .iter()
         .map(|w| &w[w.trim_end_matches(|c: char| !c.is_alphanumeric()).len()..])
-        // Only where the punctuation ends a word (bug glued-trailing-punct).
+        // Only where the punctuation (with its cluster) ends a word (bug
+        // glued-trailing-punct).
         .filter(|suffix| {
-            rest.strip_prefix(suffix).is_some_and(|after| !after.chars().next().is_some_and(char::is_alphanumeric))
+            rest.starts_with(suffix) && {
+                let (_, end) = crate::text::offsets::widen_to_graphemes(rest, 0, suffix.len());
+                !rest[end..].chars().next().is_some_and(char::is_alphanumeric)
+            }
         })
         .map(str::len)
         .max()

@@ -29,17 +29,24 @@ pub(super) fn leading_modifier_letters(before: &str) -> usize {
 /// " u s "), but the caller's span should hold it when the text has it,
 /// and the punctuation ends a word there: not when a letter or digit
 /// follows it ("U.S.A" keeps "U.S"), or the span would end inside a word
-/// (bug `glued-trailing-punct`, found by the fuzz target `matcher`).
+/// (bug `glued-trailing-punct`, found by the fuzz target `matcher`). What
+/// follows is read after the punctuation's grapheme cluster, since the span
+/// is widened to it: "U.S.\u{301}A" and "U.S.\u{200d}A" keep "U.S" too.
 pub(super) fn trailing_punctuation(dictionary: &Dictionary, target: &Claim, rest: &str) -> usize {
     dictionary
         .spellings(target)
         .map(|w| &w[w.trim_end_matches(|c: char| !c.is_alphanumeric()).len()..])
-        .filter(|suffix| {
-            rest.strip_prefix(suffix).is_some_and(|after| !after.chars().next().is_some_and(char::is_alphanumeric))
-        })
+        .filter(|suffix| rest.starts_with(suffix) && ends_a_word(rest, suffix.len()))
         .map(str::len)
         .max()
         .unwrap_or(0)
+}
+
+/// Whether no letter or digit follows the grapheme cluster that holds
+/// `rest[..at]`'s end.
+fn ends_a_word(rest: &str, at: usize) -> bool {
+    let (_, end) = crate::text::offsets::widen_to_graphemes(rest, 0, at);
+    !rest[end..].chars().next().is_some_and(char::is_alphanumeric)
 }
 
 #[cfg(test)]
@@ -56,6 +63,9 @@ mod tests {
         ("glued-trailing-punct: letter after, one word", "Corp.", "Acme Corp.Ltd", "Corp"),
         ("glued-trailing-punct: digit after", "U.S.", "the U.S.2 said", "U.S"),
         ("no stop in the text", "U.S.", "the U.S said", "U.S"),
+        ("glued-trailing-punct: mark, then a letter", "U.S.", "the U.S.\u{301}A said", "U.S"),
+        ("glued-trailing-punct: joiner, then a letter", "U.S.", "the U.S.\u{200d}A said", "U.S"),
+        ("stop and its mark taken", "U.S.", "the U.S.\u{301} said", "U.S.\u{301}"),
     ];
 
     #[test]
