@@ -24,8 +24,8 @@ TARGET_DIR="${ENTEX_FUZZ_TARGET_DIR:-$PWD/fuzz/target}"
 OUT_ROOT="${ENTEX_FUZZ_OUT:-$PWD/fuzz/out}"
 # Per-input time limit, ms: generous, since an input of the matcher and
 # dictionary targets builds a dictionary, and this machine is shared. The
-# artefact target's are well under a millisecond, and its known hang (open
-# bug artefact-automaton-unchecked) should not eat the campaign: 1 s.
+# artefact target's load a small artefact, well under a millisecond, and an
+# endless scan is what it looks for (bug artefact-automaton-unchecked): 1 s.
 timeout_ms() {
     case "$1" in
         artefact) echo "${ENTEX_FUZZ_TIMEOUT_MS:-1000}" ;;
@@ -48,9 +48,18 @@ ensure_afl() {
         echo "installing cargo-afl ${CARGO_AFL_VERSION} (builds AFL++; a few minutes)" >&2
         cargo install --locked --quiet cargo-afl --version "${CARGO_AFL_VERSION}"
     fi
-    # cargo-afl builds AFL++ for the current rustc at install; after a
-    # toolchain update it must be built again ("already built" is fine).
-    cargo afl config --build >/dev/null 2>&1 || true
+    # AFL++ is built (with make and the C compiler) once per rustc version:
+    # after an install or a toolchain update. "already built" is fine; any
+    # other failure (no make, no cc) is reported here, not as a puzzling
+    # afl-fuzz error later.
+    local output
+    if ! output=$(cargo afl config --build 2>&1); then
+        if ! grep -q "already built" <<<"${output}"; then
+            echo "cargo afl config --build failed:" >&2
+            echo "${output}" >&2
+            exit 1
+        fi
+    fi
 }
 
 build() {
