@@ -14,7 +14,9 @@
 # Installs cargo-afl (pinned, from crates.io: it builds AFL++ from the source
 # it bundles, with the C compiler) when it is missing. The instrumented build
 # goes to ENTEX_FUZZ_TARGET_DIR (default fuzz/target), never to the
-# project's own target directory.
+# project's own target directory. ENTEX_FUZZ_PREBUILT=1: a campaign uses the
+# binaries already built (`scripts/fuzz.sh build` once, then campaigns of
+# several targets side by side, none of them starting cargo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +36,7 @@ timeout_ms() {
 }
 
 usage() {
-    sed -n '2,17p' "$0" >&2
+    sed -n '2,20p' "$0" >&2
     exit 2
 }
 
@@ -154,7 +156,9 @@ case "${1:-}" in
     *)
         [[ $# -eq 2 && "$2" =~ ^[0-9]+$ ]] || usage
         check_target "$1"
-        build
+        if [[ "${ENTEX_FUZZ_PREBUILT:-0}" != "1" ]]; then
+            build
+        fi
         fuzz_one "$1" "$2" "${OUT_ROOT}/$1"
         ;;
 esac
