@@ -51,7 +51,24 @@ pub const OPEN_BUGS: &[&str] = &[
     "ypogegrammeni-word: U+0345 COMBINING GREEK YPOGEGRAMMENI case-folds to the letter ι and becomes \
      a folded word of its own, even inside another word's grapheme cluster (\"x\u{1f3fd}\u{345}\" \
      folds to \" x | ι \"); a mention of it, widened to the cluster, takes in the other letter",
+    "prepend-letter: a prepended letter (U+0D4E MALAYALAM LETTER DOT REPH) joins the grapheme cluster \
+     of what follows, but folding keeps it in the first of the words that follow (\"\u{d4e}½\" folds \
+     to \" \u{d4e}1 | 2 \"); a mention of a later word of the cluster (\"2\") takes in the letter",
 ];
+
+/// Open bug `prepend-letter`: what widening adds before the word is
+/// prepended characters (each joins the cluster of what follows it) and
+/// marks, one of them a letter.
+pub fn known_prepend_letter(before: &str) -> bool {
+    let prepended = |c: char| {
+        let mut joined = String::from(c);
+        joined.push('a');
+        joined.graphemes(true).count() == 1
+    };
+    !*STRICT
+        && before.chars().any(char::is_alphanumeric)
+        && before.chars().all(|c| is_combining_mark(c) || prepended(c))
+}
 
 /// Open bug `ypogegrammeni-word`: the folded word's original text is
 /// U+0345 (and other marks), which widening to the cluster would extend
