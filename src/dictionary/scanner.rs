@@ -676,7 +676,7 @@ impl Scanner {
         if ended.iter().map(|b| b.count_ones() as usize).sum::<usize>() != self.patterns {
             return Err("a pattern ends at no node".to_owned());
         }
-        if self.patterns % 64 != 0 && self.scannable.last().is_some_and(|&b| b >> (self.patterns % 64) != 0) {
+        if !self.patterns.is_multiple_of(64) && self.scannable.last().is_some_and(|&b| b >> (self.patterns % 64) != 0) {
             return Err("the scannable set names a pattern that does not exist".to_owned());
         }
         let mut used = vec![false; words];
