@@ -29,11 +29,16 @@
 //! control like HTTP/2's own, and the call's deadline bounds it.
 //!
 //! Each refusal carries `grpc-retry-pushback-ms` (gRFC A6): how long the
-//! admitted work needs to drain at the rate this server has been releasing
-//! bytes, times a random factor in [0.5, 1.5), so that the refused calls of
-//! a burst come back spread over the time room frees up rather than all at
-//! once. gRPC clients with a retry policy wait that long before their next
-//! attempt instead of their own backoff.
+//! work ahead of the caller needs to drain at the rate this server has been
+//! releasing bytes, times a random factor in [0.5, 1.5), so that the refused
+//! calls of a burst come back spread over the time room frees up rather than
+//! all at once. The work ahead is the admitted bytes plus the callers
+//! refused in the last second or so, each counted at the mean message size:
+//! they come back too, and before this one. The random factor applies after
+//! the floor: refusals that all got the floor would otherwise come back in
+//! one wave, and a five-attempt policy would run out before a backlog of
+//! eight times the slots had drained. gRPC clients with a retry policy wait
+//! that long before their next attempt instead of their own backoff.
 //!
 //! `UNAVAILABLE`, not `RESOURCE_EXHAUSTED`: entex already answers
 //! `RESOURCE_EXHAUSTED` for a message over `--max-request-bytes`, which no
@@ -117,10 +122,15 @@ const SHED_LOG_INTERVAL: Duration = Duration::from_secs(1);
 /// little less.
 const DEFAULT_DRAIN_BYTES_PER_S: f64 = 50e6;
 
-/// Bounds of a retry pushback: no sooner than a small call takes, no later
-/// than a caller's deadline is likely to allow.
-const PUSHBACK_MIN: Duration = Duration::from_millis(50);
+/// Bounds of a retry pushback before its random factor: no sooner than a
+/// small call takes, no later than a caller's deadline is likely to allow.
+/// With the factor, pushbacks run from half the floor to the ceiling.
+const PUSHBACK_FLOOR: Duration = Duration::from_millis(50);
 const PUSHBACK_MAX: Duration = Duration::from_secs(30);
+
+/// How long a refused caller counts as waiting to come back: its count
+/// decays by e every this long.
+const WAITING_DECAY: Duration = Duration::from_secs(1);
 
 /// Busy time over which one release-rate sample is taken: long enough to
 /// span several calls' answers, short enough to follow a burst.
@@ -163,6 +173,13 @@ struct DrainRate {
     sample_time: Duration,
     sample_bytes: usize,
     bytes_per_s: f64,
+    /// Mean size of an admitted message (moving average), the size assumed
+    /// for a refused caller's.
+    message_bytes: f64,
+    /// Refused callers expected back (a count decaying by [`WAITING_DECAY`]),
+    /// as of `waiting_at`.
+    waiting: f64,
+    waiting_at: Instant,
 }
 
 impl DrainRate {
@@ -182,6 +199,23 @@ impl DrainRate {
         }
         self.last_event = now;
         self.busy = busy;
+    }
+
+    /// A message of `bytes` was admitted.
+    fn admitted(&mut self, bytes: usize) {
+        let bytes = bytes as f64;
+        self.message_bytes = if self.message_bytes == 0.0 { bytes } else { 0.9 * self.message_bytes + 0.1 * bytes };
+    }
+
+    /// One more caller was refused; the refused callers now expected back,
+    /// this one excluded.
+    fn refused(&mut self) -> f64 {
+        let now = Instant::now();
+        let decay = (-(now - self.waiting_at).as_secs_f64() / WAITING_DECAY.as_secs_f64()).exp();
+        let ahead = self.waiting * decay;
+        self.waiting = ahead + 1.0;
+        self.waiting_at = now;
+        ahead
     }
 }
 
@@ -208,6 +242,9 @@ impl Budget {
                 sample_time: Duration::ZERO,
                 sample_bytes: 0,
                 bytes_per_s: 0.0,
+                message_bytes: 0.0,
+                waiting: 0.0,
+                waiting_at: Instant::now(),
             }),
             pushbacks: AtomicU64::new(0),
         })
@@ -258,7 +295,11 @@ impl Budget {
 
     fn hold_bytes(self: &Arc<Self>, permit: OwnedSemaphorePermit, charge: usize) -> HeldBytes {
         self.peak_since_trim.fetch_max(self.bytes_in_flight(), Ordering::Relaxed);
-        self.drain.lock().unwrap_or_else(PoisonError::into_inner).record(0, true);
+        {
+            let mut drain = self.drain.lock().unwrap_or_else(PoisonError::into_inner);
+            drain.record(0, true);
+            drain.admitted(charge);
+        }
         self.metrics.admission_bytes.add(charge as i64);
         HeldBytes { permit: Some(permit), charge, budget: self.clone() }
     }
@@ -270,13 +311,20 @@ impl Budget {
         self.drain.lock().unwrap_or_else(PoisonError::into_inner).record(charge, busy);
     }
 
-    /// How long a refused caller should wait: the time the bytes in flight
-    /// need to drain at the measured rate, times a random factor in
-    /// [0.5, 1.5), within [`PUSHBACK_MIN`, `PUSHBACK_MAX`].
+    /// How long a refused caller should wait: the time the work ahead of it
+    /// (the bytes in flight, and the callers refused just before it at the
+    /// mean message size) needs to drain at the measured rate, at least
+    /// [`PUSHBACK_FLOOR`], times a random factor in [0.5, 1.5), at most
+    /// [`PUSHBACK_MAX`].
     fn pushback(&self) -> Duration {
-        let rate = self.drain.lock().unwrap_or_else(PoisonError::into_inner).bytes_per_s;
+        let (rate, waiting, message_bytes) = {
+            let mut drain = self.drain.lock().unwrap_or_else(PoisonError::into_inner);
+            let waiting = drain.refused();
+            (drain.bytes_per_s, waiting, drain.message_bytes)
+        };
         let rate = if rate > 0.0 { rate } else { DEFAULT_DRAIN_BYTES_PER_S };
-        let drain = self.bytes_in_flight() as f64 / rate;
+        let ahead = self.bytes_in_flight() as f64 + waiting * message_bytes;
+        let drain = Duration::from_secs_f64(ahead / rate).clamp(PUSHBACK_FLOOR, PUSHBACK_MAX);
         // splitmix64 of a counter and the clock: spread, not secrecy.
         let mut x = self.pushbacks.fetch_add(1, Ordering::Relaxed).wrapping_add(u64::from(
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos(),
@@ -286,7 +334,7 @@ impl Budget {
         x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         x ^= x >> 31;
         let factor = 0.5 + (x >> 11) as f64 / (1u64 << 53) as f64;
-        Duration::from_secs_f64(drain * factor).clamp(PUSHBACK_MIN, PUSHBACK_MAX)
+        drain.mul_f64(factor).min(PUSHBACK_MAX)
     }
 
     /// Counts (and, at most once a second, logs) a refusal; the status for it.
@@ -668,5 +716,41 @@ mod tests {
             assert_eq!(parse(value), *expected, "{value:?}");
         }
         assert_eq!(grpc_timeout(&http::HeaderMap::new()), None);
+    }
+}
+
+#[cfg(test)]
+mod pushback_tests {
+    use super::*;
+
+    fn millis(budget: &Budget) -> Vec<u128> {
+        (0..56).map(|_| budget.pushback().as_millis()).collect()
+    }
+
+    /// The refusals of a burst come back spread out, later the longer the
+    /// line of refused callers ahead of them, and never all in one wave.
+    #[test]
+    fn a_burst_of_refusals_is_told_to_come_back_spread_out() {
+        let budget = Budget::new(&Limits::default(), Metrics::new());
+        // 64 KiB calls at the default drain rate: 56 refused callers are
+        // ~75 ms of work; the floor (50 ms) alone would say 50 ms to each.
+        budget.drain.lock().unwrap().admitted(64 << 10);
+        let waits = millis(&budget);
+        assert!(waits.iter().all(|&ms| (25..=30_000).contains(&ms)), "{waits:?}");
+        let distinct: std::collections::BTreeSet<_> = waits.iter().collect();
+        assert!(distinct.len() > 20, "pushbacks bunched together: {waits:?}");
+        let (first, last) = (&waits[..8], &waits[48..]);
+        let mean = |w: &[u128]| w.iter().sum::<u128>() as f64 / w.len() as f64;
+        assert!(mean(last) > mean(first), "later refusals not told to wait longer: {waits:?}");
+        assert!(*waits.iter().max().unwrap() >= 75, "no pushback beyond the floor: {waits:?}");
+    }
+
+    /// Without refusals ahead and nothing in flight, the floor with its
+    /// random factor: half the floor to one and a half times it.
+    #[test]
+    fn an_idle_server_says_the_floor() {
+        let budget = Budget::new(&Limits::default(), Metrics::new());
+        let ms = budget.pushback().as_millis();
+        assert!((25..75).contains(&ms), "{ms} ms");
     }
 }

@@ -37,6 +37,14 @@
 //! `--report-every SECONDS`: one JSON line per interval (requests, refused,
 //! failed, latency percentiles of the interval, server RSS), for soak tests.
 //!
+//! `--corpus FILE` (JSON Lines, one `{"text": ...}` document a line, such as
+//! the shared news corpus of `bench/corpus.sh`): requests walk the corpus
+//! instead of the seed articles, in order and cycling, all callers taking
+//! the next one: in `batch` and `stream` modes consecutive whole documents
+//! packed up to `--batch-bytes` (a longer document is cut at a word end), in
+//! `single` mode each document cut to `--doc-bytes` at a word end. Sizes are
+//! then reported as means.
+//!
 //! Bounded by design: the address must be a loopback address, and a run
 //! stops at `--duration` seconds (at most 3600) or `--requests` requests,
 //! whichever comes first; every request has a deadline (`--timeout`, 10 s).
@@ -123,6 +131,10 @@ struct Args {
     /// the crate, or ENTEX_BENCH_SEEDS).
     #[arg(long, env = "ENTEX_BENCH_SEEDS")]
     seeds: Option<PathBuf>,
+    /// A JSON Lines corpus (`{"text": ...}` a line) to walk instead of the
+    /// seed articles (Extract modes: batch, single, stream).
+    #[arg(long, value_name = "FILE")]
+    corpus: Option<PathBuf>,
     /// The server's process id, to report its CPU and memory.
     #[arg(long)]
     server_pid: Option<u32>,
@@ -221,7 +233,7 @@ fn main() -> anyhow::Result<()> {
     if args.burst && (args.rate.is_some() || args.requests.is_some()) {
         bail!("--burst sends one request per caller: no --rate or --requests");
     }
-    let work = Arc::new(work(&args)?);
+    let work = Arc::new(works(&args)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.client_threads.max(1))
         .enable_all()
@@ -303,15 +315,87 @@ fn articles(args: &Args) -> anyhow::Result<Vec<String>> {
     Ok(articles)
 }
 
-/// The work of one request.
-fn work(args: &Args) -> anyhow::Result<Work> {
+/// The requests to send, in turn: one, or with `--corpus` the corpus's.
+fn works(args: &Args) -> anyhow::Result<Requests> {
+    if let Some(path) = &args.corpus {
+        return corpus_requests(args, path).map(Requests);
+    }
     let articles = articles(args)?;
-    Ok(match args.mode {
+    Ok(Requests(vec![match args.mode {
         Mode::Single => Work::Extract(vec![document(0, cut(&articles[0], args.doc_bytes).to_owned())]),
         Mode::Batch => Work::Extract(batch(&articles, args.batch_bytes)),
         Mode::Stream => Work::Stream(batch(&articles, args.batch_bytes)),
         Mode::Normalize => Work::Normalize(NAMES.iter().cycle().take(args.names).map(|n| (*n).to_owned()).collect()),
+    }]))
+}
+
+/// The requests of a `--corpus` run, in corpus order (see the module doc).
+fn corpus_requests(args: &Args, path: &Path) -> anyhow::Result<Vec<Work>> {
+    use std::io::BufRead as _;
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read the corpus {}", path.display()))?;
+    let mut texts = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(|| format!("cannot read {}", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value =
+            serde_json::from_str(&line).with_context(|| format!("{}:{}: not JSON", path.display(), i + 1))?;
+        let Some(text) = value.get("text").and_then(|t| t.as_str()) else {
+            bail!("{}:{}: no \"text\" string", path.display(), i + 1);
+        };
+        texts.push(text.to_owned());
+    }
+    if texts.is_empty() {
+        bail!("no document in {}", path.display());
+    }
+    let packed = || {
+        let mut requests = Vec::new();
+        let mut batch: Vec<Document> = Vec::new();
+        let mut total = 0;
+        for (i, text) in texts.iter().enumerate() {
+            if total + text.len() > args.batch_bytes && !batch.is_empty() {
+                requests.push(std::mem::take(&mut batch));
+                total = 0;
+            }
+            let text = cut(text, args.batch_bytes);
+            total += text.len();
+            batch.push(document(i, text.to_owned()));
+        }
+        if !batch.is_empty() {
+            requests.push(batch);
+        }
+        requests
+    };
+    Ok(match args.mode {
+        Mode::Single => texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Work::Extract(vec![document(i, cut(t, args.doc_bytes).to_owned())]))
+            .collect(),
+        Mode::Batch => packed().into_iter().map(Work::Extract).collect(),
+        Mode::Stream => packed().into_iter().map(Work::Stream).collect(),
+        Mode::Normalize => bail!("--corpus holds documents: use it with --mode batch, single or stream"),
     })
+}
+
+/// The requests of a run, sent in turn (all callers taking the next one).
+#[derive(Debug)]
+struct Requests(Vec<Work>);
+
+impl Requests {
+    /// The `n`-th request to send (cycling).
+    fn get(&self, n: u64) -> &Work {
+        &self.0[(n % self.0.len() as u64) as usize]
+    }
+
+    fn mean_documents(&self) -> f64 {
+        self.0.iter().map(Work::documents).sum::<usize>() as f64 / self.0.len() as f64
+    }
+
+    fn mean_bytes(&self) -> f64 {
+        self.0.iter().map(Work::bytes).sum::<usize>() as f64 / self.0.len() as f64
+    }
 }
 
 fn document(i: usize, text: String) -> Document {
@@ -525,8 +609,8 @@ struct Report {
     first_error: Option<String>,
     server: Option<ServerUsage>,
     client_cpu_s: f64,
-    docs_per_request: usize,
-    bytes_per_request: usize,
+    docs_per_request: f64,
+    bytes_per_request: f64,
 }
 
 struct ServerUsage {
@@ -537,7 +621,9 @@ struct ServerUsage {
     threads: Option<u64>,
 }
 
-async fn run(args: &Args, work: Arc<Work>) -> anyhow::Result<Report> {
+async fn run(args: &Args, work: Arc<Requests>) -> anyhow::Result<Report> {
+    // The next request to send, for all callers.
+    let next = Arc::new(AtomicU64::new(0));
     let clients = clients(args).await?;
     let started = Instant::now();
     let measure_from = started + Duration::from_secs_f64(args.warmup);
@@ -574,6 +660,7 @@ async fn run(args: &Args, work: Arc<Work>) -> anyhow::Result<Report> {
     let mut tasks = Vec::with_capacity(args.concurrency);
     for (index, mut client) in clients.into_iter().enumerate() {
         let work = work.clone();
+        let next = next.clone();
         let budget = budget.clone();
         let stopped = stopped.clone();
         let pacer = pacer.clone();
@@ -602,7 +689,8 @@ async fn run(args: &Args, work: Arc<Work>) -> anyhow::Result<Report> {
                 }
                 // Open loop: latency counts from when the request was due.
                 let origin = due.unwrap_or(now);
-                let (outcome, retries) = call(&mut client, &work, timeout, attempts, &mut random).await;
+                let request = work.get(next.fetch_add(1, Ordering::Relaxed));
+                let (outcome, retries) = call(&mut client, request, timeout, attempts, &mut random).await;
                 let latency = origin.elapsed();
                 if !measured {
                     continue;
@@ -615,7 +703,7 @@ async fn run(args: &Args, work: Arc<Work>) -> anyhow::Result<Report> {
                 match outcome {
                     Ok(answer) => {
                         result.documents += answer.documents;
-                        result.bytes += work.bytes() as u64;
+                        result.bytes += request.bytes() as u64;
                         result.mentions += answer.mentions;
                         result.histogram.as_mut().expect("set above").saturating_record(micros(latency));
                         shared.histogram.saturating_record(micros(latency));
@@ -722,8 +810,8 @@ async fn run(args: &Args, work: Arc<Work>) -> anyhow::Result<Report> {
         first_error: None,
         server,
         client_cpu_s,
-        docs_per_request: work.documents(),
-        bytes_per_request: work.bytes(),
+        docs_per_request: work.mean_documents(),
+        bytes_per_request: work.mean_bytes(),
     };
     let mut mentions = 0;
     for r in results {
@@ -793,7 +881,7 @@ impl Report {
 fn print_report(args: &Args, r: &Report) {
     let secs = r.elapsed.as_secs_f64();
     println!(
-        "mode {:?}, concurrency {}, {}: {} requests ({} docs, {} bytes each) in {:.2} s, {} refused (UNAVAILABLE), {} failed, {} retries",
+        "mode {:?}, concurrency {}, {}: {} requests ({:.1} docs, {:.0} bytes each) in {:.2} s, {} refused (UNAVAILABLE), {} failed, {} retries",
         args.mode,
         args.concurrency,
         args.rate.map_or("closed loop".to_owned(), |rate| format!("{rate:.1} requests/s offered")),
@@ -849,8 +937,8 @@ struct BurstReport {
     during_refused: Histogram<u64>,
     /// From the release of the burst to its last answer.
     elapsed: Duration,
-    docs_per_request: usize,
-    bytes_per_request: usize,
+    docs_per_request: f64,
+    bytes_per_request: f64,
     rss_before: Option<u64>,
     rss_peak: Option<u64>,
     rss_after_1s: Option<u64>,
@@ -909,7 +997,7 @@ impl BurstReport {
         let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
         let mib = |b: Option<u64>| b.map_or("?".to_owned(), |b| format!("{:.1}", b as f64 / 1048576.0));
         println!(
-            "burst: {} calls of {} docs, {} bytes each: {} ok, {} refused (UNAVAILABLE), {} failed, {} retries; last answer {:.0} ms after the release",
+            "burst: {} calls of {:.1} docs, {:.0} bytes each: {} ok, {} refused (UNAVAILABLE), {} failed, {} retries; last answer {:.0} ms after the release",
             self.calls,
             self.docs_per_request,
             self.bytes_per_request,
@@ -973,7 +1061,7 @@ async fn probe(client: &mut EntityExtractorClient<Channel>, document: &Document)
     Ok(latencies)
 }
 
-async fn burst(args: &Args, work: Arc<Work>) -> anyhow::Result<BurstReport> {
+async fn burst(args: &Args, work: Arc<Requests>) -> anyhow::Result<BurstReport> {
     let pid = args.server_pid;
     let rss = move || pid.and_then(|p| proc_status(p, "VmRSS:"));
     let articles = articles(args)?;
@@ -996,7 +1084,8 @@ async fn burst(args: &Args, work: Arc<Work>) -> anyhow::Result<BurstReport> {
             let mut random = Random::new(index as u64 + 1);
             let _ = released.wait_for(|go| *go).await;
             let started = Instant::now();
-            let (outcome, retries) = call(&mut client, &work, timeout, attempts, &mut random).await;
+            let request = work.get(index as u64);
+            let (outcome, retries) = call(&mut client, request, timeout, attempts, &mut random).await;
             (outcome.map(|_| ()), started.elapsed(), retries)
         }));
     }
@@ -1072,8 +1161,8 @@ async fn burst(args: &Args, work: Arc<Work>) -> anyhow::Result<BurstReport> {
         during_ok,
         during_refused,
         elapsed,
-        docs_per_request: work.documents(),
-        bytes_per_request: work.bytes(),
+        docs_per_request: work.mean_documents(),
+        bytes_per_request: work.mean_bytes(),
         rss_before,
         rss_peak: pid.map(|_| peak.load(Ordering::Relaxed)),
         rss_after_1s,

@@ -29,7 +29,7 @@ fn message(id: &str, text: &str) -> pb::ExtractStreamRequest {
 fn assert_pushback(status: &tonic::Status) {
     let value = status.metadata().get("grpc-retry-pushback-ms").expect("a retry pushback on a refusal");
     let millis: u64 = value.to_str().unwrap().parse().unwrap();
-    assert!((50..=30_000).contains(&millis), "pushback of {millis} ms");
+    assert!((25..=30_000).contains(&millis), "pushback of {millis} ms");
 }
 
 async fn assert_serving(app: &TestApp) {
