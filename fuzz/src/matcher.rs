@@ -191,7 +191,10 @@ pub fn run(data: &[u8]) {
                 m.alias,
                 context()
             );
-            if !spellings.is_empty() && spellings.iter().all(|a| CaseRule::Auto.is_sensitive(a)) {
+            // Only for a spelling of the dictionary's: a short form derived
+            // from a PER name (rule 11) can share the key of another
+            // entity's case-sensitive alias and keeps its own case rule.
+            if spellings.contains(&m.alias) && spellings.iter().all(|a| CaseRule::Auto.is_sensitive(a)) {
                 let preserved = fold_key(span, CaseMode::Preserve);
                 assert!(
                     spellings.iter().any(|a| fold_key(a, CaseMode::Preserve) == preserved),
