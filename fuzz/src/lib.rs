@@ -70,11 +70,11 @@ pub fn known_prepend_letter(before: &str) -> bool {
         && before.chars().all(|c| is_combining_mark(c) || prepended(c))
 }
 
-/// Open bug `ypogegrammeni-word`: the folded word's original text is
-/// U+0345 (and other marks), which widening to the cluster would extend
-/// over another word's letter.
+/// Open bug `ypogegrammeni-word`: the folded word's original text starts
+/// with U+0345 (alone, or joined to what follows: "\u{345}\u{1021}"),
+/// which widening to the cluster would extend over another word's letter.
 pub fn known_ypogegrammeni_word(original: &str) -> bool {
-    !*STRICT && original.starts_with('\u{345}') && original.chars().all(is_combining_mark)
+    !*STRICT && original.starts_with('\u{345}')
 }
 
 /// The byte offsets of `text` where a grapheme cluster starts, and its end.
