@@ -40,9 +40,13 @@ fn engine_fingerprint() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={dir}");
         collect_rust_files(&root.join(dir), &mut files)?;
     }
+    // The matcher was one file before it became a folder. A
+    // rerun-if-changed path that does not exist counts as changed on every
+    // build, so it is only named while it exists (else every `cargo build`
+    // reran this script and recompiled the crate).
     let matcher = root.join("src/matcher.rs");
-    println!("cargo:rerun-if-changed=src/matcher.rs");
     if matcher.exists() {
+        println!("cargo:rerun-if-changed=src/matcher.rs");
         files.push(matcher);
     }
     files.sort();

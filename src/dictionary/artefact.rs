@@ -370,6 +370,10 @@ fn check_consistency(dictionary: &Dictionary) -> Result<(), String> {
             && string(record.name)
             && (record.description == NONE || string(record.description))
             && (record.parent == NONE || (record.parent as usize) < entity_count)
+            // As the parsers allow (`check_prior`), or NaN for none: a
+            // negative or infinite prior would make shares and scores
+            // negative or NaN.
+            && (record.prior.is_nan() || (record.prior.is_finite() && record.prior >= 0.0))
             && (record.entity_type as usize) < entities.types.len()
             && (record.dictionary as usize) < dictionaries;
         if !fields_ok {
@@ -555,6 +559,17 @@ parent = "org:kataib-hezbollah"
         variants.claims = claims.into();
         let error = from_bytes(&to_bytes(&dictionary), "x.entex").expect_err("accepted");
         assert!(error.problems[0].message.contains("not in the alias table"), "{}", error.problems[0]);
+
+        // A prior no parser accepts (found by the fuzz target `artefact`,
+        // whose checks need scores in [0, 1]).
+        for prior in [-1.0, f32::INFINITY] {
+            let mut dictionary = small();
+            let mut records = dictionary.entities.records.to_vec();
+            records[0].prior = prior;
+            dictionary.entities.records = records.into();
+            let error = from_bytes(&to_bytes(&dictionary), "x.entex").expect_err("accepted");
+            assert!(error.problems[0].message.contains("out of range"), "{}", error.problems[0]);
+        }
 
         let mut dictionary = small();
         let mut ends = dictionary.strings.ends.to_vec();

@@ -36,7 +36,7 @@
 //!   found in running text ([`Scanner::find_from`]).
 //! - Every [`Found`] lies within the haystack searched, starts and ends on
 //!   a space, and names a pattern below [`Scanner::pattern_count`]; a
-//!   deserialised scanner is checked whole before use ([`Scanner::from_bytes`]),
+//!   deserialised scanner is checked whole before use (`Scanner::read`),
 //!   so corrupt tables are refused rather than indexed out of range.
 //!
 //! # Cost
@@ -546,8 +546,37 @@ impl Scanner {
         Ok(scanner)
     }
 
-    /// Why the tables cannot be indexed safely, if they cannot.
+    /// Why the tables are not a scanner [`Scanner::build`] could have
+    /// written, if they are not: first whether every index is in range, then
+    /// whether the automaton agrees with its keys. A loaded artefact is
+    /// checked whole because its checksum only catches accidents: a crafted
+    /// file with a valid checksum must not make a scan panic, loop or find
+    /// what no key says (fuzz target `artefact`, bug
+    /// `artefact-automaton-unchecked`).
+    ///
+    /// Beyond the ranges, it checks what the scan and the lookups rely on:
+    /// words are non-empty UTF-8 without spaces, distinct and in byte order;
+    /// every word is found in the word table by its own hash, and the table
+    /// has an empty slot (else a probe for an unknown word never ends); the
+    /// trie is a tree numbered breadth-first (every node's children come
+    /// after it, so no walk can cycle), children in strictly ascending word
+    /// order (binary search); the root index names exactly the root's
+    /// children; each pattern ends at exactly one node and every leaf ends
+    /// one; the filter passes every word that starts a scannable key. Table
+    /// sizes are not checked against what the build would choose: a larger
+    /// table or a filter bit too many changes no answer.
+    ///
+    /// Cost: one pass over each table, plus one hash and probe per word
+    /// (parallel); no allocation beyond a bit per node and per pattern.
     fn check(&self) -> Result<(), String> {
+        self.check_ranges()?;
+        self.check_words()?;
+        self.check_trie()?;
+        Ok(())
+    }
+
+    /// Every index in range: what makes the tables safe to index at all.
+    fn check_ranges(&self) -> Result<(), String> {
         let words = self.word_ends.len();
         let nodes = self.terminal.len();
         if self.word_ends.windows(2).any(|w| w[0] > w[1])
@@ -582,6 +611,90 @@ impl Scanner {
         }
         if self.scannable.len() != self.patterns.div_ceil(64) {
             return Err("scannable set does not match the patterns".to_owned());
+        }
+        Ok(())
+    }
+
+    /// The vocabulary and its table: each word findable, no endless probe.
+    fn check_words(&self) -> Result<(), String> {
+        let words = self.word_ends.len();
+        let word_ok = |id: u32| {
+            let word = self.word(id);
+            !word.is_empty() && !word.contains(&b' ') && std::str::from_utf8(word).is_ok()
+        };
+        if !(0..words as u32).into_par_iter().all(word_ok) {
+            return Err("a word is empty, holds a space or is not UTF-8".to_owned());
+        }
+        if !(1..words as u32).into_par_iter().all(|id| self.word(id - 1) < self.word(id)) {
+            return Err("the words are not distinct and in byte order".to_owned());
+        }
+        // With every word in the table once (checked above), a free slot
+        // ends every probe.
+        if self.slots.len() <= words {
+            return Err("the word table has no free slot".to_owned());
+        }
+        if !(0..words as u32).into_par_iter().all(|id| self.lookup(self.word(id), hash(self.word(id))) == Some(id)) {
+            return Err("a word is not found in the word table".to_owned());
+        }
+        Ok(())
+    }
+
+    /// The trie is a tree over the words whose every path spells a key.
+    fn check_trie(&self) -> Result<(), String> {
+        let nodes = self.terminal.len();
+        let words = self.word_ends.len();
+        // Breadth-first numbering: node n's children start after n, so
+        // each node's parent comes before it and no walk can cycle.
+        if (0..nodes).any(|n| self.child_start[n] as usize <= n) {
+            return Err("a node is its own descendant".to_owned());
+        }
+        let children = |n: usize| self.child_start[n] as usize..self.child_start[n + 1] as usize;
+        if (0..nodes).any(|n| self.edge_word[children(n)].windows(2).any(|w| w[0] >= w[1])) {
+            return Err("a node's children are not in strictly ascending word order".to_owned());
+        }
+        if self.edge_word[0] != u32::MAX || self.terminal[0] != 0 {
+            return Err("the root has an edge or ends a key".to_owned());
+        }
+        let roots = children(0);
+        if self.root_child.iter().filter(|&&n| n != 0).count() != roots.len()
+            || roots.clone().any(|n| self.root_child[self.edge_word[n] as usize] as usize != n)
+        {
+            return Err("the root index does not name the root's children".to_owned());
+        }
+        let mut ended = vec![0u64; self.patterns.div_ceil(64)];
+        for (n, &t) in self.terminal.iter().enumerate() {
+            if let Some(p) = t.checked_sub(1).map(|p| p as usize) {
+                if ended[p / 64] & (1 << (p % 64)) != 0 {
+                    return Err(format!("pattern {p} ends at two nodes"));
+                }
+                ended[p / 64] |= 1 << (p % 64);
+            } else if n > 0 && children(n).is_empty() {
+                // (The root of an empty scanner is a leaf that ends none.)
+                return Err("a leaf of the trie ends no key".to_owned());
+            }
+        }
+        if ended.iter().map(|b| b.count_ones() as usize).sum::<usize>() != self.patterns {
+            return Err("a pattern ends at no node".to_owned());
+        }
+        if !self.patterns.is_multiple_of(64) && self.scannable.last().is_some_and(|&b| b >> (self.patterns % 64) != 0) {
+            return Err("the scannable set names a pattern that does not exist".to_owned());
+        }
+        let mut used = vec![false; words];
+        for &w in &self.edge_word[1..] {
+            used[w as usize] = true;
+        }
+        if used.contains(&false) {
+            return Err("a word labels no edge".to_owned());
+        }
+        // Whether each subtree holds a scannable key, children before
+        // parents (they are numbered after them).
+        let mut reaches = vec![false; nodes];
+        for n in (0..nodes).rev() {
+            let own = self.terminal[n].checked_sub(1).is_some_and(|p| self.is_scannable(p as usize));
+            reaches[n] = own || children(n).any(|c| reaches[c]);
+        }
+        if roots.filter(|&n| reaches[n]).any(|n| !self.may_start(hash(self.word(self.edge_word[n])))) {
+            return Err("the filter turns away a word that starts a key".to_owned());
         }
         Ok(())
     }

@@ -525,7 +525,14 @@ fn trailing_punctuation(target: &Target, rest: &str) -> usize {
         .written
         .iter()
         .map(|w| &w[w.trim_end_matches(|c: char| !c.is_alphanumeric()).len()..])
-        .filter(|suffix| rest.starts_with(suffix))
+        // Only where the punctuation (with its cluster) ends a word (bug
+        // glued-trailing-punct).
+        .filter(|suffix| {
+            rest.starts_with(suffix) && {
+                let (_, end) = crate::text::offsets::widen_to_graphemes(rest, 0, suffix.len());
+                !rest[end..].chars().next().is_some_and(char::is_alphanumeric)
+            }
+        })
         .map(str::len)
         .max()
         .unwrap_or(0)

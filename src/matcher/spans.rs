@@ -26,13 +26,55 @@ pub(super) fn leading_modifier_letters(before: &str) -> usize {
 
 /// Bytes of `rest` (the text right after a mention) that continue the
 /// alias: folding drops an alias's trailing punctuation ("U.S." folds to
-/// " u s "), but the caller's span should hold it when the text has it.
+/// " u s "), but the caller's span should hold it when the text has it,
+/// and the punctuation ends a word there: not when a letter or digit
+/// follows it ("U.S.A" keeps "U.S"), or the span would end inside a word
+/// (bug `glued-trailing-punct`, found by the fuzz target `matcher`). What
+/// follows is read after the punctuation's grapheme cluster, since the span
+/// is widened to it: "U.S.\u{301}A" and "U.S.\u{200d}A" keep "U.S" too.
 pub(super) fn trailing_punctuation(dictionary: &Dictionary, target: &Claim, rest: &str) -> usize {
     dictionary
         .spellings(target)
         .map(|w| &w[w.trim_end_matches(|c: char| !c.is_alphanumeric()).len()..])
-        .filter(|suffix| rest.starts_with(suffix))
+        .filter(|suffix| rest.starts_with(suffix) && ends_a_word(rest, suffix.len()))
         .map(str::len)
         .max()
         .unwrap_or(0)
+}
+
+/// Whether no letter or digit follows the grapheme cluster that holds
+/// `rest[..at]`'s end.
+fn ends_a_word(rest: &str, at: usize) -> bool {
+    let (_, end) = crate::text::offsets::widen_to_graphemes(rest, 0, at);
+    !rest[end..].chars().next().is_some_and(char::is_alphanumeric)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dictionary::{SourceText, build};
+
+    /// (name, alias, text, the mention's span as text): the alias's own
+    /// trailing punctuation joins the span only where it ends a word.
+    const ROWS: &[(&str, &str, &str, &str)] = &[
+        ("stop taken", "U.S.", "the U.S. said", "U.S."),
+        ("stop taken at the end", "U.S.", "the U.S.", "U.S."),
+        ("stop taken before a comma", "Corp.", "Acme Corp., Ltd", "Corp."),
+        ("glued-trailing-punct: letter after", "U.S.", "the U.S.A said", "U.S"),
+        ("glued-trailing-punct: letter after, one word", "Corp.", "Acme Corp.Ltd", "Corp"),
+        ("glued-trailing-punct: digit after", "U.S.", "the U.S.2 said", "U.S"),
+        ("no stop in the text", "U.S.", "the U.S said", "U.S"),
+        ("glued-trailing-punct: mark, then a letter", "U.S.", "the U.S.\u{301}A said", "U.S"),
+        ("glued-trailing-punct: joiner, then a letter", "U.S.", "the U.S.\u{200d}A said", "U.S"),
+        ("stop and its mark taken", "U.S.", "the U.S.\u{301} said", "U.S.\u{301}"),
+    ];
+
+    #[test]
+    fn trailing_punctuation_joins_only_where_it_ends_a_word() {
+        for &(name, alias, text, want) in ROWS {
+            let source = format!("{alias}\torg:x\n");
+            let dictionary = build(&[SourceText::new("rows.tsv", source.as_str())]).expect("the dictionary builds");
+            let got: Vec<&str> = dictionary.extract(text).iter().map(|m| &text[m.span.start..m.span.end]).collect();
+            assert_eq!(got, [want], "{name}: {text:?}");
+        }
+    }
 }
