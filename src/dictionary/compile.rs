@@ -130,7 +130,9 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
     mark_descriptor_tails(&mut entries);
     // Sorted keys are the scanner's patterns in order, so key ids follow
     // text order (and the artefact is the same for the same sources).
-    entries.par_sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    // (The leading pad is every key's, so it is left out of the comparison.)
+    let order = scanner::order_by_bytes(entries.len(), |i| entries[i as usize].key.as_bytes().get(1..).unwrap_or_default());
+    scanner::permute(&mut entries, order);
     let decorated = decorated_forms(&entries);
     let scannable: Vec<bool> = entries.iter().zip(&decorated).map(|(e, &d)| is_pattern(e) && !d).collect();
     phases.mark("surnames and sort");
@@ -1291,9 +1293,14 @@ fn build_variants(entries: &[KeyDraft]) -> Result<Option<VariantDraft>, LoadErro
     };
     let skeletons: Vec<Option<String>> = entries.par_iter().map(|e| skeleton_key(&e.key)).collect();
     // (skeleton, key index), sorted: keys of one skeleton side by side.
-    let mut by_skeleton: Vec<(&str, u32)> =
+    let by_skeleton: Vec<(&str, u32)> =
         skeletons.iter().enumerate().filter_map(|(i, s)| s.as_deref().map(|s| (s, i as u32))).collect();
-    by_skeleton.par_sort_unstable();
+    let order = scanner::order_by_bytes(by_skeleton.len(), |i| by_skeleton[i as usize].0.as_bytes());
+    // Equal skeletons then in key order, as sorting the pairs would leave them.
+    let mut by_skeleton: Vec<(&str, u32)> = order.into_iter().map(|i| by_skeleton[i as usize]).collect();
+    for group in by_skeleton.chunk_by_mut(|a, b| a.0 == b.0) {
+        group.sort_unstable_by_key(|&(_, key)| key);
+    }
     let mut draft =
         VariantDraft { scanner: Scanner::default(), claim_ends: Vec::new(), claims: Vec::new(), ignores: Vec::new() };
     let mut keys: Vec<&str> = Vec::new();
