@@ -131,7 +131,8 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
     // Sorted keys are the scanner's patterns in order, so key ids follow
     // text order (and the artefact is the same for the same sources).
     // (The leading pad is every key's, so it is left out of the comparison.)
-    let order = scanner::order_by_bytes(entries.len(), |i| entries[i as usize].key.as_bytes().get(1..).unwrap_or_default());
+    let order =
+        scanner::order_by_bytes(entries.len(), |i| entries[i as usize].key.as_bytes().get(1..).unwrap_or_default());
     scanner::permute(&mut entries, order);
     let decorated = decorated_forms(&entries);
     let scannable: Vec<bool> = entries.iter().zip(&decorated).map(|(e, &d)| is_pattern(e) && !d).collect();
