@@ -56,7 +56,7 @@ use super::{
     parse::{parse_source, table::DEFAULT_ROW_TYPE},
     scanner::{self, Scanner},
     source::{Format, InvalidRows, MAX_DICTIONARIES, SourceOptions, SourceText},
-    strings::{Interner, NONE},
+    strings::{Interner, NONE, Renumber, StrId},
 };
 use crate::text::{CaseMode, fold_key, skeleton::skeleton_key, titles::starts_with_title};
 
@@ -130,7 +130,10 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
     mark_descriptor_tails(&mut entries);
     // Sorted keys are the scanner's patterns in order, so key ids follow
     // text order (and the artefact is the same for the same sources).
-    entries.par_sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    // (The leading pad is every key's, so it is left out of the comparison.)
+    let order =
+        scanner::order_by_bytes(entries.len(), |i| entries[i as usize].key.as_bytes().get(1..).unwrap_or_default());
+    scanner::permute(&mut entries, order);
     let decorated = decorated_forms(&entries);
     let scannable: Vec<bool> = entries.iter().zip(&decorated).map(|(e, &d)| is_pattern(e) && !d).collect();
     phases.mark("surnames and sort");
@@ -151,7 +154,9 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
     })?;
     phases.mark("automata");
     let info = builder.info(sources, &entries, &scanner, started);
-    let mut dictionary = freeze(std::mem::take(&mut builder.entities), entries, scanner, variants, info);
+    let drafts = std::mem::take(&mut builder.entities);
+    let strings = std::mem::take(&mut builder.strings);
+    let mut dictionary = freeze(drafts, &builder.index, strings, entries, scanner, variants, info);
     phases.mark("tables");
     dictionary.info.build_time = started.elapsed();
     let info = &dictionary.info;
@@ -217,27 +222,52 @@ impl std::fmt::Display for Phases {
     }
 }
 
-/// An entity while it is being built.
+/// An entity while it is being built. Its strings, but for the id and the
+/// name, are interned in [`Builder::strings`]: a million entities' aliases,
+/// descriptions and attributes as separate heap strings (and maps) were
+/// most of a large build's memory.
 struct EntityDraft {
     id: EntityId,
     entity_type: EntityType,
     name: String,
-    description: Option<String>,
+    /// [`NONE`]: none.
+    description: StrId,
     parent: Option<EntityId>,
-    external_ids: BTreeMap<String, String>,
-    attributes: BTreeMap<String, String>,
+    /// Sorted by key text, keys distinct (as the source's map iterates).
+    external_ids: Vec<(StrId, StrId)>,
+    /// Sorted by key text, keys distinct.
+    attributes: Vec<(StrId, StrId)>,
     prior: Option<f32>,
     dictionary: u8,
     /// Aliases as written, the canonical name first, without repeats.
-    aliases: Vec<String>,
+    aliases: Vec<StrId>,
+}
+
+/// Sets `key` to `value` in a list sorted by key text (a small map of
+/// interned strings); an existing key keeps its value unless `replace`.
+fn put(list: &mut Vec<(StrId, StrId)>, strings: &mut Interner, key: &str, value: &str, replace: bool) {
+    match list.binary_search_by(|&(k, _)| strings.str(k).cmp(key)) {
+        Ok(i) if replace => list[i].1 = strings.intern(value),
+        Ok(_) => {}
+        Err(i) => {
+            let entry = (strings.intern(key), strings.intern(value));
+            list.insert(i, entry);
+        }
+    }
+}
+
+/// A source's map as a sorted list of interned pairs.
+fn interned_map(map: BTreeMap<String, String>, strings: &mut Interner) -> Vec<(StrId, StrId)> {
+    map.iter().map(|(k, v)| (strings.intern(k), strings.intern(v))).collect()
 }
 
 /// One entity's claim on a folded key while it is being built.
 #[derive(Debug, Clone)]
 struct ClaimDraft {
     entity: u32,
-    /// Spellings of this entity that fold to the key, as written.
-    written: Vec<String>,
+    /// Spellings of this entity that fold to the key, as written
+    /// (interned in [`Builder::strings`]).
+    written: Vec<StrId>,
     case_forms: Option<Vec<String>>,
     after: Option<Vec<String>>,
     extract: bool,
@@ -248,10 +278,17 @@ struct ClaimDraft {
 }
 
 impl ClaimDraft {
-    fn new(entity: u32, spec: &AliasSpec, case_form: Option<String>, after: Vec<String>, dictionaries: u64) -> Self {
+    fn new(
+        entity: u32,
+        text: StrId,
+        spec: AliasOptions,
+        case_form: Option<String>,
+        after: Vec<String>,
+        dictionaries: u64,
+    ) -> Self {
         Self {
             entity,
-            written: vec![spec.text.clone()],
+            written: vec![text],
             case_forms: case_form.map(|f| vec![f]),
             after: (!after.is_empty()).then_some(after),
             extract: spec.extract,
@@ -263,7 +300,7 @@ impl ClaimDraft {
     }
 
     /// A claim with one spelling, no rules, extractable, not a short form.
-    fn plain(entity: u32, written: String, dictionaries: u64) -> Self {
+    fn plain(entity: u32, written: StrId, dictionaries: u64) -> Self {
         Self {
             entity,
             written: vec![written],
@@ -279,10 +316,17 @@ impl ClaimDraft {
 
     /// Folds another alias of the same entity with the same key into this
     /// claim: the loosest option wins, since either spelling may match.
-    fn merge(&mut self, spec: &AliasSpec, case_form: Option<String>, after: Vec<String>, dictionaries: u64) {
+    fn merge(
+        &mut self,
+        text: StrId,
+        spec: AliasOptions,
+        case_form: Option<String>,
+        after: Vec<String>,
+        dictionaries: u64,
+    ) {
         self.dictionaries |= dictionaries;
-        if !self.written.contains(&spec.text) {
-            self.written.push(spec.text.clone());
+        if !self.written.contains(&text) {
+            self.written.push(text);
         }
         self.case_forms = match (self.case_forms.take(), case_form) {
             (Some(mut forms), Some(form)) => {
@@ -325,53 +369,71 @@ struct KeyDraft {
 }
 
 /// The compact tables of a built dictionary ([`super`]'s layout): strings
-/// interned, entities, claims and keys flat.
+/// interned, entities, claims and keys flat. `index` is the builder's map of
+/// ids to positions in `drafts`; `early` holds the drafts' strings.
+///
+/// The string arena is laid out in the order the tables first name each
+/// string (an entity's aliases, external ids, attributes, id, name and
+/// description, entity by entity; the types; the claims' spellings), so the
+/// artefact depends only on the sources, not on how the build interned.
 fn freeze(
     drafts: Vec<EntityDraft>,
+    index: &HashMap<EntityId, u32>,
+    mut early: Interner,
     entries: Vec<KeyDraft>,
     scanner: Scanner,
     variants: Option<VariantDraft>,
     info: DictionaryInfo,
 ) -> Dictionary {
-    let mut strings = Interner::default();
-    let mut types: Vec<String> = Vec::new();
-    let index: HashMap<&EntityId, u32> = drafts.iter().enumerate().map(|(i, d)| (&d.id, i as u32)).collect();
+    let mut types: Vec<&str> = Vec::new();
+    let type_of: Vec<u16> = drafts
+        .iter()
+        .map(|draft| match types.iter().position(|&t| t == draft.entity_type.as_str()) {
+            Some(t) => t as u16,
+            None => {
+                types.push(draft.entity_type.as_str());
+                types.len() as u16 - 1
+            }
+        })
+        .collect();
+    // Ids and names are not interned while building (they are keys and
+    // message text there): hash them in parallel, intern them in order.
+    let hashes: Vec<[u64; 2]> = drafts.par_iter().map(|d| [early.hash(d.id.as_str()), early.hash(&d.name)]).collect();
+    let id_names: Vec<[StrId; 2]> = drafts
+        .iter()
+        .zip(hashes)
+        .map(|(d, [id, name])| [early.intern_hashed(d.id.as_str(), id), early.intern_hashed(&d.name, name)])
+        .collect();
+    let early_types: Vec<StrId> = types.iter().map(|t| early.intern(t)).collect();
+    let mut strings = Renumber::new(&early);
     let mut records = Vec::with_capacity(drafts.len());
     let (mut alias_ends, mut aliases) = (Vec::with_capacity(drafts.len()), Vec::new());
     let (mut extra_ends, mut extras) = (Vec::with_capacity(drafts.len()), Vec::new());
-    for draft in &drafts {
-        let entity_type = match types.iter().position(|t| t == draft.entity_type.as_str()) {
-            Some(t) => t,
-            None => {
-                types.push(draft.entity_type.as_str().to_owned());
-                types.len() - 1
-            }
-        };
+    for ((draft, [id, name]), entity_type) in drafts.iter().zip(id_names).zip(type_of) {
         // Aliases first, so that the name (the first alias) is one string.
-        for alias in &draft.aliases {
-            aliases.push(strings.intern(alias));
+        for &alias in &draft.aliases {
+            aliases.push(strings.id(alias));
         }
         alias_ends.push(aliases.len() as u32);
-        for (key, value) in &draft.external_ids {
-            extras.push([strings.intern(key) | EXTERNAL_ID, strings.intern(value)]);
+        for &(key, value) in &draft.external_ids {
+            extras.push([strings.id(key) | EXTERNAL_ID, strings.id(value)]);
         }
-        for (key, value) in &draft.attributes {
-            extras.push([strings.intern(key), strings.intern(value)]);
+        for &(key, value) in &draft.attributes {
+            extras.push([strings.id(key), strings.id(value)]);
         }
         extra_ends.push(extras.len() as u32);
         records.push(EntityRecord {
-            id: strings.intern(draft.id.as_str()),
-            name: strings.intern(&draft.name),
-            description: strings.intern_opt(draft.description.as_deref()),
+            id: strings.id(id),
+            name: strings.id(name),
+            description: strings.id(draft.description),
             parent: draft.parent.as_ref().and_then(|p| index.get(p)).copied().unwrap_or(NONE),
             prior: draft.prior.unwrap_or(f32::NAN),
-            entity_type: entity_type as u16,
+            entity_type,
             dictionary: draft.dictionary,
             _pad: 0,
         });
     }
-    drop(index);
-    let types: Vec<u32> = types.iter().map(|t| strings.intern(t)).collect();
+    let types: Vec<u32> = early_types.iter().map(|&t| strings.id(t)).collect();
     let mut claims = Vec::with_capacity(entries.iter().map(|e| e.claims.len()).sum());
     let mut key_claim_ends = Vec::with_capacity(entries.len());
     let mut rare = Vec::new();
@@ -411,10 +473,10 @@ fn freeze(
     }
 }
 
-fn freeze_claim(draft: &ClaimDraft, strings: &mut Interner, rare: &mut Vec<ClaimRare>) -> Claim {
+fn freeze_claim(draft: &ClaimDraft, strings: &mut Renumber<'_>, rare: &mut Vec<ClaimRare>) -> Claim {
     let many = draft.dictionaries.count_ones() != 1;
     let extra = ClaimRare {
-        spellings: draft.written[1..].iter().map(|w| strings.intern(w)).collect(),
+        spellings: draft.written[1..].iter().map(|&w| strings.id(w)).collect(),
         case_forms: draft.case_forms.clone(),
         after: draft.after.clone(),
         dictionaries: if many { draft.dictionaries } else { 0 },
@@ -432,7 +494,7 @@ fn freeze_claim(draft: &ClaimDraft, strings: &mut Interner, rare: &mut Vec<Claim
         | flag(draft.capitalised_tail, super::CAPITALISED_TAIL);
     Claim {
         entity: draft.entity,
-        spelling: strings.intern(&draft.written[0]),
+        spelling: strings.id(draft.written[0]),
         rare: rare_index,
         dictionary: if many { super::MANY_DICTIONARIES } else { draft.dictionaries.trailing_zeros() as u8 },
         flags,
@@ -475,6 +537,21 @@ struct FoldedAlias {
     case_form: Option<String>,
     after: Vec<String>,
     promote: bool,
+    /// [`Interner::hash`] of the alias text.
+    hash: u64,
+}
+
+/// Entities whose aliases are folded in parallel at a time: enough to keep
+/// two cores busy, few enough that the folded forms stay a few megabytes.
+const FOLD_CHUNK: usize = 1 << 14;
+
+/// The options of an alias a claim takes (a person's one-word alias is
+/// made a short form: [`person_short_form`]).
+#[derive(Clone, Copy)]
+struct AliasOptions {
+    extract: bool,
+    short_form: bool,
+    default: bool,
 }
 
 /// An alias waiting to be folded: the spec, and the source that wrote it.
@@ -496,6 +573,9 @@ struct Builder {
     /// Source names to their indices, for routing located problems.
     source_of: HashMap<Arc<str>, u32>,
     problems: Vec<Problem>,
+    /// The drafts' strings, each once ([`EntityDraft`], [`ClaimDraft`]);
+    /// [`freeze`] lays them out in table order.
+    strings: Interner,
 }
 
 impl Builder {
@@ -546,6 +626,7 @@ impl Builder {
             dictionaries,
             source_of,
             problems: Vec::new(),
+            strings: Interner::default(),
         })
     }
 
@@ -603,14 +684,15 @@ impl Builder {
             }
             aliases.extend(spec.aliases.into_iter().map(|spec| PendingAlias { spec, source: source as u32 }));
             self.sources[source].alias_count += aliases.len() as u64;
+            let strings = &mut self.strings;
             let entity = EntityDraft {
                 id: spec.id,
                 entity_type: spec.entity_type,
                 name: spec.name,
-                description: spec.description,
+                description: strings.intern_opt(spec.description.as_deref()),
                 parent: spec.parent,
-                external_ids: spec.external_ids,
-                attributes: spec.attributes,
+                external_ids: interned_map(spec.external_ids, strings),
+                attributes: interned_map(spec.attributes, strings),
                 prior: spec.prior.map(|p| p as f32),
                 dictionary,
                 aliases: Vec::new(),
@@ -670,9 +752,11 @@ impl Builder {
                             definition.name_given = true;
                         }
                         entity.prior = entity.prior.or(row.prior.map(|p| p as f32));
-                        entity.description = entity.description.take().or(row.description);
-                        for (key, value) in row.attributes {
-                            entity.attributes.entry(key).or_insert(value);
+                        if entity.description == NONE {
+                            entity.description = self.strings.intern_opt(row.description.as_deref());
+                        }
+                        for (key, value) in &row.attributes {
+                            put(&mut entity.attributes, &mut self.strings, key, value, false);
                         }
                     }
                     self.alias_specs[i].push(pending);
@@ -694,14 +778,19 @@ impl Builder {
                         name_given: row.name.is_some(),
                     };
                     let name = row.name.unwrap_or_else(|| pending.spec.text.clone());
+                    // Collected as a map would: a repeated key's last value wins.
+                    let mut attributes = Vec::new();
+                    for (key, value) in &row.attributes {
+                        put(&mut attributes, &mut self.strings, key, value, true);
+                    }
                     let entity = EntityDraft {
                         entity_type: row
                             .entity_type
                             .unwrap_or_else(|| EntityType::parse(DEFAULT_ROW_TYPE).expect("a valid type")),
-                        description: row.description,
+                        description: self.strings.intern_opt(row.description.as_deref()),
                         parent: None,
-                        external_ids: BTreeMap::new(),
-                        attributes: row.attributes.into_iter().collect(),
+                        external_ids: Vec::new(),
+                        attributes,
                         prior: row.prior.map(|p| p as f32),
                         dictionary: self.sources[source].dictionary,
                         aliases: Vec::new(),
@@ -748,69 +837,47 @@ impl Builder {
         // and whether a strict source wrote it.
         // Only claims of strict sources can conflict, so only theirs are kept.
         let mut first_seen: HashMap<(u32, u32), Location> = HashMap::new();
-        // Folding is the bulk of a large build, and independent per alias.
-        let alias_specs = std::mem::take(&mut self.alias_specs);
-        let entities = &self.entities;
-        let folded: Vec<Vec<FoldedAlias>> = alias_specs
-            .par_iter()
-            .enumerate()
-            .map(|(entity, specs)| {
-                let mut name_key = None;
-                specs
-                    .iter()
-                    .map(|p| {
-                        let key = fold_key(&p.spec.text, CaseMode::Fold);
-                        let case_form =
-                            p.spec.case.is_sensitive(&p.spec.text).then(|| fold_key(&p.spec.text, CaseMode::Preserve));
-                        let after = p.spec.after.iter().map(|a| fold_key(a, CaseMode::Fold)).collect();
-                        let promote = person_short_form(&p.spec, &entities[entity], &key, &mut name_key);
-                        FoldedAlias { key, case_form, after, promote }
-                    })
-                    .collect()
-            })
-            .collect();
-
-        for (entity_index, (specs, folded)) in alias_specs.iter().zip(folded).enumerate() {
-            let entity_index = entity_index as u32;
-            for (pending, FoldedAlias { key, case_form, after, promote }) in specs.iter().zip(folded) {
-                let promoted = promote.then(|| AliasSpec { short_form: true, default: true, ..pending.spec.clone() });
-                let spec = promoted.as_ref().unwrap_or(&pending.spec);
-                let problem = if key == EMPTY_KEY {
-                    Some(format!("alias {:?} has no letters or digits", spec.text))
-                } else if after.iter().any(|p| p == EMPTY_KEY) {
-                    Some(format!("alias {:?}: an `after` phrase has no letters or digits", spec.text))
-                } else {
-                    None
-                };
-                if let Some(message) = problem {
-                    self.report(pending.source as usize, Problem { at: spec.at.clone(), message });
-                    continue;
-                }
-                let entity = &mut self.entities[entity_index as usize];
-                if !entity.aliases.contains(&spec.text) {
-                    entity.aliases.push(spec.text.clone());
-                }
-                // The key's text lives in `keys` until the grouping is done
-                // (`fill_keys`): one copy of each key, not two.
-                let entry_index = match keys.get(&key) {
-                    Some(&i) => i,
-                    None => {
-                        keys.insert(key, entries.len() as u32);
-                        entries.push(KeyDraft { key: String::new(), claims: Vec::new(), ignore: 0 });
-                        entries.len() as u32 - 1
-                    }
-                };
-                let entry = &mut entries[entry_index as usize];
-                let bit = self.dictionary_bit(pending.source);
-                if self.sources[pending.source as usize].strict {
-                    first_seen.entry((entry_index, entity_index)).or_insert_with(|| spec.at.clone());
-                }
-                match entry.claims.iter_mut().find(|t| t.entity == entity_index) {
-                    Some(target) => target.merge(spec, case_form, after, bit),
-                    None => entry.claims.push(ClaimDraft::new(entity_index, spec, case_form, after, bit)),
+        let mut alias_specs = std::mem::take(&mut self.alias_specs);
+        // Folding is the bulk of a large build, and independent per alias:
+        // in parallel, a slice of entities at a time, so that the folded
+        // forms of a million entities are never all held at once (and each
+        // slice's specs are freed as soon as it is grouped).
+        let mut chunk_start = 0;
+        while chunk_start < alias_specs.len() {
+            let chunk = chunk_start..(chunk_start + FOLD_CHUNK).min(alias_specs.len());
+            let (entities, strings) = (&self.entities, &self.strings);
+            let folded: Vec<Vec<FoldedAlias>> = alias_specs[chunk.clone()]
+                .par_iter()
+                .enumerate()
+                .map(|(offset, specs)| {
+                    let mut name_key = None;
+                    specs
+                        .iter()
+                        .map(|p| {
+                            let key = fold_key(&p.spec.text, CaseMode::Fold);
+                            let case_form = p
+                                .spec
+                                .case
+                                .is_sensitive(&p.spec.text)
+                                .then(|| fold_key(&p.spec.text, CaseMode::Preserve));
+                            let after = p.spec.after.iter().map(|a| fold_key(a, CaseMode::Fold)).collect();
+                            let entity = &entities[chunk_start + offset];
+                            let promote = person_short_form(&p.spec, entity, &key, &mut name_key);
+                            FoldedAlias { key, case_form, after, promote, hash: strings.hash(&p.spec.text) }
+                        })
+                        .collect()
+                })
+                .collect();
+            for (offset, folded) in folded.into_iter().enumerate() {
+                let entity_index = (chunk_start + offset) as u32;
+                let specs = std::mem::take(&mut alias_specs[entity_index as usize]);
+                for (pending, folded) in specs.into_iter().zip(folded) {
+                    self.group_alias(entity_index, pending, folded, &mut entries, &mut keys, &mut first_seen);
                 }
             }
+            chunk_start = chunk.end;
         }
+        drop(alias_specs);
 
         for (index, p) in parsed {
             let bit = self.dictionary_bit(*index as u32);
@@ -845,6 +912,60 @@ impl Builder {
         (entries, keys)
     }
 
+    /// Adds one folded alias of entity `entity_index` to its key's claims.
+    fn group_alias(
+        &mut self,
+        entity_index: u32,
+        pending: PendingAlias,
+        folded: FoldedAlias,
+        entries: &mut Vec<KeyDraft>,
+        keys: &mut HashMap<String, u32>,
+        first_seen: &mut HashMap<(u32, u32), Location>,
+    ) {
+        let FoldedAlias { key, case_form, after, promote, hash } = folded;
+        let spec = &pending.spec;
+        let problem = if key == EMPTY_KEY {
+            Some(format!("alias {:?} has no letters or digits", spec.text))
+        } else if after.iter().any(|p| p == EMPTY_KEY) {
+            Some(format!("alias {:?}: an `after` phrase has no letters or digits", spec.text))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            self.report(pending.source as usize, Problem { at: spec.at.clone(), message });
+            return;
+        }
+        let text = self.strings.intern_hashed(&spec.text, hash);
+        let entity = &mut self.entities[entity_index as usize];
+        if !entity.aliases.contains(&text) {
+            entity.aliases.push(text);
+        }
+        // The key's text lives in `keys` until the grouping is done
+        // (`fill_keys`): one copy of each key, not two.
+        let entry_index = match keys.get(&key) {
+            Some(&i) => i,
+            None => {
+                keys.insert(key, entries.len() as u32);
+                entries.push(KeyDraft { key: String::new(), claims: Vec::new(), ignore: 0 });
+                entries.len() as u32 - 1
+            }
+        };
+        let entry = &mut entries[entry_index as usize];
+        let bit = self.dictionary_bit(pending.source);
+        if self.sources[pending.source as usize].strict {
+            first_seen.entry((entry_index, entity_index)).or_insert_with(|| spec.at.clone());
+        }
+        let options = AliasOptions {
+            extract: spec.extract,
+            short_form: spec.short_form || promote,
+            default: spec.default || promote,
+        };
+        match entry.claims.iter_mut().find(|t| t.entity == entity_index) {
+            Some(target) => target.merge(text, options, case_form, after, bit),
+            None => entry.claims.push(ClaimDraft::new(entity_index, text, options, case_form, after, bit)),
+        }
+    }
+
     /// Collisions on one key between claims of strict sources; under
     /// `invalid_rows = skip`, the later claim is left out.
     fn conflicts(
@@ -872,7 +993,7 @@ impl Builder {
                     message: format!(
                         "alias {:?} is claimed by both {} ({}) and {}; if both are meant, mark it `short_form = true` \
                          in each, or load the file without `strict`",
-                        later.written[0],
+                        self.strings.str(later.written[0]),
                         self.entities[earlier.entity as usize].id,
                         seen(earlier.entity),
                         self.entities[later.entity as usize].id,
@@ -888,7 +1009,7 @@ impl Builder {
                 at: seen(defaults[1].entity).clone(),
                 message: format!(
                     "short form {:?} has more than one default: {} and {}",
-                    defaults[1].written[0],
+                    self.strings.str(defaults[1].written[0]),
                     self.entities[defaults[0].entity as usize].id,
                     self.entities[defaults[1].entity as usize].id
                 ),
@@ -907,7 +1028,7 @@ impl Builder {
     /// alias, or an ignore phrase, is left alone; one the entity lists
     /// itself keeps the dictionary's options. At most [`SURNAME_CLAIMS`]
     /// people claim one derived surname.
-    fn derive_surnames(&self, entries: &mut Vec<KeyDraft>, keys: &mut HashMap<String, u32>) {
+    fn derive_surnames(&mut self, entries: &mut Vec<KeyDraft>, keys: &mut HashMap<String, u32>) {
         // Folding the surnames is independent per person: in parallel.
         let derived: Vec<(u32, &str, String)> = self
             .entities
@@ -921,7 +1042,7 @@ impl Builder {
         for (index, surname, key) in derived {
             let entity = &self.entities[index as usize];
             {
-                let mut target = ClaimDraft::plain(index, surname.to_owned(), 1 << entity.dictionary);
+                let mut target = ClaimDraft::plain(index, self.strings.intern(surname), 1 << entity.dictionary);
                 target.short_form = true;
                 match keys.get(&key) {
                     None => {
@@ -1173,9 +1294,14 @@ fn build_variants(entries: &[KeyDraft]) -> Result<Option<VariantDraft>, LoadErro
     };
     let skeletons: Vec<Option<String>> = entries.par_iter().map(|e| skeleton_key(&e.key)).collect();
     // (skeleton, key index), sorted: keys of one skeleton side by side.
-    let mut by_skeleton: Vec<(&str, u32)> =
+    let by_skeleton: Vec<(&str, u32)> =
         skeletons.iter().enumerate().filter_map(|(i, s)| s.as_deref().map(|s| (s, i as u32))).collect();
-    by_skeleton.par_sort_unstable();
+    let order = scanner::order_by_bytes(by_skeleton.len(), |i| by_skeleton[i as usize].0.as_bytes());
+    // Equal skeletons then in key order, as sorting the pairs would leave them.
+    let mut by_skeleton: Vec<(&str, u32)> = order.into_iter().map(|i| by_skeleton[i as usize]).collect();
+    for group in by_skeleton.chunk_by_mut(|a, b| a.0 == b.0) {
+        group.sort_unstable_by_key(|&(_, key)| key);
+    }
     let mut draft =
         VariantDraft { scanner: Scanner::default(), claim_ends: Vec::new(), claims: Vec::new(), ignores: Vec::new() };
     let mut keys: Vec<&str> = Vec::new();

@@ -88,8 +88,18 @@ pub struct Interner {
 
 impl Interner {
     pub fn intern(&mut self, s: &str) -> StrId {
+        self.intern_hashed(s, self.hash(s))
+    }
+
+    /// The hash [`Interner::intern_hashed`] wants for `s`: computed apart,
+    /// so that a build can hash in parallel and intern in order.
+    pub fn hash(&self, s: &str) -> u64 {
         use std::hash::BuildHasher;
-        let hash = self.hasher.hash_one(s);
+        self.hasher.hash_one(s)
+    }
+
+    /// [`Interner::intern`], with `hash` = [`Interner::hash`]`(s)`.
+    pub fn intern_hashed(&mut self, s: &str, hash: u64) -> StrId {
         if let Some(&id) = self.index.get(&hash)
             && self.str(id) == s
         {
@@ -108,10 +118,55 @@ impl Interner {
         s.map_or(NONE, |s| self.intern(s))
     }
 
-    fn str(&self, id: StrId) -> &str {
+    /// An interned string.
+    ///
+    /// # Panics
+    ///
+    /// If `id` was not returned by this interner.
+    pub fn str(&self, id: StrId) -> &str {
         let end = self.ends[id as usize] as usize;
         let start = id.checked_sub(1).map_or(0, |p| self.ends[p as usize] as usize);
         std::str::from_utf8(&self.bytes[start..end]).expect("interned from &str")
+    }
+
+    pub fn finish(mut self) -> Strings {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
+        Strings { bytes: self.bytes.into(), ends: self.ends.into() }
+    }
+}
+
+/// Re-numbers the strings of a build-time [`Interner`] in the order a
+/// table first asks for them, as interning them afresh in that order would
+/// number them, without hashing or comparing a byte again: a large build
+/// interns each alias once while grouping, and lays the arena out in table
+/// order at the end.
+pub struct Renumber<'a> {
+    from: &'a Interner,
+    /// Old id -> new id, [`NONE`] until first asked for.
+    map: Vec<StrId>,
+    bytes: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+impl<'a> Renumber<'a> {
+    pub fn new(from: &'a Interner) -> Self {
+        Self { from, map: vec![NONE; from.ends.len()], bytes: Vec::new(), ends: Vec::new() }
+    }
+
+    /// The new id of `old` ([`NONE`] stays [`NONE`]).
+    pub fn id(&mut self, old: StrId) -> StrId {
+        if old == NONE {
+            return NONE;
+        }
+        let slot = &mut self.map[old as usize];
+        if *slot == NONE {
+            self.bytes.extend_from_slice(self.from.str(old).as_bytes());
+            // The old arena fits 32-bit ends, and this one holds a subset of it.
+            self.ends.push(self.bytes.len() as u32);
+            *slot = self.ends.len() as StrId - 1;
+        }
+        *slot
     }
 
     pub fn finish(mut self) -> Strings {
@@ -140,5 +195,20 @@ mod tests {
         assert!(broken.check().is_err(), "an end inside a character");
         let short = Strings { bytes: strings.bytes.clone(), ends: vec![11u32].into() };
         assert!(short.check().is_err(), "ends that do not cover the arena");
+    }
+
+    #[test]
+    fn renumbering_matches_interning_in_the_new_order() {
+        let words = ["b", "a", "c", "a", "", "b", "d"];
+        let mut early = Interner::default();
+        let old: Vec<StrId> = words.iter().rev().map(|w| early.intern(w)).collect();
+        let mut fresh = Interner::default();
+        let mut renumber = Renumber::new(&early);
+        for (w, &o) in words.iter().zip(old.iter().rev()) {
+            assert_eq!(renumber.id(o), fresh.intern(w), "{w:?}");
+        }
+        assert_eq!(renumber.id(NONE), NONE);
+        let (a, b) = (renumber.finish(), fresh.finish());
+        assert_eq!((&a.bytes[..], &a.ends[..]), (&b.bytes[..], &b.ends[..]));
     }
 }

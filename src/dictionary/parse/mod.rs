@@ -83,6 +83,9 @@ pub fn sniff_json_lines(text: &str) -> Format {
     }
 }
 
+/// Lines parsed in parallel at a time ([`parse_lines`]).
+const PARSE_CHUNK: usize = 1 << 16;
+
 /// What one line of a line format became.
 pub(crate) enum LineOutcome<T> {
     Row(T),
@@ -108,22 +111,27 @@ pub(crate) fn parse_lines<T: Send>(
             !(trimmed.is_empty() || (comments && trimmed.starts_with('#')))
         })
         .collect();
-    // Small files: threads would cost more than they save.
-    let outcomes: Vec<(usize, Result<LineOutcome<T>, String>)> = if lines.len() < 4096 {
-        lines.iter().map(|&(n, line)| (n, parse_line(line, &at(source, n)))).collect()
-    } else {
-        lines.par_iter().map(|&(n, line)| (n, parse_line(line, &at(source, n)))).collect()
-    };
-    let mut rows = Vec::with_capacity(outcomes.len());
+    let mut rows = Vec::with_capacity(lines.len());
     let mut problems = Vec::new();
     let mut passed_over = 0;
-    for (n, outcome) in outcomes {
-        match outcome {
-            Ok(LineOutcome::Row(row)) => rows.push(row),
-            Ok(LineOutcome::PassedOver) => passed_over += 1,
-            Err(message) => problems.push(Problem { at: at(source, n), message }),
+    // A slice of lines at a time, so that the outcomes of a million lines
+    // are never held beside the rows made of them.
+    for chunk in lines.chunks(PARSE_CHUNK) {
+        // Small files: threads would cost more than they save.
+        let outcomes: Vec<Result<LineOutcome<T>, String>> = if chunk.len() < 4096 {
+            chunk.iter().map(|&(n, line)| parse_line(line, &at(source, n))).collect()
+        } else {
+            chunk.par_iter().map(|&(n, line)| parse_line(line, &at(source, n))).collect()
+        };
+        for (&(n, _), outcome) in chunk.iter().zip(outcomes) {
+            match outcome {
+                Ok(LineOutcome::Row(row)) => rows.push(row),
+                Ok(LineOutcome::PassedOver) => passed_over += 1,
+                Err(message) => problems.push(Problem { at: at(source, n), message }),
+            }
         }
     }
+    rows.shrink_to_fit();
     (rows, problems, passed_over)
 }
 
