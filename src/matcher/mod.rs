@@ -16,7 +16,8 @@
 //! 3. **Leftmost, then longest.** At the leftmost position where any alias
 //!    starts, the longest alias wins: "Kataib Hezbollah" is one mention of
 //!    Kataib Hezbollah, never Hezbollah; "Qassem Soleimani Forces" is the
-//!    force, not the person. Mentions never overlap.
+//!    force, not the person. Mentions never overlap, unless the request
+//!    asks for [`OverlapPolicy::All`].
 //! 4. **Case.** A case-sensitive alias (by default, a short all-caps acronym
 //!    such as IRGC, KH, US) matches only when the text, folded with case
 //!    preserved, equals the alias so folded: "US" matches, "us" does not.
@@ -24,7 +25,10 @@
 //!    one of them ("the Gulf").
 //! 6. **Descriptors.** An alias ending in a generic word ("Anbar Province",
 //!    "Harir Air Base", "State of Law Coalition") includes it only when the
-//!    text capitalises it: "Anbar province" is the mention "Anbar".
+//!    text capitalises it: "Anbar province" is the mention "Anbar". A
+//!    lenient source's one-word alias that is a common word ("May", "Met";
+//!    [`crate::text::common`]) is marked the same way at build time: it
+//!    matches only capitalised.
 //! 7. **Fallback.** When the longest alias at a position fails rules 4–6,
 //!    the next longest alias at the same position is tried, and so on; when
 //!    none passes, the search moves on one byte.
@@ -72,9 +76,13 @@
 //!
 //! # Cost
 //!
-//! One fold of the text (see [`crate::text`]) plus one scan a word at a
-//! time ([`crate::dictionary::scanner`]); the fallback searches are anchored
-//! and only run where a match was rejected. Everything after the scan is
+//! One pass over the caller's bytes ([`windows`]: words hashed and probed
+//! against the scanner's first-word filter, walks only where a key can
+//! start), then a fold of the windows where names can be (see
+//! [`crate::text`]) and one scan of them a word at a time
+//! ([`crate::dictionary::scanner`]); a document with no window stops after
+//! the first pass. The fallback searches are anchored and only run where a
+//! match was rejected. Everything after the scan is
 //! linear and nearly free of allocation: the fold, skeleton and case buffers
 //! are reused per thread; a candidate borrows its claims from the
 //! dictionary; variants merge with exact candidates in one pass, and a run
@@ -88,7 +96,9 @@
 //!
 //! [`extract`] is the whole hot path, one stage a module:
 //!
-//! 1. fold the text ([`crate::text::fold_into`]);
+//! 1. [`windows`]: where names can be, found over the caller's bytes; fold
+//!    only those windows ([`crate::text::fold_window_into`]), or the whole
+//!    text when they cover more than half of it;
 //! 2. [`candidates`]: scan and check (rules 2-8);
 //! 3. [`variants`]: romanisation variants (rule 10), merged by rule 3;
 //! 4. [`linking`]: short forms, shared aliases, the type filter (rules 11, 12);
@@ -99,7 +109,7 @@ use std::cell::RefCell;
 pub use crate::vocabulary::{DOMINANT_SHARE, Linking, MatchKind, Mention, TypeFilter};
 use crate::{
     dictionary::{Dictionary, Selection},
-    text::{CaseMode, Folded, fold_into},
+    text::{CaseMode, Folded, fold_into, fold_window_into},
 };
 
 mod candidates;
@@ -110,6 +120,7 @@ mod spans;
 #[cfg(test)]
 mod tests;
 mod variants;
+mod windows;
 
 /// What an Extract request asks of the matcher.
 #[derive(Debug, Clone)]
@@ -120,12 +131,36 @@ pub struct ExtractOptions {
     pub types: TypeFilter,
     /// Drop ambiguous mentions instead of returning them.
     pub drop_ambiguous: bool,
+    /// Which mentions come back where names nest or overlap.
+    pub overlaps: OverlapPolicy,
 }
 
 impl Default for ExtractOptions {
     fn default() -> Self {
-        Self { selection: Selection::ALL, types: TypeFilter::default(), drop_ambiguous: false }
+        Self {
+            selection: Selection::ALL,
+            types: TypeFilter::default(),
+            drop_ambiguous: false,
+            overlaps: OverlapPolicy::LeftmostLongest,
+        }
     }
+}
+
+/// Which mentions [`extract`] returns where names nest or overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OverlapPolicy {
+    /// Rule 3: mentions never overlap; at the leftmost start the longest
+    /// name that passes the rules wins.
+    #[default]
+    LeftmostLongest,
+    /// Every name that passes the rules, nested and overlapping ones too
+    /// ("Islamic Revolutionary Guard Corps Quds Force", "Islamic
+    /// Revolutionary Guard Corps", "Quds Force"), ordered by start, longer
+    /// first. Names inside an ignore phrase or a Normalize-only alias stay
+    /// out (rule 8); a romanisation variant with the span of an exact name
+    /// is left out (rule 10); variants of one run of capitalised words
+    /// are still found leftmost-longest within it.
+    All,
 }
 
 thread_local! {
@@ -137,8 +172,10 @@ thread_local! {
 /// its candidate list).
 #[derive(Default)]
 struct Scratch {
-    /// The document, folded.
+    /// The document's windows (stage 1), folded.
     folded: Folded,
+    /// Stage 1's words and windows.
+    prefilter: windows::Prefilter,
     /// One mention's text folded with case preserved (rule 4).
     preserved: Folded,
     /// One run of words as romanisation skeletons (rule 10).
@@ -147,17 +184,71 @@ struct Scratch {
     words: Vec<(usize, usize, usize)>,
 }
 
-/// Every mention in `text` that `options` asks for, ordered by offset,
-/// never overlapping: the whole path (module docs).
+/// Every mention in `text` that `options` asks for, ordered by offset
+/// (longer first at one offset), never overlapping unless `options.overlaps`
+/// is [`OverlapPolicy::All`]: the whole path (module docs).
 pub fn extract<'d>(dictionary: &'d Dictionary, text: &str, options: &ExtractOptions) -> Vec<Mention<'d>> {
+    extract_folding(dictionary, text, options, Fold::Windows)
+}
+
+/// How [`extract_folding`] folds the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fold {
+    /// Only the prefilter's windows (or the whole text, when they cover
+    /// more than half of it).
+    Windows,
+    /// The whole text, as before the prefilter: what the windows must
+    /// reproduce (tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Whole,
+}
+
+fn extract_folding<'d>(
+    dictionary: &'d Dictionary,
+    text: &str,
+    options: &ExtractOptions,
+    fold: Fold,
+) -> Vec<Mention<'d>> {
     SCRATCH.with(|scratch| {
         let scratch = &mut *scratch.borrow_mut();
-        fold_into(text, CaseMode::Fold, &mut scratch.folded);
+        scratch.prefilter.find(dictionary, text);
+        let windows = &scratch.prefilter.windows;
+        if windows.is_empty() && fold == Fold::Windows {
+            return Vec::new();
+        }
+        let covered: usize = windows.iter().map(|(start, end)| end - start).sum();
+        if covered * 2 > text.len() || fold == Fold::Whole {
+            // Names everywhere: one fold of the whole text costs less
+            // than the gaps.
+            fold_into(text, CaseMode::Fold, &mut scratch.folded);
+        } else {
+            scratch.folded.clear();
+            let mut gap_start = 0;
+            for &(start, end) in windows {
+                fold_window_into(text, gap_start, start, end, &mut scratch.folded);
+                gap_start = end;
+            }
+        }
         let folded = &scratch.folded;
         let selection = options.selection;
-        let exact = candidates::exact_candidates(dictionary, text, folded, &mut scratch.preserved, selection);
-        let candidates =
-            variants::merge_variants(dictionary, folded, exact, &mut scratch.skeleton, &mut scratch.words, selection);
+        let all = options.overlaps == OverlapPolicy::All;
+        let exact = if all {
+            candidates::all_candidates(dictionary, text, folded, &mut scratch.preserved, selection)
+        } else {
+            candidates::exact_candidates(dictionary, text, folded, &mut scratch.preserved, selection)
+        };
+        let mut candidates = variants::merge_variants(
+            dictionary,
+            folded,
+            exact,
+            &mut scratch.skeleton,
+            &mut scratch.words,
+            selection,
+            options.overlaps,
+        );
+        if all {
+            candidates::drop_inside_nothing(&mut candidates);
+        }
         linking::link(dictionary, text, folded, candidates, options)
     })
 }

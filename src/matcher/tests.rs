@@ -292,6 +292,61 @@ fn matching_rules() {
     }
 }
 
+/// [`OverlapPolicy::All`]: nested and overlapping names too, each rule-
+/// checked, ordered by start, longer first; nothing inside a name that
+/// yields nothing (ignore phrase, Normalize-only alias).
+#[test]
+fn overlap_policy_all() {
+    let dict = dict();
+    let all = ExtractOptions { overlaps: OverlapPolicy::All, ..ExtractOptions::default() };
+    let rows: &[(&str, &[&str])] = &[
+        ("Kataib Hezbollah fighters", &["Kataib Hezbollah", "Hezbollah"]),
+        ("Qassem Soleimani Forces", &["Qassem Soleimani Forces", "Qassem Soleimani", "Soleimani"]),
+        ("the Washington Post said", &[]),
+        ("Anbar province", &["Anbar"]),
+        ("the Kingdom Tower Hotel", &["Kingdom Tower Hotel", "Tower Hotel"]),
+    ];
+    for (text, want) in rows {
+        let got: Vec<&str> = extract(&dict, text, &all).iter().map(|m| &text[m.span.start..m.span.end]).collect();
+        assert_eq!(&got, want, "{text:?}");
+        let default: Vec<&str> = dict.extract(text).iter().map(|m| &text[m.span.start..m.span.end]).collect();
+        assert!(default.iter().all(|m| got.contains(m)), "{text:?}: {default:?} within {got:?}");
+    }
+}
+
+/// Bug fix (issue 11): a lenient source's one-word alias that is a common
+/// word ("May", "Met") matched the ordinary word ("they met in may"); it
+/// now needs a capital in the text, like a descriptor tail (rule 6). A
+/// strict (curated) source keeps its own case rules.
+#[test]
+fn lenient_common_word_aliases_need_a_capital() {
+    const PLACES: &str = r#"
+[[entity]]
+id = "loc:may"
+type = "LOC"
+name = "May"
+
+[[entity]]
+id = "loc:met"
+type = "LOC"
+name = "Met"
+aliases = ["Metropolitan"]
+
+[[entity]]
+id = "loc:mayotte"
+type = "LOC"
+name = "Mayotte"
+"#;
+    let text = "They met in may at the MET and the Met, near May, Mayotte and metropolitan areas.";
+    let names = |dict: &Dictionary| -> Vec<String> {
+        dict.extract(text).iter().map(|m| text[m.span.start..m.span.end].to_owned()).collect()
+    };
+    let lenient = build(&[SourceText::new("places.toml", PLACES)]).unwrap();
+    assert_eq!(names(&lenient), ["MET", "Met", "May", "Mayotte", "metropolitan"]);
+    let strict = build(&[SourceText::new("places.toml", &format!("[dictionary]\nstrict = true\n{PLACES}"))]).unwrap();
+    assert_eq!(names(&strict), ["met", "may", "MET", "Met", "May", "Mayotte", "metropolitan"]);
+}
+
 /// The optimised matcher against [`super::reference`], the matcher as it
 /// was before: mentions must be identical for every input.
 mod differential {
@@ -722,5 +777,115 @@ mod golden {
         let Some(docs) = jsonl(&nonascii, CORPUS_DOCS / 3) else { return missing(&nonascii) };
         check("corpus_nonascii_default", default_dictionary(), &docs, false);
         check("corpus_nonascii_domain", &domain, &docs, false);
+    }
+}
+
+/// Stage 1 (the prefilter's windows) against folding the whole text: the
+/// sparse fold must give exactly the mentions of the whole fold, linking
+/// included, in documents where names are sparse (where windows are used).
+mod windows {
+    use proptest::prelude::*;
+
+    use super::{dict, properties::default_dictionary};
+    use crate::{
+        dictionary::Dictionary,
+        matcher::{ExtractOptions, Fold, extract_folding, windows::Prefilter},
+    };
+
+    fn both(dict: &Dictionary, text: &str) {
+        let options = ExtractOptions::default();
+        let sparse = extract_folding(dict, text, &options, Fold::Windows);
+        let whole = extract_folding(dict, text, &options, Fold::Whole);
+        assert_eq!(sparse, whole, "{text:?}");
+    }
+
+    /// Filler that names nothing, with the shapes folding cares about.
+    const FILLER: &[&str] = &[
+        "the",
+        "said",
+        "on",
+        "Monday",
+        "and",
+        "of",
+        "in",
+        "a",
+        "report",
+        "The",
+        "officials",
+        "In",
+        "Al",
+        "al-",
+        "bin",
+        "’s",
+        "'s",
+        "—",
+        ", ",
+        ". ",
+        "(",
+        ")",
+        "“",
+        "”",
+        "U.S",
+        "é",
+        "Ünal",
+        "İ",
+        "ß",
+        "\u{a0}",
+        "\n",
+        "-",
+        "x'",
+        "l'",
+        "وقال",
+        "المسؤول",
+        "3",
+        "1990s",
+        "Mr.",
+        "Gen.",
+        "Province",
+        "province",
+        "Force",
+        "Guard",
+    ];
+
+    fn part() -> impl Strategy<Value = String> {
+        prop_oneof![
+            12 => prop::sample::select(FILLER).prop_map(str::to_owned),
+            1 => prop::sample::select(vec![
+                "Kataib Hezbollah", "Hezbollah", "Soleimani", "Qasim Suleimani", "IRGC", "US", "us", "U.S.",
+                "the Gulf", "Gulf", "Anbar Province", "Anbar province", "Washington Post", "Washington",
+                "Kingdom Tower", "Kingdom Tower Hotel", "Bagheri", "Assad", "Al-Assad", "Osama Al-Assad",
+                "Kataeb Hizbollah", "Sana'a", "Iran", "Islamic Revolutionary Guard Corps",
+            ]).prop_map(str::to_owned),
+        ]
+    }
+
+    fn separator() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![" ", " ", " ", "  ", "\n", "\t", ""])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn sparse_fold_matches_whole_fold(parts in prop::collection::vec((part(), separator()), 0..120)) {
+            let text: String = parts.iter().flat_map(|(p, s)| [p.as_str(), s]).collect();
+            both(&dict(), &text);
+            both(default_dictionary(), &text);
+        }
+    }
+
+    /// A news document with names every few hundred bytes folds in
+    /// windows (the sparse path runs), and gives the whole fold's mentions.
+    #[test]
+    fn news_folds_in_windows() {
+        let filler = "The ministry said on Monday that talks would resume next week, after a pause of several \
+                      months in which neither side had moved. ";
+        let text = format!("{filler}{filler}Kataib Hezbollah {filler}{filler}{filler}Soleimani said {filler}");
+        let mut prefilter = Prefilter::default();
+        prefilter.find(&dict(), &text);
+        let covered: usize = prefilter.windows.iter().map(|(s, e)| e - s).sum();
+        assert!(!prefilter.windows.is_empty() && covered * 4 < text.len(), "{:?}", prefilter.windows);
+        both(&dict(), &text);
+        assert_eq!(extract_folding(&dict(), &text, &ExtractOptions::default(), Fold::Windows).len(), 2);
     }
 }
