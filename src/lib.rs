@@ -9,7 +9,7 @@
 //! ```text
 //! dictionary files ──parse──▶ model ──compile──▶ Dictionary (tables + word trie) ──Arc──▶ Catalog
 //!                                                        │
-//! caller's text ──windows──▶ folded windows + OffsetMap ─┴─match──▶ mentions (spans in the caller's text)
+//! caller's text ──fold──▶ padded folded text + OffsetMap ─┴─match──▶ mentions (spans in the caller's text)
 //! caller's name ──fold──▶ key ──lookup──▶ Resolution
 //! ```
 //!

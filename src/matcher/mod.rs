@@ -76,13 +76,12 @@
 //!
 //! # Cost
 //!
-//! One pass over the caller's bytes ([`windows`]: words hashed and probed
-//! against the scanner's first-word filter, walks only where a key can
-//! start), then a fold of the windows where names can be (see
-//! [`crate::text`]) and one scan of them a word at a time
-//! ([`crate::dictionary::scanner`]); a document with no window stops after
-//! the first pass. The fallback searches are anchored and only run where a
-//! match was rejected. Everything after the scan is
+//! One fold of the text (see [`crate::text`]) plus one scan a word at a
+//! time ([`crate::dictionary::scanner`]). Stage 1 ([`windows`]) can
+//! replace the whole fold with one pass over the caller's bytes and a fold
+//! of only the windows where names can be; it is held to the same output
+//! but is not yet faster, so it is off ([`FOLD`]). The fallback searches
+//! are anchored and only run where a match was rejected. Everything after the scan is
 //! linear and nearly free of allocation: the fold, skeleton and case buffers
 //! are reused per thread; a candidate borrows its claims from the
 //! dictionary; variants merge with exact candidates in one pass, and a run
@@ -96,9 +95,9 @@
 //!
 //! [`extract`] is the whole hot path, one stage a module:
 //!
-//! 1. [`windows`]: where names can be, found over the caller's bytes; fold
-//!    only those windows ([`crate::text::fold_window_into`]), or the whole
-//!    text when they cover more than half of it;
+//! 1. fold the text ([`crate::text::fold_into`]); or, with stage 1 on
+//!    ([`FOLD`]), [`windows`]: where names can be, found over the caller's
+//!    bytes, and only those windows folded ([`crate::text::fold_window_into`]);
 //! 2. [`candidates`]: scan and check (rules 2-8);
 //! 3. [`variants`]: romanisation variants (rule 10), merged by rule 3;
 //! 4. [`linking`]: short forms, shared aliases, the type filter (rules 11, 12);
@@ -188,18 +187,26 @@ struct Scratch {
 /// (longer first at one offset), never overlapping unless `options.overlaps`
 /// is [`OverlapPolicy::All`]: the whole path (module docs).
 pub fn extract<'d>(dictionary: &'d Dictionary, text: &str, options: &ExtractOptions) -> Vec<Mention<'d>> {
-    extract_folding(dictionary, text, options, Fold::Windows)
+    extract_folding(dictionary, text, options, FOLD)
 }
+
+/// How [`extract`] folds: the whole text, until stage 1's tokeniser beats
+/// the SWAR fold plus the word scan it replaces. Measured (benches/corpus.rs,
+/// same run as the DFA, CPU time), windows against the whole fold: domain
+/// dictionary news 0.20 vs 0.28 of the DFA, prose 0.23 vs 0.31, non-ASCII
+/// news 0.16 vs 0.27 (a fold per non-ASCII chunk). The windows path is held
+/// to the whole fold's output by `tests::windows` and the goldens, so
+/// switching is this one constant.
+const FOLD: Fold = Fold::Whole;
 
 /// How [`extract_folding`] folds the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(test), allow(dead_code))]
 enum Fold {
-    /// Only the prefilter's windows (or the whole text, when they cover
-    /// more than half of it).
+    /// Only stage 1's windows (or the whole text, when they cover more
+    /// than half of it).
     Windows,
-    /// The whole text, as before the prefilter: what the windows must
-    /// reproduce (tests).
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// The whole text.
     Whole,
 }
 
@@ -211,13 +218,17 @@ fn extract_folding<'d>(
 ) -> Vec<Mention<'d>> {
     SCRATCH.with(|scratch| {
         let scratch = &mut *scratch.borrow_mut();
-        scratch.prefilter.find(dictionary, text);
-        let windows = &scratch.prefilter.windows;
-        if windows.is_empty() && fold == Fold::Windows {
-            return Vec::new();
-        }
+        let windows: &[(usize, usize)] = if fold == Fold::Windows {
+            scratch.prefilter.find(dictionary, text);
+            if scratch.prefilter.windows.is_empty() {
+                return Vec::new();
+            }
+            &scratch.prefilter.windows
+        } else {
+            &[]
+        };
         let covered: usize = windows.iter().map(|(start, end)| end - start).sum();
-        if covered * 2 > text.len() || fold == Fold::Whole {
+        if fold == Fold::Whole || covered * 2 > text.len() {
             // Names everywhere: one fold of the whole text costs less
             // than the gaps.
             fold_into(text, CaseMode::Fold, &mut scratch.folded);
