@@ -343,7 +343,7 @@ name = "Mayotte"
     };
     let lenient = build(&[SourceText::new("places.toml", PLACES)]).unwrap();
     assert_eq!(names(&lenient), ["MET", "Met", "May", "Mayotte", "metropolitan"]);
-    let strict = build(&[SourceText::new("places.toml", &format!("[dictionary]\nstrict = true\n{PLACES}"))]).unwrap();
+    let strict = build(&[SourceText::new("places.toml", format!("[dictionary]\nstrict = true\n{PLACES}"))]).unwrap();
     assert_eq!(names(&strict), ["met", "may", "MET", "Met", "May", "Mayotte", "metropolitan"]);
 }
 
