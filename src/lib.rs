@@ -33,7 +33,7 @@
 //! |---|---|
 //! | [`text`] | folding stages, padded folded text, offset map back to the original |
 //! | [`dictionary`] | entity/alias model, file parsing with file:line problems, compilation |
-//! | [`matcher`] | mentions in running text; [`matcher::extract`] is the hot path, one stage a module: candidates, variants, linking, spans |
+//! | [`matcher`] | mentions in running text; [`matcher::extract`] is the hot path, one stage a module: windows, candidates, variants, linking, spans |
 //! | [`resolve`] | alias normalisation: a name to a ranked canonical entity |
 //! | [`vocabulary`] | what the matcher and the resolver share: mentions, match kinds, linking, the type filter |
 //! | [`catalog`] | the live dictionary behind an atomic swap |

@@ -940,6 +940,10 @@ impl Builder {
         if !entity.aliases.contains(&text) {
             entity.aliases.push(text);
         }
+        // A lenient source's one-word alias that is a common word
+        // ("May", "Met") needs a capital in the text (text::common).
+        let needs_capital =
+            !self.sources[pending.source as usize].strict && crate::text::common::is_common_word_key(&key);
         // The key's text lives in `keys` until the grouping is done
         // (`fill_keys`): one copy of each key, not two.
         let entry_index = match keys.get(&key) {
@@ -963,6 +967,9 @@ impl Builder {
         match entry.claims.iter_mut().find(|t| t.entity == entity_index) {
             Some(target) => target.merge(text, options, case_form, after, bit),
             None => entry.claims.push(ClaimDraft::new(entity_index, text, options, case_form, after, bit)),
+        }
+        if needs_capital && let Some(target) = entry.claims.iter_mut().find(|t| t.entity == entity_index) {
+            target.capitalised_tail = true;
         }
     }
 

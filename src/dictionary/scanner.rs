@@ -424,6 +424,37 @@ impl Scanner {
         best
     }
 
+    /// Word-at-a-time access for a caller that tokenised the text itself
+    /// (the matcher's prefilter, `crate::matcher::windows`): the trie node
+    /// of `word` (folded bytes) as the first word of a scannable key, if
+    /// the filter and the vocabulary let it start one.
+    #[inline]
+    pub(crate) fn start_node(&self, word: &[u8]) -> Option<u32> {
+        let h = hash(word);
+        if !self.may_start(h) {
+            return None;
+        }
+        self.root_child.get(self.lookup(word, h)? as usize).copied().filter(|&n| n != 0)
+    }
+
+    /// The node after `node` by `word` (folded bytes), if a key goes on so.
+    #[inline]
+    pub(crate) fn next_node(&self, node: u32, word: &[u8]) -> Option<u32> {
+        self.child(node, self.lookup(word, hash(word))?)
+    }
+
+    /// Whether some key goes on past `node`.
+    #[inline]
+    pub(crate) fn has_children(&self, node: u32) -> bool {
+        self.child_start[node as usize] != self.child_start[node as usize + 1]
+    }
+
+    /// Whether a scannable key ends at `node`.
+    #[inline]
+    pub(crate) fn ends_key(&self, node: u32) -> bool {
+        self.terminal[node as usize].checked_sub(1).is_some_and(|p| self.is_scannable(p as usize))
+    }
+
     /// The leftmost-longest match in `haystack[from..]`, in haystack offsets.
     #[inline]
     pub fn find_from(&self, haystack: &[u8], from: usize) -> Option<Found> {

@@ -145,6 +145,56 @@ pub(super) fn exact_candidates<'d>(
     candidates
 }
 
+/// [`super::OverlapPolicy::All`]: every key at every word start whose
+/// claims pass the checks (rules 2, 4-6, 8), ordered by start, longer
+/// first. The scanner's anchored search walks down from the longest key at
+/// a start, so each start costs one walk per key found there.
+pub(super) fn all_candidates<'d>(
+    dict: &'d Dictionary,
+    text: &str,
+    folded: &Folded,
+    preserved: &mut Folded,
+    selection: Selection,
+) -> Vec<Candidate<'d>> {
+    let haystack = folded.text.as_bytes();
+    let mut candidates = Vec::with_capacity(haystack.len() / 64 + 1);
+    let mut pos = 0;
+    while let Some(longest) = dict.scanner.find_from(haystack, pos) {
+        let mut found = longest;
+        loop {
+            if let Some(candidate) = check(dict, found, text, folded, preserved, selection) {
+                candidates.push(candidate);
+            }
+            // As in `longest_accepted`: a shorter key ends before this
+            // one's trailing space.
+            let bound = found.end - 1;
+            match dict.scanner.find_at(haystack, found.start, bound) {
+                Some(shorter) if bound >= found.start + 3 => found = shorter,
+                _ => break,
+            }
+        }
+        // The next word start.
+        pos = longest.start + 1;
+    }
+    candidates
+}
+
+/// [`super::OverlapPolicy::All`], rule 8: drops the candidates that lie
+/// inside a name that yields nothing (an ignore phrase, a Normalize-only
+/// alias): "Washington" in "Washington Post". `candidates` are ordered by
+/// start, longer first, so the names that yield nothing seen so far cover
+/// up to the furthest end among them.
+pub(super) fn drop_inside_nothing(candidates: &mut Vec<Candidate<'_>>) {
+    let mut covered = 0;
+    candidates.retain(|c| {
+        let inside = c.end <= covered;
+        if c.claims.first().is_none() {
+            covered = covered.max(c.end);
+        }
+        !inside
+    });
+}
+
 /// Whether some key starts inside `candidate` and ends after it.
 fn overrun(dict: &Dictionary, candidate: &Candidate, haystack: &[u8]) -> bool {
     dict.scanner

@@ -10,7 +10,10 @@
 //! variant index; a run that an exact candidate already covers is never
 //! reduced to skeletons, which in news skips most runs.
 
-use super::candidates::{Candidate, KeptClaims};
+use super::{
+    OverlapPolicy,
+    candidates::{Candidate, KeptClaims},
+};
 use crate::{
     dictionary::{Dictionary, Selection},
     text::{
@@ -43,11 +46,13 @@ pub(super) fn merge_variants<'d>(
     skeleton: &mut String,
     words: &mut Vec<(usize, usize, usize)>,
     selection: Selection,
+    overlaps: OverlapPolicy,
 ) -> Vec<Candidate<'d>> {
     let Some(index) = dict.variants.as_ref().filter(|_| !folded.capitalised.is_empty()) else { return exact };
     let text = folded.text.as_str();
     let capitalised = &folded.capitalised;
-    let mut merged = Merged { kept: Vec::with_capacity(exact.len() + 8), covered: 0 };
+    let all = overlaps == OverlapPolicy::All;
+    let mut merged = Merged { kept: Vec::with_capacity(exact.len() + 8), covered: 0, all };
     let mut exact = exact.into_iter().peekable();
     let mut covered_until = 0;
     for (i, &cap) in capitalised.iter().enumerate() {
@@ -65,7 +70,7 @@ pub(super) fn merge_variants<'d>(
         }
         let next_exact_reach =
             exact.peek().filter(|x| x.start == first_start && x.start >= merged.covered).map_or(0, |x| x.end);
-        if merged.covered.max(next_exact_reach) >= last_end {
+        if !all && merged.covered.max(next_exact_reach) >= last_end {
             continue;
         }
         skeleton.clear();
@@ -115,10 +120,21 @@ struct Merged<'d> {
     kept: Vec<Candidate<'d>>,
     /// End of the last candidate kept.
     covered: usize,
+    /// [`OverlapPolicy::All`]: keep every candidate, except a variant with
+    /// the span of an exact one (offered before it).
+    all: bool,
 }
 
 impl<'d> Merged<'d> {
     fn offer(&mut self, candidate: Candidate<'d>) {
+        if self.all {
+            let same_span = |k: &Candidate<'_>| k.start == candidate.start && k.end == candidate.end;
+            if !(candidate.variant && self.kept.iter().rev().take_while(|k| k.start == candidate.start).any(same_span))
+            {
+                self.kept.push(candidate);
+            }
+            return;
+        }
         if candidate.start >= self.covered {
             self.covered = candidate.end;
             self.kept.push(candidate);

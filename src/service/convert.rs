@@ -7,7 +7,7 @@ use std::time::UNIX_EPOCH;
 use crate::{
     config::Limits,
     dictionary::{Dictionary, DictionaryInfo, DictionarySummary, Entity, Selection, SourceInfo},
-    matcher::{ExtractOptions, Linking, MatchKind, Mention},
+    matcher::{ExtractOptions, Linking, MatchKind, Mention, OverlapPolicy},
     proto::entex_v1 as pb,
     resolve::{Candidate, Resolution, ResolveOptions},
     service::status::RequestError,
@@ -80,12 +80,22 @@ pub fn extract_options(
     options: Option<pb::ExtractOptions>,
     dictionary: &Dictionary,
 ) -> Result<ExtractOptions, RequestError> {
-    let pb::ExtractOptions { entity_types, dictionaries, drop_ambiguous } = options.unwrap_or_default();
+    let pb::ExtractOptions { entity_types, dictionaries, drop_ambiguous, overlaps } = options.unwrap_or_default();
     Ok(ExtractOptions {
         selection: selection("options.dictionaries", &dictionaries, dictionary)?,
         types: type_filter("options.entity_types", entity_types, dictionary)?,
         drop_ambiguous,
+        overlaps: overlap_policy(overlaps)?,
     })
+}
+
+/// The domain overlap policy of `options.overlaps`; unset is the default.
+fn overlap_policy(value: i32) -> Result<OverlapPolicy, RequestError> {
+    match pb::OverlapPolicy::try_from(value) {
+        Ok(pb::OverlapPolicy::Unspecified | pb::OverlapPolicy::LeftmostLongest) => Ok(OverlapPolicy::LeftmostLongest),
+        Ok(pb::OverlapPolicy::All) => Ok(OverlapPolicy::All),
+        Err(_) => Err(RequestError::UnknownOverlapPolicy { value }),
+    }
 }
 
 /// The domain options a NormalizeOptions asks for.

@@ -38,6 +38,10 @@ pub enum RequestError {
     UnknownDictionary { field: &'static str, error: crate::dictionary::UnknownDictionary },
     #[error("options.min_score is {value}; it must be a number in [0, 1]")]
     MinScoreOutOfRange { value: f32 },
+    #[error(
+        "options.overlaps is {value}, which this server does not know; it knows OVERLAP_POLICY_UNSPECIFIED (0), OVERLAP_POLICY_LEFTMOST_LONGEST (1) and OVERLAP_POLICY_ALL (2)"
+    )]
+    UnknownOverlapPolicy { value: i32 },
     #[error("{0}")]
     MessageTooLarge(String),
     #[error("malformed request message: {0}")]
@@ -70,6 +74,7 @@ impl From<RequestError> for Status {
             | RequestError::UnknownEntityType { .. }
             | RequestError::UnknownDictionary { .. }
             | RequestError::MinScoreOutOfRange { .. }
+            | RequestError::UnknownOverlapPolicy { .. }
             | RequestError::Malformed(_) => Code::InvalidArgument,
             RequestError::MessageTooLarge(_) => Code::ResourceExhausted,
             RequestError::Internal(_) => Code::Internal,

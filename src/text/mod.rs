@@ -53,6 +53,7 @@
 //! Callgrind puts clean ASCII at ~16–18 instructions a byte, of which the
 //! SWAR classification is about half; non-ASCII text at ~43.
 
+pub mod common;
 pub mod offsets;
 #[cfg(test)]
 mod reference;
@@ -78,6 +79,16 @@ pub struct Folded {
     pub capitalised: Vec<u32>,
 }
 
+impl Folded {
+    /// Empties the text, map and capitals, keeping the allocations: the
+    /// state [`fold_window_into`] starts a sparse fold from.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.map.anchors.clear();
+        self.capitalised.clear();
+    }
+}
+
 /// Folds `text` with case folding, keeping the offset map.
 pub fn fold(text: &str) -> Folded {
     let mut folded = Folded::default();
@@ -94,6 +105,47 @@ pub fn fold_into(text: &str, mode: CaseMode, out: &mut Folded) {
     let mut folder =
         Folder { out: &mut out.text, anchors: &mut out.map.anchors, capitalised: &mut out.capitalised, mode };
     folder.run(text);
+}
+
+/// Appends the fold of the window `text[start..end]` to `out`, as one
+/// window of a *sparse* fold: the matcher folds only the windows of a
+/// document where a name can be ([`crate::matcher`]'s prefilter) and
+/// leaves the rest out.
+///
+/// Start from an empty `out` ([`Folded::clear`]). `gap_start` is where the text left out before this window begins (the
+/// previous window's end, or 0). The first window opens with the leading
+/// pad; each later one with the gap `" | | "` joined to the previous
+/// window's trailing pad (two punctuation marks in a row, which folded
+/// text and keys never hold, so no key is found across a gap). Both map
+/// to the text left out: `[gap_start, start)`.
+///
+/// # Invariant
+///
+/// When every window starts and ends at ASCII whitespace (or the ends of
+/// `text`), each window folds to exactly the bytes, anchors and capitals
+/// that [`fold_into`] gives the same stretch of the whole text: folding
+/// looks at most one character ahead and behind, and whitespace resets
+/// every rule. Offsets through [`Folded::map`] are into the whole `text`.
+pub fn fold_window_into(text: &str, gap_start: usize, start: usize, end: usize, out: &mut Folded) {
+    debug_assert!(gap_start <= start && start <= end && end <= text.len());
+    let first = out.text.is_empty();
+    let mut folder = Folder {
+        out: &mut out.text,
+        anchors: &mut out.map.anchors,
+        capitalised: &mut out.capitalised,
+        mode: CaseMode::Fold,
+    };
+    // The gap follows the previous window's trailing space.
+    let gap: &str = if first { " " } else { "| | " };
+    let norm = folder.out.len() as u32;
+    folder.out.push_str(gap);
+    folder.anchors.push(Anchor {
+        norm,
+        norm_len: gap.len() as u32,
+        orig: gap_start as u32,
+        orig_len: (start - gap_start) as u32,
+    });
+    folder.run_from(&text[..end], start);
 }
 
 /// The padded folded form of a short string (an alias, a phrase, a query),
@@ -208,14 +260,21 @@ struct Folder<'o> {
 
 impl Folder<'_> {
     fn run(&mut self, text: &str) {
-        // Clean text folds to at most its own length plus the two pads;
-        // anything longer (expansions, " | ") grows as usual.
-        self.out.reserve(text.len() + 2);
         // Leading pad: one synthetic space with no original extent.
+        self.out.reserve(text.len() + 2);
         self.out.push(' ');
         self.anchors.push(Anchor { norm: 0, norm_len: 1, orig: 0, orig_len: 0 });
+        self.run_from(text, 0);
+    }
+
+    /// Folds `text[start..]` onto the output, which ends in a space (a
+    /// leading pad or a window's gap).
+    fn run_from(&mut self, text: &str, start: usize) {
+        // Clean text folds to at most its own length plus the trailing
+        // pad; anything longer (expansions, " | ") grows as usual.
+        self.out.reserve(text.len() - start + 1);
         let bytes = text.as_bytes();
-        let mut i = 0;
+        let mut i = start;
         while let Some(&b) = bytes.get(i) {
             if b < 0x80 {
                 let class = ASCII[usize::from(b)];

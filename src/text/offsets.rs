@@ -196,15 +196,23 @@ impl<'t> UnitCounter<'t> {
 
     /// `(code points, UTF-16 units)` before byte `pos`, which must be on a
     /// char boundary. Positions should come in ascending order; an earlier
-    /// position restarts the count from the beginning (correct, slower).
+    /// position costs the bytes between it and the last one.
     pub fn at(&mut self, pos: usize) -> (usize, usize) {
         if self.ascii {
             return (pos, pos);
         }
-        if pos < self.byte {
-            (self.byte, self.chars, self.utf16) = (0, 0, 0);
-        }
         debug_assert!(self.text.is_char_boundary(pos));
+        if pos < self.byte {
+            // Back (a nested mention, `OverlapPolicy::All`): uncount the
+            // stretch between, rather than recount from the start.
+            let slice = &self.text[pos..self.byte];
+            let chars = slice.chars().count();
+            let astral = if slice.len() == chars { 0 } else { slice.bytes().filter(|&b| b >= 0xF0).count() };
+            self.chars -= chars;
+            self.utf16 -= chars + astral;
+            self.byte = pos;
+            return (self.chars, self.utf16);
+        }
         // Counted over bytes in one branch-free pass (no char decoding): a
         // code point per byte that is not a UTF-8 continuation byte, and a
         // second UTF-16 unit per 4-byte sequence (lead byte 0xF0 and up).
@@ -253,8 +261,11 @@ mod tests {
         assert_eq!(c.span(0, 1), Span { start: 0, end: 1, char_start: 0, char_end: 1, utf16_start: 0, utf16_end: 1 });
         assert_eq!(c.span(3, 7), Span { start: 3, end: 7, char_start: 2, char_end: 3, utf16_start: 2, utf16_end: 4 });
         assert_eq!(c.span(7, 8), Span { start: 7, end: 8, char_start: 3, char_end: 4, utf16_start: 4, utf16_end: 5 });
-        // going backwards restarts correctly
+        // going backwards counts back correctly
         assert_eq!(c.at(1), (1, 1));
+        assert_eq!(c.at(7), (3, 4));
+        assert_eq!(c.at(3), (2, 2));
+        assert_eq!(c.at(0), (0, 0));
     }
 }
 

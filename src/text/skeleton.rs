@@ -69,8 +69,15 @@ pub fn is_article(folded_word: &str) -> bool {
     matches!(folded_word, "al" | "el" | "ul" | "as" | "ash" | "ad" | "ar" | "at" | "az" | "an" | "ez" | "es")
 }
 
+/// Every word [`is_particle`] accepts, for callers that need the list.
+pub const PARTICLES: &[&str] = &[
+    "al", "el", "ul", "as", "ash", "ad", "ar", "at", "az", "an", "ez", "es", "bin", "ibn", "bint", "abu", "abou", "of",
+    "the", "in", "and", "for", "wa", "de",
+];
+
 /// Words that join the capitalised words of a name in running text ("Asaib
-/// Ahl al-Haq", "Party of God", "Islamic Resistance in Iraq").
+/// Ahl al-Haq", "Party of God", "Islamic Resistance in Iraq"); at most four
+/// bytes each ([`PARTICLES`]).
 pub fn is_particle(folded_word: &str) -> bool {
     matches!(
         folded_word,
@@ -198,6 +205,28 @@ mod tests {
         let mut out = String::new();
         assert!(skeleton_word(w, &mut out), "{w}");
         out
+    }
+
+    /// `PARTICLES` is exactly what `is_particle` accepts: every entry, and
+    /// no other word of up to four lowercase letters.
+    #[test]
+    fn particle_list_is_complete() {
+        assert!(PARTICLES.iter().all(|p| is_particle(p) && p.len() <= 4));
+        let letters = b'a'..=b'z';
+        let mut word = String::new();
+        for a in letters.clone() {
+            for b in letters.clone() {
+                for c in std::iter::once(None).chain(letters.clone().map(Some)) {
+                    word.clear();
+                    word.extend([a as char, b as char]);
+                    word.extend(c.map(char::from));
+                    assert_eq!(is_particle(&word), PARTICLES.contains(&word.as_str()), "{word}");
+                }
+            }
+        }
+        for four in ["bint", "abou"] {
+            assert!(is_particle(four));
+        }
     }
 
     #[test]

@@ -117,3 +117,54 @@ async fn short_forms_follow_the_document() {
     assert_eq!(in_osama.match_kind(), MatchKind::ShortForm);
     assert_eq!(short(&response.results[1]).entity_id, "per:bashar-al-assad");
 }
+
+/// `ExtractOptions.overlaps`: the default keeps the leftmost-longest name
+/// alone; OVERLAP_POLICY_ALL returns the names nested in it too, each a
+/// whole-word, rule-checked mention, ordered by start, longer first.
+#[tokio::test(flavor = "multi_thread")]
+async fn overlap_policy_all_returns_nested_names() {
+    let app = spawn_app().await;
+    let text = "Commanders of the Islamic Revolutionary Guard Corps Quds Force met in Damascus.";
+    let with = |overlaps: pb::OverlapPolicy| pb::ExtractRequest {
+        documents: docs(&[("q", text)]),
+        options: Some(pb::ExtractOptions { overlaps: overlaps as i32, ..Default::default() }),
+    };
+    let spans = |r: &pb::ExtractResponse| -> Vec<(String, String, u32)> {
+        r.results[0].mentions.iter().map(|m| (m.text.clone(), m.entity_id.clone(), m.start)).collect()
+    };
+    let outer = "Islamic Revolutionary Guard Corps Quds Force";
+    let start = text.find(outer).unwrap() as u32;
+    let expected_default = vec![
+        (outer.to_owned(), "org:quds-force".to_owned(), start),
+        ("Damascus".to_owned(), "loc:damascus".to_owned(), text.find("Damascus").unwrap() as u32),
+    ];
+    for policy in [pb::OverlapPolicy::Unspecified, pb::OverlapPolicy::LeftmostLongest] {
+        let response = app.client.clone().extract(with(policy)).await.unwrap().into_inner();
+        assert_eq!(spans(&response), expected_default, "{policy:?}");
+    }
+    let response = app.client.clone().extract(with(pb::OverlapPolicy::All)).await.unwrap().into_inner();
+    let got = spans(&response);
+    let inner = "Islamic Revolutionary Guard Corps";
+    let quds = text.find("Quds Force").unwrap() as u32;
+    assert_eq!(got[0], (outer.to_owned(), "org:quds-force".to_owned(), start), "{got:?}");
+    assert_eq!(got[1], (inner.to_owned(), "org:irgc".to_owned(), start), "{got:?}");
+    assert!(got.contains(&("Quds Force".to_owned(), "org:quds-force".to_owned(), quds)), "{got:?}");
+    assert_eq!(got.last().map(|m| m.0.as_str()), Some("Damascus"), "{got:?}");
+    let mentions = &response.results[0].mentions;
+    for m in mentions {
+        assert_eq!(&text[m.start as usize..m.end as usize], m.text);
+        assert_eq!(text[..m.start as usize].encode_utf16().count(), m.utf16_start as usize);
+    }
+    assert!(
+        mentions
+            .windows(2)
+            .all(|w| (w[0].start, std::cmp::Reverse(w[0].end)) <= (w[1].start, std::cmp::Reverse(w[1].end)))
+    );
+
+    // A value the server does not know is refused, naming the field.
+    let mut unknown = with(pb::OverlapPolicy::All);
+    unknown.options.as_mut().unwrap().overlaps = 99;
+    let status = app.client.clone().extract(unknown).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(status.message().contains("options.overlaps is 99"), "{}", status.message());
+}

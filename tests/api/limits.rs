@@ -191,6 +191,7 @@ async fn options_are_validated_with_the_field_the_value_and_what_is_allowed() {
         entity_types: types(&["ORG"]),
         dictionaries: types(&["default"]),
         drop_ambiguous: true,
+        overlaps: pb::OverlapPolicy::LeftmostLongest as i32,
     }));
     let ok = ok.await.unwrap().into_inner();
     let ids: Vec<&str> = ok.results[0].mentions.iter().map(|m| m.entity_id.as_str()).collect();
