@@ -290,6 +290,7 @@ fn normalize(args: NormalizeArgs) -> anyhow::Result<ExitCode> {
         types: TypeFilter::new(args.entity_types.clone()),
         min_score: args.min_score,
         selection: dictionary.select(&args.use_dictionaries)?,
+        ..ResolveOptions::default()
     };
     let input: Box<dyn BufRead> = if args.input.as_os_str() == "-" {
         Box::new(BufReader::new(io::stdin().lock()))

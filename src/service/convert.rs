@@ -105,6 +105,7 @@ pub fn resolve_options(
         types: type_filter("options.entity_types", entity_types, dictionary)?,
         min_score,
         selection: selection("options.dictionaries", &dictionaries, dictionary)?,
+        ..ResolveOptions::default()
     })
 }
 
