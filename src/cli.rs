@@ -161,6 +161,7 @@ fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
         selection: dictionary.select(&args.use_dictionaries)?,
         types: TypeFilter::new(args.entity_types.clone()),
         drop_ambiguous: args.drop_ambiguous,
+        ..ExtractOptions::default()
     };
     let input: Box<dyn BufRead> = if args.input.as_os_str() == "-" {
         Box::new(BufReader::new(io::stdin().lock()))

@@ -59,6 +59,12 @@
 //!     ambiguous: no entity, every candidate listed with its share (of the
 //!     priors, or equal), unless the request drops ambiguous mentions. A
 //!     request's type filter narrows the candidates first.
+//! 13. **Acronyms defined in the document.** A short form in parentheses
+//!     right after a linked mention, whose letters spell the mention's
+//!     words ("Joint Operations Command (JOC)"), names that entity there
+//!     and at every later whole-word occurrence of the same letters, known
+//!     to the dictionary or not, over the dictionary's own link for them
+//!     ([`acronyms`]; switch: [`MatchRules::document_acronyms`]).
 //!
 //! A request may select some of the loaded dictionaries
 //! ([`crate::dictionary::Selection`]): the others' claims and ignore phrases
@@ -92,7 +98,8 @@
 //! 2. [`candidates`]: scan and check (rules 2-8);
 //! 3. [`variants`]: romanisation variants (rule 10), merged by rule 3;
 //! 4. [`linking`]: short forms, shared aliases, the type filter (rules 11, 12);
-//! 5. [`spans`]: offsets into the caller's text (rule 9, the offset invariant).
+//! 5. [`spans`]: offsets into the caller's text (rule 9, the offset invariant);
+//! 6. [`acronyms`]: acronyms the document defines (rule 13).
 
 use std::cell::RefCell;
 
@@ -102,6 +109,7 @@ use crate::{
     text::{CaseMode, Folded, fold_into},
 };
 
+mod acronyms;
 mod candidates;
 mod linking;
 #[cfg(test)]
@@ -120,11 +128,40 @@ pub struct ExtractOptions {
     pub types: TypeFilter,
     /// Drop ambiguous mentions instead of returning them.
     pub drop_ambiguous: bool,
+    /// Which of the document-level rules apply; all by default.
+    pub rules: MatchRules,
 }
 
 impl Default for ExtractOptions {
     fn default() -> Self {
-        Self { selection: Selection::ALL, types: TypeFilter::default(), drop_ambiguous: false }
+        Self {
+            selection: Selection::ALL,
+            types: TypeFilter::default(),
+            drop_ambiguous: false,
+            rules: MatchRules::default(),
+        }
+    }
+}
+
+/// Switches for the rules added for issue #12, so that the differential
+/// tests can compare the matcher with the reference matcher, which has
+/// none of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchRules {
+    /// Rule 13: acronyms defined in the document.
+    pub document_acronyms: bool,
+}
+
+impl MatchRules {
+    /// Every rule on: the default.
+    pub const ALL: Self = Self { document_acronyms: true };
+    /// Every rule off: the rules the reference matcher implements.
+    pub const NONE: Self = Self { document_acronyms: false };
+}
+
+impl Default for MatchRules {
+    fn default() -> Self {
+        Self::ALL
     }
 }
 
@@ -158,6 +195,11 @@ pub fn extract<'d>(dictionary: &'d Dictionary, text: &str, options: &ExtractOpti
         let exact = candidates::exact_candidates(dictionary, text, folded, &mut scratch.preserved, selection);
         let candidates =
             variants::merge_variants(dictionary, folded, exact, &mut scratch.skeleton, &mut scratch.words, selection);
-        linking::link(dictionary, text, folded, candidates, options)
+        let mentions = linking::link(dictionary, text, folded, candidates, options);
+        if options.rules.document_acronyms && text.contains('(') {
+            acronyms::link_defined(dictionary, text, mentions)
+        } else {
+            mentions
+        }
     })
 }

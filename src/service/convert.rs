@@ -85,6 +85,7 @@ pub fn extract_options(
         selection: selection("options.dictionaries", &dictionaries, dictionary)?,
         types: type_filter("options.entity_types", entity_types, dictionary)?,
         drop_ambiguous,
+        ..ExtractOptions::default()
     })
 }
 
