@@ -65,6 +65,10 @@
 //!     and at every later whole-word occurrence of the same letters, known
 //!     to the dictionary or not, over the dictionary's own link for them
 //!     ([`acronyms`]; switch: [`MatchRules::document_acronyms`]).
+//! 14. **Generic nouns after a name.** A mention whose last word is a
+//!     generic noun written in lower case ("the Houthi movement", "the
+//!     Hashd commission") ends before it when the rest is an alias of the
+//!     same entity ([`tails`]; switch: [`MatchRules::generic_tails`]).
 //!
 //! A request may select some of the loaded dictionaries
 //! ([`crate::dictionary::Selection`]): the others' claims and ignore phrases
@@ -99,7 +103,8 @@
 //! 3. [`variants`]: romanisation variants (rule 10), merged by rule 3;
 //! 4. [`linking`]: short forms, shared aliases, the type filter (rules 11, 12);
 //! 5. [`spans`]: offsets into the caller's text (rule 9, the offset invariant);
-//! 6. [`acronyms`]: acronyms the document defines (rule 13).
+//! 6. [`tails`], [`acronyms`]: generic nouns after names (rule 14),
+//!    acronyms the document defines (rule 13).
 
 use std::cell::RefCell;
 
@@ -115,6 +120,7 @@ mod linking;
 #[cfg(test)]
 mod reference;
 mod spans;
+mod tails;
 #[cfg(test)]
 mod tests;
 mod variants;
@@ -150,13 +156,15 @@ impl Default for ExtractOptions {
 pub struct MatchRules {
     /// Rule 13: acronyms defined in the document.
     pub document_acronyms: bool,
+    /// Rule 14: a lower-case generic noun after a name stays out of it.
+    pub generic_tails: bool,
 }
 
 impl MatchRules {
     /// Every rule on: the default.
-    pub const ALL: Self = Self { document_acronyms: true };
+    pub const ALL: Self = Self { document_acronyms: true, generic_tails: true };
     /// Every rule off: the rules the reference matcher implements.
-    pub const NONE: Self = Self { document_acronyms: false };
+    pub const NONE: Self = Self { document_acronyms: false, generic_tails: false };
 }
 
 impl Default for MatchRules {
@@ -195,7 +203,10 @@ pub fn extract<'d>(dictionary: &'d Dictionary, text: &str, options: &ExtractOpti
         let exact = candidates::exact_candidates(dictionary, text, folded, &mut scratch.preserved, selection);
         let candidates =
             variants::merge_variants(dictionary, folded, exact, &mut scratch.skeleton, &mut scratch.words, selection);
-        let mentions = linking::link(dictionary, text, folded, candidates, options);
+        let mut mentions = linking::link(dictionary, text, folded, candidates, options);
+        if options.rules.generic_tails {
+            mentions = tails::trim_generic_tails(dictionary, text, mentions);
+        }
         if options.rules.document_acronyms && text.contains('(') {
             acronyms::link_defined(dictionary, text, mentions)
         } else {
