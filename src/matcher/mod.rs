@@ -69,6 +69,11 @@
 //!     generic noun written in lower case ("the Houthi movement", "the
 //!     Hashd commission") ends before it when the rest is an alias of the
 //!     same entity ([`tails`]; switch: [`MatchRules::generic_tails`]).
+//! 15. **Names in capitals.** A case-sensitive alias written with small
+//!     letters ("Kurilla") also matches its text in capitals ("General
+//!     KURILLA.", "BIDEN ORDERS..."), where rule 4 rejected it; a short
+//!     form only when the document names its entity in full somewhere
+//!     ([`caps`]; switch: [`MatchRules::capitals`]).
 //!
 //! A request may select some of the loaded dictionaries
 //! ([`crate::dictionary::Selection`]): the others' claims and ignore phrases
@@ -101,6 +106,7 @@
 //! 1. fold the text ([`crate::text::fold_into`]);
 //! 2. [`candidates`]: scan and check (rules 2-8);
 //! 3. [`variants`]: romanisation variants (rule 10), merged by rule 3;
+//!    then [`caps`]: names in capitals the scan rejected (rule 15);
 //! 4. [`linking`]: short forms, shared aliases, the type filter (rules 11, 12);
 //! 5. [`spans`]: offsets into the caller's text (rule 9, the offset invariant);
 //! 6. [`tails`], [`acronyms`]: generic nouns after names (rule 14),
@@ -116,6 +122,7 @@ use crate::{
 
 mod acronyms;
 mod candidates;
+mod caps;
 mod linking;
 #[cfg(test)]
 mod reference;
@@ -158,13 +165,15 @@ pub struct MatchRules {
     pub document_acronyms: bool,
     /// Rule 14: a lower-case generic noun after a name stays out of it.
     pub generic_tails: bool,
+    /// Rule 15: names in capitals.
+    pub capitals: bool,
 }
 
 impl MatchRules {
     /// Every rule on: the default.
-    pub const ALL: Self = Self { document_acronyms: true, generic_tails: true };
+    pub const ALL: Self = Self { document_acronyms: true, generic_tails: true, capitals: true };
     /// Every rule off: the rules the reference matcher implements.
-    pub const NONE: Self = Self { document_acronyms: false, generic_tails: false };
+    pub const NONE: Self = Self { document_acronyms: false, generic_tails: false, capitals: false };
 }
 
 impl Default for MatchRules {
@@ -203,6 +212,11 @@ pub fn extract<'d>(dictionary: &'d Dictionary, text: &str, options: &ExtractOpti
         let exact = candidates::exact_candidates(dictionary, text, folded, &mut scratch.preserved, selection);
         let candidates =
             variants::merge_variants(dictionary, folded, exact, &mut scratch.skeleton, &mut scratch.words, selection);
+        let candidates = if options.rules.capitals {
+            caps::recover(dictionary, text, folded, candidates, selection)
+        } else {
+            candidates
+        };
         let mut mentions = linking::link(dictionary, text, folded, candidates, options);
         if options.rules.generic_tails {
             mentions = tails::trim_generic_tails(dictionary, text, mentions);
