@@ -9,9 +9,11 @@
 //! unaffected: they already compare equal.
 //!
 //! A capitalised word is also a shout, so a short form found this way
-//! counts only when the document names its entity in full somewhere (the
-//! document decides, as for shared aliases in rule 12); it is then linked
-//! by rule 11 like any short form.
+//! counts only when the document names its entity elsewhere by a name that
+//! is its alone (in full, by a short form no other entity claims there, or
+//! by one it is the declared default of: the document decides, as for
+//! shared aliases in rule 12); it is then linked by rule 11 like any short
+//! form.
 //!
 //! # Cost
 //!
@@ -60,9 +62,23 @@ pub(super) fn recover<'d>(
     if words.is_empty() {
         return candidates;
     }
-    // Entities the document names by an alias of their own, not a short form.
-    let named: foldhash::HashSet<EntityIndex> =
-        candidates.iter().flat_map(|c| c.claims.iter()).filter(|t| !t.short_form()).map(|t| t.entity).collect();
+    // Entities the document names in small letters by a name that is theirs
+    // alone: a full name, a short form no other entity claims there, or one
+    // with a single declared default (rule 11's link without context).
+    let named: foldhash::HashSet<EntityIndex> = candidates
+        .iter()
+        .filter_map(|c| {
+            let first = c.claims.first()?;
+            if c.claims.iter().all(|t| t.entity == first.entity) {
+                return Some(first.entity);
+            }
+            let mut defaults = c.claims.iter().filter(|t| t.default());
+            match (c.claims.iter().all(|t| t.short_form()), defaults.next(), defaults.next()) {
+                (true, Some(default), None) => Some(default.entity),
+                _ => None,
+            }
+        })
+        .collect();
     let mut found = Vec::new();
     let mut i = 0;
     while i < words.len() {
@@ -162,7 +178,12 @@ name = "Karbala"
             "VOLLMER VISITS KARBALA\nDara Vollmer arrived on Sunday.",
             &["VOLLMER=per:dara-vollmer", "KARBALA=loc:karbala", "Dara Vollmer=per:dara-vollmer"],
         ),
-        ("a shout, not a name: nobody named in full", "TALKS RESUME IN MARCH", &[]),
+        ("a shout, not a name: nobody named", "TALKS RESUME IN MARCH", &[]),
+        (
+            "named by the short form in small letters",
+            "VOLLMER VISITS KARBALA\nVollmer arrived on Sunday.",
+            &["VOLLMER=per:dara-vollmer", "KARBALA=loc:karbala", "Vollmer=per:dara-vollmer"],
+        ),
         (
             "small letters still need the alias's case",
             "Dara Vollmer spoke; vollmer is a word.",
