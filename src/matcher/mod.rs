@@ -72,8 +72,15 @@
 //! 15. **Names in capitals.** A case-sensitive alias written with small
 //!     letters ("Kurilla") also matches its text in capitals ("General
 //!     KURILLA.", "BIDEN ORDERS..."), where rule 4 rejected it; a short
-//!     form only when the document names its entity in full somewhere
+//!     form only when the document names its entity elsewhere by a name
+//!     that is its alone
 //!     ([`caps`]; switch: [`MatchRules::capitals`]).
+//! 16. **Surnames written otherwise.** After a person's full mention, a
+//!     capitalised word the dictionary does not know names that person
+//!     when it is a romanisation variant of the surname, or one letter
+//!     away from a surname of six letters or more, and no other person of
+//!     the document is as close ([`surnames`]; switch:
+//!     [`MatchRules::surname_variants`]).
 //!
 //! A request may select some of the loaded dictionaries
 //! ([`crate::dictionary::Selection`]): the others' claims and ignore phrases
@@ -127,6 +134,7 @@ mod linking;
 #[cfg(test)]
 mod reference;
 mod spans;
+mod surnames;
 mod tails;
 #[cfg(test)]
 mod tests;
@@ -167,13 +175,16 @@ pub struct MatchRules {
     pub generic_tails: bool,
     /// Rule 15: names in capitals.
     pub capitals: bool,
+    /// Rule 16: surnames written otherwise after a full mention.
+    pub surname_variants: bool,
 }
 
 impl MatchRules {
     /// Every rule on: the default.
-    pub const ALL: Self = Self { document_acronyms: true, generic_tails: true, capitals: true };
+    pub const ALL: Self = Self { document_acronyms: true, generic_tails: true, capitals: true, surname_variants: true };
     /// Every rule off: the rules the reference matcher implements.
-    pub const NONE: Self = Self { document_acronyms: false, generic_tails: false, capitals: false };
+    pub const NONE: Self =
+        Self { document_acronyms: false, generic_tails: false, capitals: false, surname_variants: false };
 }
 
 impl Default for MatchRules {
@@ -218,6 +229,9 @@ pub fn extract<'d>(dictionary: &'d Dictionary, text: &str, options: &ExtractOpti
             candidates
         };
         let mut mentions = linking::link(dictionary, text, folded, candidates, options);
+        if options.rules.surname_variants {
+            mentions = surnames::link_variants(dictionary, text, folded, mentions);
+        }
         if options.rules.generic_tails {
             mentions = tails::trim_generic_tails(dictionary, text, mentions);
         }
