@@ -81,6 +81,10 @@
 //!     away from a surname of six letters or more, and no other person of
 //!     the document is as close ([`surnames`]; switch:
 //!     [`MatchRules::surname_variants`]).
+//! 17. **Middle initials and names.** A person's one-word mention right
+//!     after one or two middle words ("J.", "Kristin", "bin Rashid") and a
+//!     first name is one mention of the whole when "First Last" is an
+//!     alias of a person ([`middles`]; switch: [`MatchRules::middle_names`]).
 //!
 //! A request may select some of the loaded dictionaries
 //! ([`crate::dictionary::Selection`]): the others' claims and ignore phrases
@@ -113,7 +117,8 @@
 //! 1. fold the text ([`crate::text::fold_into`]);
 //! 2. [`candidates`]: scan and check (rules 2-8);
 //! 3. [`variants`]: romanisation variants (rule 10), merged by rule 3;
-//!    then [`caps`]: names in capitals the scan rejected (rule 15);
+//!    then [`caps`]: names in capitals the scan rejected (rule 15), and
+//!    [`middles`]: middle initials and names (rule 17);
 //! 4. [`linking`]: short forms, shared aliases, the type filter (rules 11, 12);
 //! 5. [`spans`]: offsets into the caller's text (rule 9, the offset invariant);
 //! 6. [`tails`], [`acronyms`]: generic nouns after names (rule 14),
@@ -131,6 +136,7 @@ mod acronyms;
 mod candidates;
 mod caps;
 mod linking;
+mod middles;
 #[cfg(test)]
 mod reference;
 mod spans;
@@ -177,14 +183,27 @@ pub struct MatchRules {
     pub capitals: bool,
     /// Rule 16: surnames written otherwise after a full mention.
     pub surname_variants: bool,
+    /// Rule 17: middle initials and names inside a person's name.
+    pub middle_names: bool,
 }
 
 impl MatchRules {
     /// Every rule on: the default.
-    pub const ALL: Self = Self { document_acronyms: true, generic_tails: true, capitals: true, surname_variants: true };
+    pub const ALL: Self = Self {
+        document_acronyms: true,
+        generic_tails: true,
+        capitals: true,
+        surname_variants: true,
+        middle_names: true,
+    };
     /// Every rule off: the rules the reference matcher implements.
-    pub const NONE: Self =
-        Self { document_acronyms: false, generic_tails: false, capitals: false, surname_variants: false };
+    pub const NONE: Self = Self {
+        document_acronyms: false,
+        generic_tails: false,
+        capitals: false,
+        surname_variants: false,
+        middle_names: false,
+    };
 }
 
 impl Default for MatchRules {
@@ -225,6 +244,11 @@ pub fn extract<'d>(dictionary: &'d Dictionary, text: &str, options: &ExtractOpti
             variants::merge_variants(dictionary, folded, exact, &mut scratch.skeleton, &mut scratch.words, selection);
         let candidates = if options.rules.capitals {
             caps::recover(dictionary, text, folded, candidates, selection)
+        } else {
+            candidates
+        };
+        let candidates = if options.rules.middle_names {
+            middles::extend_middle_names(dictionary, folded, candidates, selection)
         } else {
             candidates
         };
