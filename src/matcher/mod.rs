@@ -85,6 +85,12 @@
 //!     after one or two middle words ("J.", "Kristin", "bin Rashid") and a
 //!     first name is one mention of the whole when "First Last" is an
 //!     alias of a person ([`middles`]; switch: [`MatchRules::middle_names`]).
+//! 18. **Place-bound names decided by the document.** A capitalised alias
+//!     that rule 5 keeps to a place's context ("Interior Ministry" after
+//!     "Iraq's") names its entity without that context when the document
+//!     writes the context elsewhere or names the place (or a place in it),
+//!     and decides no other claimant ([`contexts`]; switch:
+//!     [`MatchRules::place_context`]).
 //!
 //! A request may select some of the loaded dictionaries
 //! ([`crate::dictionary::Selection`]): the others' claims and ignore phrases
@@ -118,7 +124,8 @@
 //! 2. [`candidates`]: scan and check (rules 2-8);
 //! 3. [`variants`]: romanisation variants (rule 10), merged by rule 3;
 //!    then [`caps`]: names in capitals the scan rejected (rule 15), and
-//!    [`middles`]: middle initials and names (rule 17);
+//!    [`middles`]: middle initials and names (rule 17), [`contexts`]:
+//!    place-bound names the document decides (rule 18);
 //! 4. [`linking`]: short forms, shared aliases, the type filter (rules 11, 12);
 //! 5. [`spans`]: offsets into the caller's text (rule 9, the offset invariant);
 //! 6. [`tails`], [`acronyms`]: generic nouns after names (rule 14),
@@ -135,6 +142,7 @@ use crate::{
 mod acronyms;
 mod candidates;
 mod caps;
+mod contexts;
 mod linking;
 mod middles;
 #[cfg(test)]
@@ -185,6 +193,8 @@ pub struct MatchRules {
     pub surname_variants: bool,
     /// Rule 17: middle initials and names inside a person's name.
     pub middle_names: bool,
+    /// Rule 18: place-bound names decided by the document.
+    pub place_context: bool,
 }
 
 impl MatchRules {
@@ -195,6 +205,7 @@ impl MatchRules {
         capitals: true,
         surname_variants: true,
         middle_names: true,
+        place_context: true,
     };
     /// Every rule off: the rules the reference matcher implements.
     pub const NONE: Self = Self {
@@ -203,6 +214,7 @@ impl MatchRules {
         capitals: false,
         surname_variants: false,
         middle_names: false,
+        place_context: false,
     };
 }
 
@@ -244,6 +256,11 @@ pub fn extract<'d>(dictionary: &'d Dictionary, text: &str, options: &ExtractOpti
             variants::merge_variants(dictionary, folded, exact, &mut scratch.skeleton, &mut scratch.words, selection);
         let candidates = if options.rules.capitals {
             caps::recover(dictionary, text, folded, candidates, selection)
+        } else {
+            candidates
+        };
+        let candidates = if options.rules.place_context {
+            contexts::recover(dictionary, text, folded, candidates, selection)
         } else {
             candidates
         };
