@@ -51,7 +51,7 @@ pub(super) fn recover<'d>(
         while next < candidates.len() && candidates[next].end <= start {
             next += 1;
         }
-        if !candidates.get(next).is_some_and(|c| c.start <= start) {
+        if candidates.get(next).is_none_or(|c| c.start > start) {
             words.push((start, end));
         }
     }

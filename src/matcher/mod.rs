@@ -91,6 +91,10 @@
 //!     writes the context elsewhere or names the place (or a place in it),
 //!     and decides no other claimant ([`contexts`]; switch:
 //!     [`MatchRules::place_context`]).
+//! 19. **List entries, surname first.** "SINWAR, Yahya", "AL-ATIFI,
+//!     Mohammed Nasser": a surname in capitals, a comma and given names is
+//!     one mention when "Given Surname" is a person's alias ([`lists`];
+//!     switch: [`MatchRules::list_entries`]).
 //!
 //! A request may select some of the loaded dictionaries
 //! ([`crate::dictionary::Selection`]): the others' claims and ignore phrases
@@ -128,8 +132,9 @@
 //!    place-bound names the document decides (rule 18);
 //! 4. [`linking`]: short forms, shared aliases, the type filter (rules 11, 12);
 //! 5. [`spans`]: offsets into the caller's text (rule 9, the offset invariant);
-//! 6. [`tails`], [`acronyms`]: generic nouns after names (rule 14),
-//!    acronyms the document defines (rule 13).
+//! 6. [`surnames`], [`lists`], [`tails`], [`acronyms`]: surnames written
+//!    otherwise (rule 16), list entries (rule 19), generic nouns after
+//!    names (rule 14), acronyms the document defines (rule 13).
 
 use std::cell::RefCell;
 
@@ -144,6 +149,7 @@ mod candidates;
 mod caps;
 mod contexts;
 mod linking;
+mod lists;
 mod middles;
 #[cfg(test)]
 mod reference;
@@ -195,6 +201,8 @@ pub struct MatchRules {
     pub middle_names: bool,
     /// Rule 18: place-bound names decided by the document.
     pub place_context: bool,
+    /// Rule 19: list entries written surname first.
+    pub list_entries: bool,
 }
 
 impl MatchRules {
@@ -206,6 +214,7 @@ impl MatchRules {
         surname_variants: true,
         middle_names: true,
         place_context: true,
+        list_entries: true,
     };
     /// Every rule off: the rules the reference matcher implements.
     pub const NONE: Self = Self {
@@ -215,6 +224,7 @@ impl MatchRules {
         surname_variants: false,
         middle_names: false,
         place_context: false,
+        list_entries: false,
     };
 }
 
@@ -272,6 +282,9 @@ pub fn extract<'d>(dictionary: &'d Dictionary, text: &str, options: &ExtractOpti
         let mut mentions = linking::link(dictionary, text, folded, candidates, options);
         if options.rules.surname_variants {
             mentions = surnames::link_variants(dictionary, text, folded, mentions);
+        }
+        if options.rules.list_entries && text.contains(',') {
+            mentions = lists::link_list_entries(dictionary, text, mentions);
         }
         if options.rules.generic_tails {
             mentions = tails::trim_generic_tails(dictionary, text, mentions);

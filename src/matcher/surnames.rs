@@ -50,7 +50,7 @@ struct Surname {
 fn surname_of(name: &str) -> Option<String> {
     let last = name.split_whitespace().next_back()?;
     let key = fold_key(last, CaseMode::Fold);
-    let word = key.split(' ').filter(|w| !w.is_empty() && !is_article(w)).next_back()?.to_owned();
+    let word = key.split(' ').rfind(|w| !w.is_empty() && !is_article(w))?.to_owned();
     word.bytes().all(|b| b.is_ascii_lowercase()).then_some(word)
 }
 
