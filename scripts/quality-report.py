@@ -225,7 +225,9 @@ def main():
     head = ["# Quality report", "",
             "Regenerate with `python3 scripts/quality-report.py` (builds the release binary, runs the corpora",
             "through `entex extract` / `entex normalize`, scores them with `../shared/eval/score.py`).", "",
-            f"Dictionary: `{check}`", "", "## Summary", ""]
+            f"Dictionary: `{check}`", "",
+            "This report: `" + " ".join(["python3", "scripts/quality-report.py"] + sys.argv[1:]) + "`"
+            + (" with `ENTEX_SKIP_BUILD=1`" if os.environ.get("ENTEX_SKIP_BUILD") else "") + ".", "", "## Summary", ""]
     baseline = {}
     if args.baseline:
         with open(args.baseline, encoding="utf-8") as f:
