@@ -202,7 +202,7 @@ name = "Karbala"
                 })
                 .collect()
         };
-        let on = crate::matcher::ExtractOptions::default();
+        let on = crate::matcher::ExtractOptions { rules: crate::matcher::MatchRules::ALL, ..Default::default() };
         for (name, text, want) in ROWS {
             assert_eq!(render(text, &on), *want, "{name}: {text:?}");
         }
