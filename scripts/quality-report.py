@@ -4,7 +4,8 @@
 Usage: python3 scripts/quality-report.py [--eval ../shared/eval] [--bin target/release/entex] [--out docs/quality.md]
 
 Corpora: the seed corpus (shared/eval/seeds) and the blind development set
-(tests/data/dev). For each: mentions through `entex extract` scored by score.py
+(tests/data/dev), reported in two parts: the original documents and the
+extension written for issue #12. For each: mentions through `entex extract` scored by score.py
 (overall, by type), precision by match kind, and every remaining error with its
 class; alias queries through `entex normalize`, scored the same way.
 """
@@ -37,10 +38,10 @@ def run(cmd, stdin_path=None):
         return subprocess.run(cmd, stdin=stdin, capture_output=True, check=True, text=True).stdout
 
 
-def extract(binary, docs_dir, workdir):
+def extract(binary, docs_dir, workdir, wanted=lambda doc: True):
     docs = {}
     for name in sorted(os.listdir(docs_dir)):
-        if name.endswith(".txt"):
+        if name.endswith(".txt") and wanted(name[:-4]):
             with open(os.path.join(docs_dir, name), encoding="utf-8") as f:
                 docs[name[:-4]] = f.read()
     inp = os.path.join(workdir, "in.jsonl")
@@ -114,6 +115,8 @@ def main():
     ap.add_argument("--eval", default=os.path.join(ROOT, "..", "shared", "eval"))
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "entex"))
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "quality.md"))
+    ap.add_argument("--summary-out", help="also write each corpus's headline figures here (JSON)")
+    ap.add_argument("--baseline", help="a --summary-out file from an earlier run: shown beside these figures")
     args = ap.parse_args()
     if not os.environ.get("ENTEX_SKIP_BUILD"):
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
@@ -123,26 +126,44 @@ def main():
 
     # Names the dictionary knows, to tell "not in the dictionary" from "not matched".
     names_path = os.path.join(workdir, "names.txt")
+    dev = os.path.join(ROOT, "tests", "data", "dev")
+    dev_entities = [os.path.join(dev, "entities.jsonl")]
+    # The dev set's extension (issue #12) starts at this document; its alias
+    # queries follow the original set's first 102.
+    extension_from, original_queries = "dev_035", 102
+    everything = lambda doc: True
+    original = lambda doc: doc < extension_from
+    extension = lambda doc: doc >= extension_from
     corpora = [
         ("Seed corpus", os.path.join(args.eval, "seeds"), os.path.join(args.eval, "seeds", "gold.jsonl"),
-         os.path.join(args.eval, "seeds", "aliases.jsonl"), []),
-        ("Development set (blind)", os.path.join(ROOT, "tests", "data", "dev", "docs"),
-         os.path.join(ROOT, "tests", "data", "dev", "gold.jsonl"), os.path.join(ROOT, "tests", "data", "dev", "aliases.jsonl"),
-         [os.path.join(ROOT, "tests", "data", "dev", "entities.jsonl")]),
+         os.path.join(args.eval, "seeds", "aliases.jsonl"), [], everything, slice(None)),
+        ("Development set, original (blind, dev_001–dev_034)", os.path.join(dev, "docs"),
+         os.path.join(dev, "gold.jsonl"), os.path.join(dev, "aliases.jsonl"), dev_entities, original,
+         slice(None, original_queries)),
+        ("Development set, extension (blind, dev_035–dev_059, issue #12)", os.path.join(dev, "docs"),
+         os.path.join(dev, "gold.jsonl"), os.path.join(dev, "aliases.jsonl"), dev_entities, extension,
+         slice(original_queries, None)),
     ]
-    lines = ["# Quality report", "",
-             "Regenerate with `python3 scripts/quality-report.py` (builds the release binary, runs both corpora",
-             "through `entex extract` / `entex normalize`, scores them with `../shared/eval/score.py`).", "",
-             f"Dictionary: `{check}`", ""]
-    for title, docs_dir, gold_path, aliases_path, extra in corpora:
-        docs, system = extract(args.bin, docs_dir, workdir)
+    lines = []
+    summary = {}
+    for title, docs_dir, gold_path, aliases_path, extra, wanted, queries_part in corpora:
+        docs, system = extract(args.bin, docs_dir, workdir, wanted)
+        gold = [g for g in read_jsonl(gold_path) if wanted(g["doc"])]
+        gold_path = os.path.join(workdir, "gold.jsonl")
+        with open(gold_path, "w", encoding="utf-8") as f:
+            for g in gold:
+                f.write(json.dumps(g) + "\n")
+        queries = read_jsonl(aliases_path)[queries_part]
+        aliases_path = os.path.join(workdir, "aliases-gold.jsonl")
+        with open(aliases_path, "w", encoding="utf-8") as f:
+            for q in queries:
+                f.write(json.dumps(q) + "\n")
         system_path = os.path.join(workdir, "system.jsonl")
         with open(system_path, "w", encoding="utf-8") as f:
             for s in system:
                 f.write(json.dumps(s) + "\n")
         table = score_table(args.eval, "mentions", gold_path, system_path, extra)
         ents = score.load_entities([os.path.join(args.eval, "entities.jsonl")] + extra)
-        gold = read_jsonl(gold_path)
         # Which gold names does the dictionary resolve?
         with open(names_path, "w", encoding="utf-8") as f:
             for g in gold:
@@ -161,7 +182,6 @@ def main():
 
         # Aliases through Normalize, with answers outside the inventory projected to "none of the inventory".
         alias_in = os.path.join(workdir, "aliases-in.jsonl")
-        queries = read_jsonl(aliases_path)
         with open(alias_in, "w", encoding="utf-8") as f:
             for q in queries:
                 f.write(json.dumps({"query": q["query"]}) + "\n")
@@ -179,6 +199,9 @@ def main():
             for a in projected:
                 f.write(json.dumps({"query": a["query"], "name": a["name"], "id": a["id"]}) + "\n")
         alias_table = score_table(args.eval, "aliases", aliases_path, alias_sys, extra)
+        figures = dict(kv.split("=") for kv in (table + " " + alias_table).split() if "=" in kv)
+        summary[title] = {k: float(figures[k]) for k in
+                          ("linked_p", "linked_r", "linked_f1", "accuracy", "right", "queries", "false_resolutions")}
         kinds = collections.Counter(a["match_kind"] or "none" for a in answers)
         lines += ["### Alias queries (Normalize)", "", "```", alias_table.strip(), "```", "",
                   "Answers by match kind: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) + ".", ""]
@@ -199,8 +222,36 @@ def main():
                     f" → {it['name']} ({it['id']}, {it['kind']})" if kind == "FP" else f" ({it['id']})")
                 lines.append(f"- `{it['doc']}` @{it['start']}: “{it['text']}”{extra_info}")
             lines.append("")
+    head = ["# Quality report", "",
+            "Regenerate with `python3 scripts/quality-report.py` (builds the release binary, runs the corpora",
+            "through `entex extract` / `entex normalize`, scores them with `../shared/eval/score.py`).", "",
+            f"Dictionary: `{check}`", "",
+            "This report: `" + " ".join(["python3", "scripts/quality-report.py"] + sys.argv[1:]) + "`"
+            + (" with `ENTEX_SKIP_BUILD=1`" if os.environ.get("ENTEX_SKIP_BUILD") else "") + ".", "", "## Summary", ""]
+    baseline = {}
+    if args.baseline:
+        with open(args.baseline, encoding="utf-8") as f:
+            baseline = json.load(f)
+        head += [f"Before: {baseline.get('label', args.baseline)}.", ""]
+    head += ["| corpus | linked P | linked R | linked F1 | alias accuracy | false resolutions |", "|---|---:|---:|---:|---:|---:|"]
+
+    def cell(title, key, fmt):
+        now = fmt(summary[title], key)
+        before = baseline.get("corpora", {}).get(title)
+        return f"{fmt(before, key)} → {now}" if before else now
+
+    plain = lambda f, k: f"{f[k]:.4f}"
+    alias = lambda f, k: f"{f['accuracy']:.3f} ({int(f['right'])}/{int(f['queries'])})"
+    false = lambda f, k: f"{int(f['false_resolutions'])}"
+    for title in summary:
+        head.append(f"| {title} | {cell(title, 'linked_p', plain)} | {cell(title, 'linked_r', plain)} | "
+                    f"{cell(title, 'linked_f1', plain)} | {cell(title, 'accuracy', alias)} | {cell(title, 'false_resolutions', false)} |")
+    head.append("")
     with open(args.out, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines))
+        f.write("\n".join(head + lines))
+    if args.summary_out:
+        with open(args.summary_out, "w", encoding="utf-8") as f:
+            json.dump({"label": f"dictionary `{check}`", "corpora": summary}, f, indent=1)
     print(f"wrote {args.out}")
 
 

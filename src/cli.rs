@@ -162,6 +162,7 @@ fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
         types: TypeFilter::new(args.entity_types.clone()),
         drop_ambiguous: args.drop_ambiguous,
         overlaps: crate::matcher::OverlapPolicy::LeftmostLongest,
+        ..ExtractOptions::default()
     };
     let input: Box<dyn BufRead> = if args.input.as_os_str() == "-" {
         Box::new(BufReader::new(io::stdin().lock()))
@@ -291,6 +292,7 @@ fn normalize(args: NormalizeArgs) -> anyhow::Result<ExitCode> {
         types: TypeFilter::new(args.entity_types.clone()),
         min_score: args.min_score,
         selection: dictionary.select(&args.use_dictionaries)?,
+        ..ResolveOptions::default()
     };
     let input: Box<dyn BufRead> = if args.input.as_os_str() == "-" {
         Box::new(BufReader::new(io::stdin().lock()))

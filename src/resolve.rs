@@ -29,7 +29,40 @@
 //! its share of their priors (an equal share without priors), and answers
 //! only when one share reaches [`crate::matcher::DOMINANT_SHARE`];
 //! otherwise, when the best score is shared by two entities, there is no
-//! answer, only candidates. A request may select some of the loaded
+//! answer, only candidates.
+//!
+//! # Normalize may not guess
+//!
+//! A name out of context must not be answered with an entity that it only
+//! names in context, or that differs from it in something a reader would
+//! never take for a slip. Each rule has a switch in [`ResolveRules`]; all
+//! are on by default.
+//!
+//! - **Digits.** A fuzzy match never adds, drops or changes a digit:
+//!   "Tower 23" is not "Tower 22", "Building 7" is not "Building 1". Numbers
+//!   in names are identifiers, not spellings.
+//! - **Context-bound aliases.** An alias the dictionary lets match only
+//!   after the name of a place (`after = ["Iraq's"]` on "Interior
+//!   Ministry") is, by the dictionary's own statement, a name that every
+//!   state's institution shares in ordinary use: a bare query of it lists
+//!   the entity as a candidate and answers nothing. The same query with
+//!   its context ("Iraq's Interior Ministry") answers. A context that
+//!   names no place ("PMF" before "50th Brigade") only keeps a unit's name
+//!   from generic text, so the bare name still answers.
+//! - **Shared heads of names.** A short form that several organisations or
+//!   places claim ("Babiliyoun": the brigades and the movement) is the
+//!   common head of their names; the dictionary's `default` serves running
+//!   text, where the document can decide, but Normalize has no document,
+//!   so the query lists every claimant and answers nothing. A person's
+//!   surname with a declared default ("Assad") still answers: news uses a
+//!   famous surname alone for one person.
+//! - **Nisbas.** An Arabic nisba is a place name with the suffix -i,
+//!   often with the article ("al-Tikriti", "al-Mosuli", "Tikriti"): a
+//!   person's family name as much as a reference to the place. A query
+//!   that is the nisba of a place is never answered with the place by a
+//!   fuzzy match; with the rule off it was one edit from "Tikrit".
+//!
+//! A request may select some of the loaded
 //! dictionaries: the others' aliases and ignore phrases are not seen. Near neighbours never merge: each stage
 //! compares whole names, and the variant index refuses skeletons that two
 //! entities share.
@@ -55,6 +88,8 @@ pub const FUZZY_SCORE: f32 = 0.8;
 /// Score of a short form resolved to its declared default: a guess the
 /// dictionary endorses, not a certainty.
 pub const DEFAULT_SCORE: f32 = 0.6;
+/// The entity type of places, whose names qualify generic institution names.
+const PLACE_TYPE: &str = "LOC";
 /// Most candidates returned for one name.
 pub const MAX_CANDIDATES: usize = 10;
 
@@ -71,7 +106,8 @@ pub struct Candidate {
 pub struct Resolution {
     /// The entity the name resolves to, if it resolves.
     pub best: Option<Candidate>,
-    /// Every entity the name may mean, best first, when more than one does.
+    /// Every entity the name may mean, best first, when more than one does
+    /// or when the one it may mean is not the answer.
     pub candidates: Vec<Candidate>,
 }
 
@@ -99,6 +135,35 @@ impl Standing {
     }
 }
 
+impl Dictionary {
+    /// How `target` may answer a query out of context: [`Standing::of`],
+    /// made `Contextual` for a context-bound alias (rule "context-bound
+    /// aliases") unless the query carried its context (`in_context`).
+    fn standing(&self, target: &Claim, rules: ResolveRules, in_context: bool) -> Standing {
+        if rules.context_bound && !in_context && self.bound_to_a_place(target) {
+            return Standing::Contextual;
+        }
+        Standing::of(target)
+    }
+
+    /// Whether the dictionary lets `target` match only after the name of a
+    /// place ("Iraq's", "Yemeni"): a name every state has. A context that
+    /// names an organisation ("PMF" before "50th Brigade") marks a unit's
+    /// name kept from generic text, still its name when asked for alone.
+    fn bound_to_a_place(&self, target: &Claim) -> bool {
+        let Some(phrases) = self.after(target) else { return false };
+        let names_a_place = |phrase: &str| {
+            self.key(phrase)
+                .is_some_and(|k| self.key_claims(k).iter().any(|t| self.entity(t.entity).entity_type() == PLACE_TYPE))
+        };
+        phrases.iter().any(|p| {
+            names_a_place(p)
+                || p.strip_suffix(" s ").is_some_and(|stem| names_a_place(&format!("{stem} ")))
+                || p.strip_suffix("i ").is_some_and(|stem| names_a_place(&format!("{stem} ")))
+        })
+    }
+}
+
 /// What a Normalize request asks for.
 #[derive(Debug, Clone)]
 pub struct ResolveOptions {
@@ -107,11 +172,40 @@ pub struct ResolveOptions {
     pub min_score: f32,
     /// The dictionaries to use.
     pub selection: Selection,
+    /// Which "may not guess" rules apply (module docs); all by default.
+    pub rules: ResolveRules,
 }
 
 impl Default for ResolveOptions {
     fn default() -> Self {
-        Self { types: TypeFilter::default(), min_score: 0.0, selection: Selection::ALL }
+        Self { types: TypeFilter::default(), min_score: 0.0, selection: Selection::ALL, rules: ResolveRules::default() }
+    }
+}
+
+/// Switches for the rules under "Normalize may not guess" (module docs), so
+/// that a test can compare the resolver with and without each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResolveRules {
+    /// A fuzzy match keeps every digit of the query.
+    pub digits: bool,
+    /// A context-bound alias (`after` phrases) is only a candidate.
+    pub context_bound: bool,
+    /// A short form several non-person entities claim answers nothing.
+    pub shared_heads: bool,
+    /// A place's nisba is never the place by a fuzzy match.
+    pub nisbas: bool,
+}
+
+impl ResolveRules {
+    /// Every rule on: the default.
+    pub const ALL: Self = Self { digits: true, context_bound: true, shared_heads: true, nisbas: true };
+    /// Every rule off: the resolver as it was before them.
+    pub const NONE: Self = Self { digits: false, context_bound: false, shared_heads: false, nisbas: false };
+}
+
+impl Default for ResolveRules {
+    fn default() -> Self {
+        Self::ALL
     }
 }
 
@@ -129,10 +223,54 @@ impl Dictionary {
         {
             found = self.resolve_key(&stripped, &stripped_preserved, "", options);
         }
-        let mut resolution = self.rank(found);
+        // The query may carry the context a context-bound alias needs; that
+        // beats a fuzzy reading of the whole ("Iraq's Interior Ministry").
+        if options.rules.context_bound && found.iter().all(|(c, _)| c.kind == MatchKind::Fuzzy) {
+            let in_context = self.resolve_in_context(&key, &preserved, options);
+            if !in_context.is_empty() {
+                found = in_context;
+            }
+        }
+        let mut resolution = self.rank(found, options.rules);
         resolution.best = resolution.best.filter(|b| b.score >= options.min_score);
         resolution.candidates.retain(|c| c.score >= options.min_score);
         resolution
+    }
+
+    /// A query that starts with the context a context-bound alias asks for
+    /// ("Iraq's Interior Ministry"): the alias after the context, answered
+    /// by the claims whose context it is, as running text would.
+    fn resolve_in_context(&self, key: &str, preserved: &str, options: &ResolveOptions) -> Vec<(Candidate, Standing)> {
+        let words: Vec<(usize, &str)> = word_starts(key);
+        let preserved_words: Vec<(usize, &str)> = word_starts(preserved);
+        for &(at, _) in words.iter().skip(1) {
+            let (context, rest) = (&key[..at], &key[at - 1..]);
+            let Some(k) = self.key(rest) else { continue };
+            let Some(&(preserved_at, _)) = preserved_words.get(words.iter().position(|w| w.0 == at).unwrap_or(0))
+            else {
+                continue;
+            };
+            let rest_preserved = &preserved[preserved_at - 1..];
+            let found: Vec<(Candidate, Standing)> = self
+                .key_claims(k)
+                .iter()
+                .filter(|t| {
+                    self.after(t).is_some_and(|phrases| phrases.iter().any(|p| context.ends_with(p.as_str())))
+                        && self.case_matches(t, rest_preserved)
+                        && options.selection.sees(self.claim_dictionaries(t))
+                        && options.types.allows(self.entity(t.entity).entity_type())
+                })
+                .map(|t| {
+                    let candidate =
+                        Candidate { entity: t.entity, kind: MatchKind::Normalized, score: NORMALIZED_SCORE };
+                    (candidate, self.standing(t, options.rules, true))
+                })
+                .collect();
+            if !found.is_empty() {
+                return self.share(found);
+            }
+        }
+        Vec::new()
     }
 
     /// The stages for one folded key; the first that finds anything answers.
@@ -159,7 +297,7 @@ impl Dictionary {
                     let exact = self.spellings(t).any(|w| w == written);
                     let (kind, score) =
                         if exact { (MatchKind::Exact, EXACT_SCORE) } else { (MatchKind::Normalized, NORMALIZED_SCORE) };
-                    (Candidate { entity: t.entity, kind, score }, Standing::of(t))
+                    (Candidate { entity: t.entity, kind, score }, self.standing(t, options.rules, false))
                 })
                 .collect();
             if !found.is_empty() {
@@ -173,18 +311,19 @@ impl Dictionary {
                 .map(|&c| self.claim(c))
                 .filter(|t| allowed(t))
                 .map(|t| {
-                    (Candidate { entity: t.entity, kind: MatchKind::Variant, score: VARIANT_SCORE }, Standing::of(t))
+                    let candidate = Candidate { entity: t.entity, kind: MatchKind::Variant, score: VARIANT_SCORE };
+                    (candidate, self.standing(t, options.rules, false))
                 })
                 .collect();
             if !found.is_empty() {
                 return self.share(found);
             }
         }
-        self.fuzzy(key, &allowed)
+        self.fuzzy(key, &allowed, options.rules)
     }
 
     /// The fuzzy stage: every key within the allowed edits, best per entity.
-    fn fuzzy(&self, key: &str, allowed: &impl Fn(&Claim) -> bool) -> Vec<(Candidate, Standing)> {
+    fn fuzzy(&self, key: &str, allowed: &impl Fn(&Claim) -> bool, rules: ResolveRules) -> Vec<(Candidate, Standing)> {
         let query = key.trim();
         let length = query.chars().count();
         let Some(first) = query.chars().next() else { return Vec::new() };
@@ -195,6 +334,8 @@ impl Dictionary {
             _ => 3,
         };
         let mut best: HashMap<EntityIndex, (usize, Standing)> = HashMap::new();
+        let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+        let query_digits = digits(query);
         // Every key starts with the query's first letter (a cheap, strong
         // filter: typos rarely hit it), so only those subtrees are walked.
         let first = first.to_string();
@@ -207,19 +348,30 @@ impl Dictionary {
             if edits == 0 || edits > max_edits || self.key_ignore(k as u32) != 0 {
                 return;
             }
+            if rules.digits && digits(alias) != query_digits {
+                return;
+            }
+            let nisba = rules.nisbas && is_nisba_of(query, alias);
             for target in self.key_claims(k as u32).iter().filter(|t| self.case_forms(t).is_none() && allowed(t)) {
+                let standing = if nisba && !self.entity(target.entity).is_person() {
+                    // Shown as a candidate (it is one), never the answer.
+                    Standing::Shared
+                } else {
+                    self.standing(target, rules, false)
+                };
                 let slot = best.entry(target.entity).or_insert((usize::MAX, Standing::Contextual));
-                if edits < slot.0 || (edits == slot.0 && Standing::of(target) > slot.1) {
-                    *slot = (edits, Standing::of(target));
+                if edits < slot.0 || (edits == slot.0 && standing > slot.1) {
+                    *slot = (edits, standing);
                 }
             }
         });
         best.into_iter()
             // A misspelt bare surname says too little to answer from.
             .filter(|(_, (_, claim))| *claim != Standing::Contextual)
-            .map(|(entity, (edits, _))| {
+            .map(|(entity, (edits, standing))| {
                 let score = FUZZY_SCORE * (1.0 - edits as f32 / length as f32);
-                (Candidate { entity, kind: MatchKind::Fuzzy, score }, Standing::Plain)
+                let standing = if standing == Standing::Shared { Standing::Contextual } else { Standing::Plain };
+                (Candidate { entity, kind: MatchKind::Fuzzy, score }, standing)
             })
             .collect()
     }
@@ -227,7 +379,17 @@ impl Dictionary {
     /// Orders candidates and picks the answer: the one declared default,
     /// else a shared alias's dominant share, else a best score that no
     /// other entity shares.
-    fn rank(&self, mut found: Vec<(Candidate, Standing)>) -> Resolution {
+    fn rank(&self, mut found: Vec<(Candidate, Standing)>, rules: ResolveRules) -> Resolution {
+        if rules.shared_heads {
+            // A default among several non-person claimants is the head of
+            // their names, not the name of one (module docs).
+            let claimants = found.len();
+            for (candidate, standing) in &mut found {
+                if *standing == Standing::Default && claimants > 1 && !self.entity(candidate.entity).is_person() {
+                    *standing = Standing::Contextual;
+                }
+            }
+        }
         found.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.score.total_cmp(&a.0.score)).then(a.0.entity.cmp(&b.0.entity)));
         let candidates: Vec<Candidate> = found.iter().map(|(c, _)| *c).take(MAX_CANDIDATES).collect();
         let best = match found.as_slice() {
@@ -245,7 +407,9 @@ impl Dictionary {
             }
             _ => None,
         };
-        let candidates = if candidates.len() > 1 { candidates } else { Vec::new() };
+        // A lone candidate is listed when it does not answer (a context-bound
+        // alias, a nisba): the caller learns what the name may mean.
+        let candidates = if candidates.len() > 1 || best.is_none() { candidates } else { Vec::new() };
         Resolution { best, candidates }
     }
 
@@ -276,6 +440,29 @@ impl Dictionary {
             })
             .collect()
     }
+}
+
+/// Byte offsets of each word of a padded key, with the word.
+fn word_starts(key: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for word in key.split(' ') {
+        if !word.is_empty() {
+            out.push((at, word));
+        }
+        at += word.len() + 1;
+    }
+    out
+}
+
+/// Whether the padded key `query` is the nisba of the padded key `alias`:
+/// the same words, the last with the suffix -i (doubled -iyy- forms fold
+/// the same way), optionally after the article ("al-Tikriti" of "Tikrit").
+fn is_nisba_of(query: &str, alias: &str) -> bool {
+    let query = query.trim();
+    let query = ["al ", "el ", "ul "].iter().find_map(|a| query.strip_prefix(a)).unwrap_or(query);
+    let alias = alias.trim();
+    query.strip_suffix('i').is_some_and(|stem| stem == alias || stem.strip_suffix('i') == Some(alias))
 }
 
 /// The key without its leading titles, if it had any and a name remains
@@ -350,6 +537,44 @@ id = "loc:ministry-of-interior"
 type = "ORG"
 name = "Ministry of Interior"
 
+[[entity]]
+id = "loc:tower-22"
+type = "LOC"
+name = "Tower 22"
+
+[[entity]]
+id = "loc:camp-building-1"
+type = "LOC"
+name = "Building 1"
+
+[[entity]]
+id = "loc:iraq"
+type = "LOC"
+name = "Iraq"
+
+[[entity]]
+id = "loc:tikrit"
+type = "LOC"
+name = "Tikrit"
+
+[[entity]]
+id = "org:iraq-ministry-of-interior"
+type = "ORG"
+name = "Iraqi Ministry of Interior"
+aliases = [{ text = "Interior Ministry", after = ["Iraq's", "Iraqi"] }]
+
+[[entity]]
+id = "org:kataib-example"
+type = "ORG"
+name = "Kataib Nahrain"
+aliases = [{ text = "Nahrain", short_form = true, default = true }, { text = "Regiment 9", after = ["PMF"] }]
+
+[[entity]]
+id = "org:nahrain-movement"
+type = "ORG"
+name = "Nahrain Movement"
+aliases = [{ text = "Nahrain", short_form = true }]
+
 [[ignore]]
 phrases = ["Washington Post"]
 "#;
@@ -386,7 +611,60 @@ phrases = ["Washington Post"]
         ("near neighbour stays apart", "Hafez al-Assad", "per:hafez-al-assad", Some(MatchKind::Exact)),
         ("names nothing", "Ministry of Agriculture", "", None),
         ("shared without default", "Al-Assad", "", None),
+        // Normalize may not guess (module docs), one row a rule.
+        ("a digit is never a typo", "Tower 23", "", None),
+        ("a digit is never a typo, other digit", "Building 7", "", None),
+        ("a typo beside the digits", "Towr 22", "loc:tower-22", Some(MatchKind::Fuzzy)),
+        ("place-bound alias alone", "Interior Ministry", "", None),
+        (
+            "place-bound alias in its context",
+            "Iraq's Interior Ministry",
+            "org:iraq-ministry-of-interior",
+            Some(MatchKind::Normalized),
+        ),
+        ("organisation-bound alias alone", "Regiment 9", "org:kataib-example", Some(MatchKind::Exact)),
+        ("shared head of two organisations", "Nahrain", "", None),
+        ("full name beside a shared head", "Nahrain Movement", "org:nahrain-movement", Some(MatchKind::Exact)),
+        ("a person's surname default still answers", "Assad", "per:bashar-al-assad", Some(MatchKind::Exact)),
+        ("nisba of a place", "Tikriti", "", None),
+        ("nisba with the article", "al-Tikriti", "", None),
+        ("the place itself", "Tikrit", "loc:tikrit", Some(MatchKind::Exact)),
+        ("a typo of the place", "Tikrid", "loc:tikrit", Some(MatchKind::Fuzzy)),
     ];
+
+    /// Rows whose answer the "may not guess" rules change: (rule name,
+    /// query, answer with every rule off).
+    const GUESSES: &[(&str, &str, &str)] = &[
+        ("digits", "Tower 23", "loc:tower-22"),
+        ("context_bound", "Interior Ministry", "org:iraq-ministry-of-interior"),
+        ("shared_heads", "Nahrain", "org:kataib-example"),
+        ("nisbas", "Tikriti", "loc:tikrit"),
+    ];
+
+    #[test]
+    fn each_rule_alone_stops_its_guess() {
+        let dict = dict();
+        let id = |r: &Resolution| r.best.map(|c| dict.entity(c.entity).id()).unwrap_or("");
+        for (rule, query, guess) in GUESSES {
+            let off = ResolveOptions { rules: ResolveRules::NONE, ..ResolveOptions::default() };
+            assert_eq!(id(&dict.resolve(query, &off)), *guess, "{rule} off: {query:?}");
+            let mut only = ResolveRules::NONE;
+            match *rule {
+                "digits" => only.digits = true,
+                "context_bound" => only.context_bound = true,
+                "shared_heads" => only.shared_heads = true,
+                "nisbas" => only.nisbas = true,
+                other => unreachable!("{other}"),
+            }
+            let on = dict.resolve(query, &ResolveOptions { rules: only, ..ResolveOptions::default() });
+            assert_eq!(id(&on), "", "{rule} on: {query:?}");
+            // What the name may mean is still said.
+            let candidates: Vec<&str> = on.candidates.iter().map(|c| dict.entity(c.entity).id()).collect();
+            if *rule != "digits" {
+                assert!(candidates.contains(guess), "{rule} on: {query:?} lists {candidates:?}");
+            }
+        }
+    }
 
     #[test]
     fn resolution_rules() {

@@ -74,3 +74,26 @@ impl TypeFilter {
         self.types.is_empty() || self.types.iter().any(|t| t == entity_type)
     }
 }
+
+/// Generic nouns that follow a name in news without belonging to it
+/// ("the Houthi movement", "the Hashd commission", "the Azm and Siyada
+/// alliances"), folded. Written in lower case after a name, they stay out of
+/// its span when the name without them names the same entity (matcher rule
+/// 14); capitalised, they are part of the name ("Amal Movement").
+pub const GENERIC_TAILS: &[&str] = &[
+    "movement",
+    "movements",
+    "commission",
+    "militia",
+    "militias",
+    "alliance",
+    "alliances",
+    "coalition",
+    "bloc",
+    "front",
+    "faction",
+    "party",
+    "group",
+    "organisation",
+    "organization",
+];

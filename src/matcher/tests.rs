@@ -363,9 +363,15 @@ mod differential {
         mentions.into_iter().map(|m| (m.entity, m.span, m.alias.to_owned(), m.kind)).collect()
     }
 
+    /// The matcher with only the rules the reference implements.
+    fn extract_as_reference<'d>(dict: &'d Dictionary, text: &str) -> Vec<crate::matcher::Mention<'d>> {
+        let options = crate::matcher::ExtractOptions { rules: crate::matcher::MatchRules::NONE, ..Default::default() };
+        dict.extract_with(text, &options)
+    }
+
     fn assert_same(dict: &Dictionary, text: &str, what: &str) {
         let want = super::reference::extract(dict, text);
-        let got = project(dict.extract(text));
+        let got = project(extract_as_reference(dict, text));
         assert_eq!(got, want, "{what}: {text:?}");
     }
 
@@ -483,7 +489,7 @@ mod differential {
         fn random_mixes_match_reference(parts in prop::collection::vec(part(), 0..40)) {
             let text: String = parts.concat();
             let dict = default_dictionary();
-            prop_assert_eq!(project(dict.extract(&text)), super::reference::extract(dict, &text));
+            prop_assert_eq!(project(extract_as_reference(dict, &text)), super::reference::extract(dict, &text));
         }
 
         #[test]
@@ -646,7 +652,10 @@ mod golden {
     /// candidates with their shares), alias, and the text at the span.
     pub(super) fn render(dict: &Dictionary, label: &str, text: &str, out: &mut String) {
         writeln!(out, "# {label}").unwrap();
-        for m in dict.extract(text) {
+        // The rules added after the goldens were made (issue 12) are off:
+        // they change output on purpose, and have their own tests.
+        let options = crate::matcher::ExtractOptions { rules: crate::matcher::MatchRules::NONE, ..Default::default() };
+        for m in dict.extract_with(text, &options) {
             let s = &m.span;
             let entity = match m.entity {
                 Some(e) => dict.entity(e).id().to_owned(),

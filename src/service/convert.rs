@@ -86,6 +86,7 @@ pub fn extract_options(
         types: type_filter("options.entity_types", entity_types, dictionary)?,
         drop_ambiguous,
         overlaps: overlap_policy(overlaps)?,
+        ..ExtractOptions::default()
     })
 }
 
@@ -115,6 +116,7 @@ pub fn resolve_options(
         types: type_filter("options.entity_types", entity_types, dictionary)?,
         min_score,
         selection: selection("options.dictionaries", &dictionaries, dictionary)?,
+        ..ResolveOptions::default()
     })
 }
 

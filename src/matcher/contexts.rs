@@ -1,0 +1,224 @@
+//! Between stages 3 and 4 of [`super::extract`]: institution names bound to
+//! a place, decided by the document (rule 18). The dictionary lets "Council
+//! of Representatives", "Interior Ministry" or "Joint Operations Command"
+//! match only after "Iraq's" (rule 5): every state has one. But a record of
+//! the Iraqi parliament says "the Council of Representatives" throughout,
+//! and a Baghdad court report "the Interior Ministry". So a run of
+//! capitalised words that the scan left uncovered, and that is such an
+//! alias, names the claimant whose place the document decides:
+//!
+//! - the document writes one of the claim's context phrases somewhere
+//!   ("Iraq's", "Iraqi"), or
+//! - it names the place, or a place whose parent it is (Baghdad in Iraq).
+//!
+//! Only when exactly one claimant is decided; two states' ministries in one
+//! story decide nothing. Lower-case generic uses ("the interior ministry
+//! of each state") are not capitalised runs and stay unmatched.
+//!
+//! # Cost
+//!
+//! Nothing for a document whose capitalised words the scan covered; for the
+//! others, a lookup per start and length of each uncovered run of
+//! capitalised words (with the particles between them; runs are short).
+
+use super::candidates::{Candidate, KeptClaims};
+use crate::{
+    dictionary::{Claim, Dictionary, EntityIndex, Selection},
+    text::{CaseMode, Folded, fold_key, skeleton::is_particle},
+};
+
+/// Longest run of words tried as one name.
+const MAX_RUN_WORDS: usize = 6;
+/// The entity type of places.
+const PLACE_TYPE: &str = "LOC";
+
+/// Rule 18: candidates for the place-bound aliases the document decides,
+/// merged into `candidates` (in text order, never overlapping).
+pub(super) fn recover<'d>(
+    dict: &'d Dictionary,
+    text: &str,
+    folded: &Folded,
+    mut candidates: Vec<Candidate<'d>>,
+    selection: Selection,
+) -> Vec<Candidate<'d>> {
+    let f = folded.text.as_str();
+    // Uncovered capitalised words: (start, end), in order.
+    let mut words: Vec<(usize, usize)> = Vec::new();
+    let mut next = 0;
+    for &cap in &folded.capitalised {
+        let start = cap as usize;
+        let Some(end) = f[start..].find(' ').map(|i| start + i) else { continue };
+        while next < candidates.len() && candidates[next].end <= start {
+            next += 1;
+        }
+        if candidates.get(next).is_none_or(|c| c.start > start) {
+            words.push((start, end));
+        }
+    }
+    if words.is_empty() {
+        return candidates;
+    }
+    // The places the document names, and their parents.
+    let places: Vec<EntityIndex> = candidates
+        .iter()
+        .flat_map(|c| c.claims.iter())
+        .filter(|t| dict.entity(t.entity).entity_type() == PLACE_TYPE)
+        .map(|t| t.entity)
+        .collect();
+    let place_ids: foldhash::HashSet<&str> =
+        places.iter().flat_map(|&p| [Some(dict.entity(p).id()), dict.entity(p).parent()]).flatten().collect();
+    let decides = |claim: &Claim| -> bool {
+        let Some(phrases) = dict.after(claim) else { return false };
+        phrases.iter().any(|p| {
+            f.contains(p.as_str()) || {
+                let stem = p.strip_suffix(" s ").map(|s| format!("{s} "));
+                let key = stem.as_deref().unwrap_or(p);
+                dict.key(key).is_some_and(|k| {
+                    dict.key_claims(k).iter().any(|t| {
+                        dict.entity(t.entity).entity_type() == PLACE_TYPE
+                            && place_ids.contains(dict.entity(t.entity).id())
+                    })
+                })
+            }
+        })
+    };
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        // Words joined to words[i] by spaces or particles ("of", "the").
+        let mut ends = vec![i];
+        let mut j = i;
+        while j + 1 < words.len() && ends.len() < MAX_RUN_WORDS {
+            let between = &f[words[j].1..words[j + 1].0];
+            if !between.split(' ').filter(|w| !w.is_empty()).all(is_particle) {
+                break;
+            }
+            j += 1;
+            ends.push(j);
+        }
+        let mut matched = None;
+        for &j in ends.iter().rev() {
+            let (start, end) = (words[i].0, words[j].1);
+            let Some(k) = dict.key(&f[start - 1..=end]) else { continue };
+            if selection.sees(dict.key_ignore(k)) {
+                break;
+            }
+            let (o_start, o_end) = folded.map.original_span(start, end);
+            let preserved = fold_key(&text[o_start..o_end], CaseMode::Preserve);
+            let decided: Vec<&'d Claim> = dict
+                .key_claims(k)
+                .iter()
+                .filter(|t| {
+                    t.extract()
+                        && selection.sees(dict.claim_dictionaries(t))
+                        && dict.case_matches(t, &preserved)
+                        && decides(t)
+                })
+                .collect();
+            if let [one] = decided.as_slice() {
+                matched = Some((
+                    j,
+                    Candidate {
+                        start,
+                        end,
+                        claims: KeptClaims::Picked(vec![*one]),
+                        variant: false,
+                        normalize_only: false,
+                    },
+                ));
+            }
+            break;
+        }
+        match matched {
+            Some((j, candidate)) => {
+                found.push(candidate);
+                i = j + 1;
+            }
+            None => i += 1,
+        }
+    }
+    if found.is_empty() {
+        return candidates;
+    }
+    candidates.extend(found);
+    candidates.sort_by_key(|c| c.start);
+    candidates
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dictionary::{SourceText, build};
+
+    const DICT: &str = r#"
+[[entity]]
+id = "loc:iraq"
+type = "LOC"
+name = "Iraq"
+
+[[entity]]
+id = "loc:basra"
+type = "LOC"
+name = "Basra"
+parent = "loc:iraq"
+
+[[entity]]
+id = "loc:yemen"
+type = "LOC"
+name = "Yemen"
+
+[[entity]]
+id = "org:iraq-water-ministry"
+type = "ORG"
+name = "Iraqi Ministry of Water Resources"
+aliases = [{ text = "Water Ministry", after = ["Iraq's", "Iraqi"] }]
+
+[[entity]]
+id = "org:yemen-water-ministry"
+type = "ORG"
+name = "Yemeni Ministry of Water"
+aliases = [{ text = "Water Ministry", after = ["Yemen's", "Yemeni"] }]
+"#;
+
+    /// (name, text, every mention as "text=id")
+    const ROWS: &[(&str, &str, &[&str])] = &[
+        (
+            "the document names the place's city",
+            "Water Ministry engineers reached Basra on Monday.",
+            &["Water Ministry=org:iraq-water-ministry", "Basra=loc:basra"],
+        ),
+        (
+            "the document writes the context elsewhere",
+            "The Water Ministry said Iraqi dams were full.",
+            &["Water Ministry=org:iraq-water-ministry"],
+        ),
+        ("nothing decides", "The Water Ministry said dams were full.", &[]),
+        (
+            "two places decide nothing",
+            "The Water Ministry said dams in Basra and Yemen were full.",
+            &["Basra=loc:basra", "Yemen=loc:yemen"],
+        ),
+        ("lower case is generic", "The water ministry of Basra spoke.", &["Basra=loc:basra"]),
+    ];
+
+    #[test]
+    fn place_bound_names_decided_by_the_document() {
+        let dict = build(&[SourceText::new("t.toml", DICT)]).unwrap();
+        let render = |text: &str, options: &crate::matcher::ExtractOptions| -> Vec<String> {
+            crate::matcher::extract(&dict, text, options)
+                .iter()
+                .map(|m| {
+                    format!("{}={}", &text[m.span.start..m.span.end], m.entity.map_or("", |e| dict.entity(e).id()))
+                })
+                .collect()
+        };
+        let on = crate::matcher::ExtractOptions::default();
+        for (name, text, want) in ROWS {
+            assert_eq!(render(text, &on), *want, "{name}: {text:?}");
+        }
+        let off = crate::matcher::ExtractOptions {
+            rules: crate::matcher::MatchRules { place_context: false, ..Default::default() },
+            ..Default::default()
+        };
+        assert_eq!(render(ROWS[0].1, &off), ["Basra=loc:basra"]);
+    }
+}
