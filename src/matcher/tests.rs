@@ -802,7 +802,10 @@ mod windows {
     };
 
     fn both(dict: &Dictionary, text: &str) {
-        let options = ExtractOptions::default();
+        // Issue 12's document rules read the folded text outside the
+        // windows (contexts, capitals), so with stage 1 they see less: off
+        // here. Turning stage 1 on needs windows around their contexts too.
+        let options = ExtractOptions { rules: crate::matcher::MatchRules::NONE, ..Default::default() };
         let sparse = extract_folding(dict, text, &options, Fold::Windows);
         let whole = extract_folding(dict, text, &options, Fold::Whole);
         assert_eq!(sparse, whole, "{text:?}");
