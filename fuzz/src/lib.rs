@@ -105,9 +105,24 @@ pub fn widening_clings(text: &str, (start, end): (usize, usize), widened: (usize
 ///
 /// On the first span that breaks a rule, with the text and the span.
 pub fn check_spans(text: &str, spans: impl IntoIterator<Item = Span>) {
+    check_spans_with(text, spans, false);
+}
+
+/// [`check_spans`] for a request with `OVERLAP_POLICY_ALL`: spans may nest
+/// and overlap, and come ordered by start (longer first at one start).
+///
+/// # Panics
+///
+/// On the first span that breaks a rule, with the text and the span.
+pub fn check_spans_overlapping(text: &str, spans: impl IntoIterator<Item = Span>) {
+    check_spans_with(text, spans, true);
+}
+
+fn check_spans_with(text: &str, spans: impl IntoIterator<Item = Span>, overlapping: bool) {
     let bounds = grapheme_boundaries(text);
     let is_bound = |pos: usize| bounds.binary_search(&pos).is_ok();
     let mut previous_end = 0;
+    let mut previous = None;
     for span in spans {
         let Span { start, end, char_start, char_end, utf16_start, utf16_end } = span;
         assert!(start < end && end <= text.len(), "span {start}..{end} is empty or outside {text:?}");
@@ -124,8 +139,18 @@ pub fn check_spans(text: &str, spans: impl IntoIterator<Item = Span>) {
         assert_eq!(char_end, char_start + inner.chars().count(), "char_end of {start}..{end} in {text:?}");
         assert_eq!(utf16_start, before.encode_utf16().count(), "utf16_start of {start}..{end} in {text:?}");
         assert_eq!(utf16_end, utf16_start + inner.encode_utf16().count(), "utf16_end of {start}..{end} in {text:?}");
-        assert!(start >= previous_end, "span {start}..{end} overlaps or precedes the one ending at {previous_end}");
+        if overlapping {
+            if let Some((p_start, p_end)) = previous {
+                assert!(
+                    (p_start, std::cmp::Reverse(p_end)) <= (start, std::cmp::Reverse(end)),
+                    "span {start}..{end} out of order after {p_start}..{p_end}"
+                );
+            }
+        } else {
+            assert!(start >= previous_end, "span {start}..{end} overlaps or precedes the one ending at {previous_end}");
+        }
         previous_end = end;
+        previous = Some((start, end));
     }
 }
 

@@ -37,7 +37,7 @@ use entex::{
 };
 use prost::Message;
 
-use crate::check_spans;
+use crate::{check_spans, check_spans_overlapping};
 
 /// The RPC byte 0 selects (modulo their count).
 pub const RPCS: &[&str] = &["Extract", "ExtractStream", "Normalize", "GetDictionaryInfo", "ReloadDictionary"];
@@ -139,7 +139,11 @@ fn extract(fixture: &Fixture, limits: &Limits, documents: Vec<pb::Document>, opt
                 utf16_end: narrow(m.utf16_end),
             }
         });
-        check_spans(text, spans);
+        if wanted.overlaps == pb::OverlapPolicy::All as i32 {
+            check_spans_overlapping(text, spans);
+        } else {
+            check_spans(text, spans);
+        }
         for m in &result.mentions {
             assert_eq!(m.text, text[m.start as usize..m.end as usize], "mention text in {text:?}");
             if m.entity_id.is_empty() {

@@ -200,6 +200,7 @@ SPI,Q28515,LOC,,case=sensitive,,,\n\
                     entity_types: vec!["LOC".into(), "ORG".into()],
                     dictionaries: vec!["places".into(), "default".into()],
                     drop_ambiguous: true,
+                    overlaps: pb::OverlapPolicy::All as i32,
                 }),
             }
             .encode_to_vec(),
@@ -213,6 +214,7 @@ SPI,Q28515,LOC,,case=sensitive,,,\n\
                     entity_types: vec![],
                     dictionaries: vec!["places".into()],
                     drop_ambiguous: false,
+                    overlaps: pb::OverlapPolicy::Unspecified as i32,
                 }),
             }
             .encode_to_vec(),
