@@ -244,7 +244,10 @@ fn load(bytes: &[u8], map: Option<&Map>, name: &str) -> Result<Dictionary, LoadE
         )));
     }
     let padding = (8 - (16 + engine_len) % 8) % 8;
-    reader.take(padding).ok_or_else(truncated)?;
+    // Padding is zeros: a file is accepted only as `to_bytes` writes it.
+    if reader.take(padding).ok_or_else(truncated)?.iter().any(|&b| b != 0) {
+        return Err(fail("has a damaged header: the padding after the engine identity is not zeros".to_owned()));
+    }
     let payload_len = reader.u64().ok_or_else(truncated)?;
     let checksum = reader.u64().ok_or_else(truncated)?;
     if reader.rest.len() as u64 != payload_len {
