@@ -132,7 +132,12 @@ pub fn run(data: &[u8]) {
         }
     };
     let text = case.text.as_str();
-    let mentions = dictionary.extract(text);
+    // The reference knows the core rules (1-12) only: issue 12's document
+    // rules (surname slips, acronyms, ...) change output on purpose and have
+    // their own table tests; the rpc target holds them, on by default, to
+    // the offset invariant.
+    let options = entex::matcher::ExtractOptions { rules: entex::matcher::MatchRules::NONE, ..Default::default() };
+    let mentions = dictionary.extract_with(text, &options);
     let context = || format!("dictionary {source:?}, text {text:?}, mentions {mentions:#?}");
 
     // 1. Offsets.
