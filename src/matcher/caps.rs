@@ -194,13 +194,8 @@ name = "Karbala"
     #[test]
     fn names_in_capitals() {
         let dict = build(&[SourceText::new("t.toml", DICT)]).unwrap();
-        let render = |text: &str, options: &crate::matcher::ExtractOptions| -> Vec<String> {
-            crate::matcher::extract(&dict, text, options)
-                .iter()
-                .map(|m| {
-                    format!("{}={}", &text[m.span.start..m.span.end], m.entity.map_or("", |e| dict.entity(e).id()))
-                })
-                .collect()
+        let render = |text: &str, options: &crate::matcher::ExtractOptions| {
+            crate::matcher::tests::rendered(&dict, text, options)
         };
         let on = crate::matcher::ExtractOptions { rules: crate::matcher::MatchRules::ALL, ..Default::default() };
         for (name, text, want) in ROWS {

@@ -901,3 +901,16 @@ mod windows {
         assert_eq!(extract_folding(&dict(), &text, &ExtractOptions::default(), Fold::Windows).len(), 2);
     }
 }
+
+/// Each mention of `text` as `text at its span=entity id` (empty id when
+/// unlinked): the row format of the rule tables beside each stage.
+pub(super) fn rendered(
+    dict: &crate::dictionary::Dictionary,
+    text: &str,
+    options: &super::ExtractOptions,
+) -> Vec<String> {
+    super::extract(dict, text, options)
+        .iter()
+        .map(|m| format!("{}={}", &text[m.span.start..m.span.end], m.entity.map_or("", |e| dict.entity(e).id())))
+        .collect()
+}
