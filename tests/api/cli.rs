@@ -157,3 +157,29 @@ fn normalize_resolves_names_from_lines_and_json() {
     assert_eq!(lines[2]["id"], "org:kataib-hezbollah");
     assert_eq!(lines[2]["match_kind"], "EXACT");
 }
+
+/// A log read by a pipe (a container runtime, a collector) gets plain
+/// lines: colour escapes are for a terminal only.
+#[test]
+fn text_logs_to_a_pipe_carry_no_colour_escapes() {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "text"])
+        .env_remove("NO_COLOR")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut read = String::new();
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 {
+        read.push_str(&line);
+        if line.contains("serving") {
+            break;
+        }
+        line.clear();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(read.contains("serving") && read.contains("INFO"), "no serving line in:\n{read}");
+    assert!(!read.contains('\u{1b}'), "colour escapes in a piped log:\n{read:?}");
+}
