@@ -78,8 +78,7 @@
 //!     KURILLA.", "BIDEN ORDERS..."), where rule 4 rejected it; a short
 //!     form only when the document names its entity elsewhere by a name
 //!     that is its alone
-//!     ([`caps`]; switch: [`MatchRules::capitals`], off by default for
-//!     now).
+//!     ([`caps`]; switch: [`MatchRules::capitals`]).
 //! 16. **Surnames written otherwise.** After a person's full mention, a
 //!     capitalised word the dictionary does not know names that person
 //!     when it is a romanisation variant of the surname, or one letter
@@ -207,7 +206,7 @@ pub struct MatchRules {
     pub document_acronyms: bool,
     /// Rule 14: a lower-case generic noun after a name stays out of it.
     pub generic_tails: bool,
-    /// Rule 15: names in capitals (off by default for now: see `Default`).
+    /// Rule 15: names in capitals.
     pub capitals: bool,
     /// Rule 16: surnames written otherwise after a full mention.
     pub surname_variants: bool,
@@ -243,11 +242,9 @@ impl MatchRules {
 }
 
 impl Default for MatchRules {
-    /// Every rule but rule 15 (names in capitals), which is off until a
-    /// failure it causes in `tests/api/deadlines.rs` (a batch past its
-    /// deadline answers INTERNAL) is understood.
+    /// Every rule on.
     fn default() -> Self {
-        Self { capitals: false, ..Self::ALL }
+        Self::ALL
     }
 }
 

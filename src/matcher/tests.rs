@@ -914,3 +914,42 @@ pub(super) fn rendered(
         .map(|m| format!("{}={}", &text[m.span.start..m.span.end], m.entity.map_or("", |e| dict.entity(e).id())))
         .collect()
 }
+
+/// Issue 12, class 6 with the embedded default dictionary: the names that
+/// several states' institutions share link by the document, and people
+/// quoted in capitals (rule 15, on by default) link to the one the
+/// document names. Sentences written for this table.
+#[test]
+fn default_dictionary_shared_institution_names() {
+    let dict = properties::default_dictionary();
+    let options = super::ExtractOptions::default();
+    const ROWS: &[(&str, &[&str])] = &[
+        // "Treasury" alone: the US one (its default) ...
+        ("Treasury sanctioned two money changers.", &["Treasury=org:us-treasury"]),
+        // ... HM Treasury's once the document names HM Treasury.
+        (
+            "HM Treasury froze the assets; the Treasury said more would follow.",
+            &["HM Treasury=org:hm-treasury", "Treasury=org:hm-treasury"],
+        ),
+        // Never the lowercase common noun.
+        ("The party treasury was empty.", &[]),
+        (
+            "The Council of Representatives met in Baghdad.",
+            &["Council of Representatives=org:iraqi-parliament", "Baghdad=loc:baghdad"],
+        ),
+        (
+            "The Council of Representatives of Bahrain passed the bill; the Council of Representatives adjourned.",
+            &[
+                "Council of Representatives of Bahrain=org:bahrain-council-of-representatives",
+                "Council of Representatives=org:bahrain-council-of-representatives",
+            ],
+        ),
+        (
+            "Matthew Miller briefed reporters.\nMR. MILLER: We have nothing on Zayouna.",
+            &["Matthew Miller=per:matthew-miller", "MILLER=per:matthew-miller", "Zayouna=loc:zayouna"],
+        ),
+    ];
+    for (text, want) in ROWS {
+        assert_eq!(rendered(dict, text, &options), *want, "{text:?}");
+    }
+}
