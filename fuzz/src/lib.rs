@@ -27,7 +27,7 @@ pub mod rpc;
 
 use std::sync::LazyLock;
 
-use entex::text::Span;
+use entex::text::{Span, stages::is_dropped};
 use unicode_normalization::char::is_combining_mark;
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -63,9 +63,12 @@ pub fn grapheme_boundaries(text: &str) -> Vec<usize> {
 /// and marks; after it, the same, and characters that extend the cluster
 /// before them (Grapheme_Cluster_Break Extend or SpacingMark: Devanagari
 /// vowel signs, Thai SARA AM, which are letters that folding drops where
-/// they follow no word). Widening must never take in another word's letter.
+/// they follow no word). On both sides, characters that folding drops
+/// belong to no word and cling too (a tatweel in the cluster of a
+/// prepended letter: `"\u{d4e}\u{640}"`, fold campaign of a6a4e06).
+/// Widening must never take in another word's letter.
 pub fn widening_clings(text: &str, (start, end): (usize, usize), widened: (usize, usize)) -> bool {
-    let clings = |c: char| is_combining_mark(c) || !c.is_alphanumeric();
+    let clings = |c: char| is_combining_mark(c) || !c.is_alphanumeric() || is_dropped(c);
     widened.0 <= start
         && end <= widened.1
         && text[widened.0..start].chars().all(clings)
