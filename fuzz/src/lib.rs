@@ -27,7 +27,7 @@ pub mod rpc;
 
 use std::sync::LazyLock;
 
-use entex::text::Span;
+use entex::text::{Span, stages::is_dropped};
 use unicode_normalization::char::is_combining_mark;
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -42,40 +42,13 @@ pub static STRICT: LazyLock<bool> = LazyLock::new(|| std::env::var_os("ENTEX_FUZ
 /// each has a regression row in `tests/bugs.rs`, ignored until its fix
 /// lands. Remove the entry and its shape when the fix lands.
 ///
-/// Fixed, with rows in `tests/bugs.rs` that run: `nfd-mark-end`,
-/// `extend-end` and `prepend-start` (on main, by widening spans to grapheme
-/// clusters), `glued-trailing-punct` (`matcher/spans.rs`), and
-/// `artefact-automaton-unchecked` (the scanner's load check).
-pub const OPEN_BUGS: &[&str] = &[
-    // Found by the fold campaign on current main; folding is src/text's.
-    "ypogegrammeni-word: U+0345 COMBINING GREEK YPOGEGRAMMENI case-folds to the letter ι and becomes \
-     a folded word of its own, even inside another word's grapheme cluster (\"x\u{1f3fd}\u{345}\" \
-     folds to \" x | ι \"); a mention of it, widened to the cluster, takes in the other letter",
-    "prepend-letter: a prepended letter (U+0D4E MALAYALAM LETTER DOT REPH) joins the grapheme cluster \
-     of what follows, but folding keeps it in the first of the words that follow (\"\u{d4e}½\" folds \
-     to \" \u{d4e}1 | 2 \"); a mention of a later word of the cluster (\"2\") takes in the letter",
-];
-
-/// Open bug `prepend-letter`: what widening adds before the word is
-/// prepended characters (each joins the cluster of what follows it) and
-/// marks, one of them a letter.
-pub fn known_prepend_letter(before: &str) -> bool {
-    let prepended = |c: char| {
-        let mut joined = String::from(c);
-        joined.push('a');
-        joined.graphemes(true).count() == 1
-    };
-    !*STRICT
-        && before.chars().any(char::is_alphanumeric)
-        && before.chars().all(|c| is_combining_mark(c) || prepended(c))
-}
-
-/// Open bug `ypogegrammeni-word`: the folded word's original text starts
-/// with U+0345 (alone, or joined to what follows: "\u{345}\u{1021}"),
-/// which widening to the cluster would extend over another word's letter.
-pub fn known_ypogegrammeni_word(original: &str) -> bool {
-    !*STRICT && original.starts_with('\u{345}')
-}
+/// None open. Fixed, with rows in `tests/bugs.rs` that run: `nfd-mark-end`,
+/// `extend-end` and `prepend-start` (by widening spans to grapheme
+/// clusters), `glued-trailing-punct` (`matcher/spans.rs`),
+/// `artefact-automaton-unchecked` (the scanner's load check), and
+/// `ypogegrammeni-word` and `prepend-letter` (folding's cluster rule,
+/// `src/text`).
+pub const OPEN_BUGS: &[&str] = &[];
 
 /// The byte offsets of `text` where a grapheme cluster starts, and its end.
 pub fn grapheme_boundaries(text: &str) -> Vec<usize> {
@@ -87,12 +60,24 @@ pub fn grapheme_boundaries(text: &str) -> Vec<usize> {
 /// Whether `[start, end)`, widened to grapheme clusters as `widened`,
 /// gained only what clings to its own letters: before it, characters that
 /// are no letter or digit (a prepended format character such as U+0600)
-/// and marks; after it, marks (Devanagari vowel signs among them, which are
-/// alphabetic) and characters that are no letter or digit (ZWJ, ZWNJ, emoji
-/// modifiers). Widening must never take in another letter.
+/// and marks; after it, the same, and characters that extend the cluster
+/// before them (Grapheme_Cluster_Break Extend or SpacingMark: Devanagari
+/// vowel signs, Thai SARA AM, which are letters that folding drops where
+/// they follow no word). On both sides, characters that folding drops
+/// belong to no word and cling too (a tatweel in the cluster of a
+/// prepended letter: `"\u{d4e}\u{640}"`, fold campaign of a6a4e06).
+/// Widening must never take in another word's letter.
 pub fn widening_clings(text: &str, (start, end): (usize, usize), widened: (usize, usize)) -> bool {
-    let clings = |part: &str| part.chars().all(|c| is_combining_mark(c) || !c.is_alphanumeric());
-    widened.0 <= start && end <= widened.1 && clings(&text[widened.0..start]) && clings(&text[end..widened.1])
+    let clings = |c: char| is_combining_mark(c) || !c.is_alphanumeric() || is_dropped(c);
+    widened.0 <= start
+        && end <= widened.1
+        && text[widened.0..start].chars().all(clings)
+        && text[end..widened.1].chars().all(|c| clings(c) || extends_cluster(c))
+}
+
+/// `c` joins the grapheme cluster of the character before it.
+pub fn extends_cluster(c: char) -> bool {
+    format!("a{c}").graphemes(true).count() == 1
 }
 
 /// Checks the spans of one document's mentions, in the order returned,

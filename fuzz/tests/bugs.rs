@@ -4,8 +4,7 @@
 //! (`entex_fuzz::OPEN_BUGS`) unless `ENTEX_FUZZ_STRICT=1`. When a fix
 //! lands: drop the `#[ignore]`, and the entry in `OPEN_BUGS`; its input
 //! goes to `fuzz/regressions/<target>/<name>`, which `tests/replay.rs`
-//! runs through the target. Open now: `ypogegrammeni-word`,
-//! `prepend-letter`.
+//! runs through the target. None is open now.
 
 use entex::dictionary::{SourceText, artefact, build};
 use entex_fuzz::{artefact::craft, grapheme_boundaries};
@@ -101,22 +100,23 @@ fn crafted_automaton_with_valid_checksum_is_refused() {
     }
 }
 
-/// ypogegrammeni-word (open; found by the `fold` campaign on current main):
+/// ypogegrammeni-word (found by the `fold` campaign; fixed by folding's
+/// cluster rule, src/text):
 /// U+0345 COMBINING GREEK YPOGEGRAMMENI is a combining mark that case-folds
 /// to the letter ι, so folding makes it a word of its own even where it
 /// extends another word's grapheme cluster: after an emoji modifier,
 /// `"x\u{1f3fd}\u{345}"` folds to `" x | ι "`. A mention of that word is
 /// widened to the whole cluster and takes in the letter `x`: the alias `ι`
 /// gives the mention `"x\u{1f3fd}\u{345}"`. Expected: no mention (the
-/// mark belongs to the cluster of `x`). The fix is in folding (src/text):
-/// fold U+0345 as a mark of its cluster unless it starts one.
+/// mark belongs to the cluster of `x`). Fixed: a letter that extends a
+/// cluster which ended no word folds as a mark.
 #[test]
-#[ignore = "open bug ypogegrammeni-word: folding, src/text"]
 fn a_mark_that_folds_to_a_letter_is_no_word_inside_another_cluster() {
     assert_eq!(spans("ι\tmisc:iota\n", "x\u{1f3fd}\u{345} said"), []);
 }
 
-/// prepend-letter (open; found by the `fold` campaign on current main):
+/// prepend-letter (found by the `fold` campaign; fixed by folding's cluster
+/// rule, src/text):
 /// U+0D4E MALAYALAM LETTER DOT REPH is a letter and a *prepended*
 /// character: it joins the grapheme cluster of what follows. Folding keeps
 /// it with the first word after it, and `½` folds to two words, so
@@ -124,10 +124,9 @@ fn a_mark_that_folds_to_a_letter_is_no_word_inside_another_cluster() {
 /// mention of the second word is widened to the whole cluster: the alias
 /// `2` gives the mention `"\u{d4e}½"`, whose text folds to more than its
 /// alias. Expected: no mention of a word that shares its cluster with a
-/// letter of another word. Folding or the matcher's cluster rule, not
-/// files of this branch.
+/// letter of another word. Fixed: the character after a prepended letter
+/// joins its word (`" \u{d4e}12 "`), so `2` is no word of its own.
 #[test]
-#[ignore = "open bug prepend-letter: folding, src/text"]
 fn a_prepended_letter_is_not_taken_into_a_later_word() {
     assert_eq!(spans("2\tmisc:two\n", "\u{d4e}½ said"), []);
 }

@@ -219,7 +219,10 @@ impl EntityExtractor for ExtractorService {
                                 Ok(()) => {
                                     let dictionary = catalog.snapshot();
                                     match convert::extract_options(options, &dictionary) {
-                                        Err(error) => StreamItem::Failed(error.into()),
+                                        // Options come with every message: say which one.
+                                        Err(error) => StreamItem::Failed(
+                                            RequestError::InStreamMessage { index, error: Box::new(error) }.into(),
+                                        ),
                                         Ok(options) => {
                                             let version = dictionary.info().version.clone();
                                             let bytes = document.text.len();

@@ -60,11 +60,17 @@ pub enum RequestError {
     DeadlineExceeded { matched: usize },
     #[error("entex.v1.DictionaryAdmin is not served on this address: {how}")]
     AdminNotServedHere { how: &'static str },
+    /// An error in one message of an ExtractStream (its options, checked
+    /// per message): the message's index, counted from 0, then the error,
+    /// under the error's own code.
+    #[error("stream message {index}: {error}")]
+    InStreamMessage { index: usize, error: Box<RequestError> },
 }
 
-impl From<RequestError> for Status {
-    fn from(error: RequestError) -> Self {
-        let code = match &error {
+impl RequestError {
+    /// The gRPC code of this error: the one exhaustive map.
+    pub fn code(&self) -> Code {
+        match self {
             RequestError::TooManyDocuments { .. }
             | RequestError::DocumentTooLarge { .. }
             | RequestError::TooManyNames { .. }
@@ -85,8 +91,14 @@ impl From<RequestError> for Status {
             RequestError::CallsExhausted { .. } | RequestError::BytesExhausted { .. } => Code::Unavailable,
             RequestError::DeadlineExceeded { .. } => Code::DeadlineExceeded,
             RequestError::AdminNotServedHere { .. } => Code::Unimplemented,
-        };
-        Status::new(code, error.to_string())
+            RequestError::InStreamMessage { error, .. } => error.code(),
+        }
+    }
+}
+
+impl From<RequestError> for Status {
+    fn from(error: RequestError) -> Self {
+        Status::new(error.code(), error.to_string())
     }
 }
 
@@ -225,6 +237,23 @@ mod tests {
                 "the call's deadline (grpc-timeout) passed; it was dropped after 3 documents were matched",
             ),
             (RequestError::AdminNotServedHere { how: "x" }, Code::Unimplemented, "not served on this address: x"),
+            (
+                RequestError::InStreamMessage {
+                    index: 4,
+                    error: Box::new(RequestError::UnknownEntityType {
+                        field: "options.entity_types",
+                        value: "FOO".into(),
+                        known: vec!["LOC".into(), "ORG".into()],
+                    }),
+                },
+                Code::InvalidArgument,
+                "stream message 4: options.entity_types: entity type \"FOO\" is not in the loaded dictionary; its types are LOC, ORG",
+            ),
+            (
+                RequestError::InStreamMessage { index: 1, error: Box::new(RequestError::Internal("x")) },
+                Code::Internal,
+                "stream message 1: internal error: x",
+            ),
         ];
         for (error, code, fragment) in rows {
             let status = Status::from(error.clone());

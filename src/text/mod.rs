@@ -21,6 +21,20 @@
 //!   word, so `Hezbollah’s` folds to `hezbollah s`. Anywhere else an
 //!   apostrophe is a separator (quotation marks).
 //!
+//! - **grapheme clusters stay whole**: no grapheme cluster of the original
+//!   holds letters of two folded words, so a word widened to whole clusters
+//!   (as the matcher widens every span) never takes in another word's letter.
+//!   Two kinds of character could break that, both letters that cling to a
+//!   neighbour (see [`stages::extends_cluster`], [`stages::is_prepended`]): a
+//!   letter that extends the cluster before it (U+0345 YPOGEGRAMMENI, which
+//!   case-folds to `ι`; Thai SARA AM) where that cluster ended no word (after
+//!   an emoji modifier, a space) is dropped like the mark it is; and the
+//!   character after a prepended letter (U+0D4E MALAYALAM DOT REPH) joins that
+//!   letter's word, without the separators between its own letters
+//!   (`"\u{d4e}½"` folds to `" \u{d4e}12 "`). Found by the `fold` fuzz target
+//!   (bugs `ypogegrammeni-word`, `prepend-letter`). Cost: none on other
+//!   characters (two flags of the per-character table).
+//!
 //! # Output shape
 //!
 //! Folded text is *padded*: it always starts and ends with a space, and holds
@@ -102,8 +116,13 @@ pub fn fold_into(text: &str, mode: CaseMode, out: &mut Folded) {
     out.text.clear();
     out.map.anchors.clear();
     out.capitalised.clear();
-    let mut folder =
-        Folder { out: &mut out.text, anchors: &mut out.map.anchors, capitalised: &mut out.capitalised, mode };
+    let mut folder = Folder {
+        out: &mut out.text,
+        anchors: &mut out.map.anchors,
+        capitalised: &mut out.capitalised,
+        mode,
+        prepended_letter_end: usize::MAX,
+    };
     folder.run(text);
 }
 
@@ -134,6 +153,7 @@ pub fn fold_window_into(text: &str, gap_start: usize, start: usize, end: usize, 
         anchors: &mut out.map.anchors,
         capitalised: &mut out.capitalised,
         mode: CaseMode::Fold,
+        prepended_letter_end: usize::MAX,
     };
     // The gap follows the previous window's trailing space.
     let gap: &str = if first { " " } else { "| | " };
@@ -256,6 +276,10 @@ struct Folder<'o> {
     anchors: &'o mut Vec<Anchor>,
     capitalised: &'o mut Vec<u32>,
     mode: CaseMode,
+    /// Where the last prepended letter that folded to a letter ends in the
+    /// original (`usize::MAX`: none): the character starting there is in
+    /// its grapheme cluster (the cluster rule).
+    prepended_letter_end: usize,
 }
 
 impl Folder<'_> {
@@ -407,8 +431,23 @@ impl Folder<'_> {
 
     fn unicode_char(&mut self, c: char, folding: &stages::Folding, orig: usize, len: usize) {
         let norm = self.out.len();
+        if folding.extending_letter && ends_in_space(self.out) {
+            // Cluster rule: a letter that extends the cluster before it,
+            // where that cluster ended no word (an emoji modifier, a
+            // space), folds as the mark it is; as a word of its own it
+            // would share its cluster with another word's letter.
+            self.anchor(norm, 0, orig, len);
+            return;
+        }
+        if orig == self.prepended_letter_end && !ends_in_space(self.out) {
+            self.after_prepended_letter(c, orig, len);
+            return;
+        }
         if folding.upper && ends_in_space(self.out) {
             self.capitalised.push(norm as u32);
+        }
+        if folding.prepended_letter {
+            self.prepended_letter_end = orig + len;
         }
         let out = &mut *self.out;
         let mut emit = |piece: Piece| match piece {
@@ -432,6 +471,34 @@ impl Folder<'_> {
         let produced = &self.out[norm..];
         let same_shape = produced.len() == len && produced.chars().nth(1).is_none();
         if !same_shape {
+            self.anchor(norm, produced.len(), orig, len);
+        }
+    }
+
+    /// Cluster rule, the rare slow path: `c` follows a prepended letter,
+    /// in its grapheme cluster, so its letters join that letter's word and
+    /// the separators between them are dropped (`"\u{d4e}½"` folds to
+    /// `" \u{d4e}12 "`, not `" \u{d4e}1 | 2 "`, whose `2` would share a
+    /// cluster with the word `\u{d4e}1`). Separators after its last letter
+    /// stay.
+    fn after_prepended_letter(&mut self, c: char, orig: usize, len: usize) {
+        let mut pieces = Vec::new();
+        expand(c, self.mode, &mut |piece| pieces.push(piece));
+        let last_word = pieces.iter().rposition(|p| matches!(p, Piece::Word(_)));
+        if stages::is_prepended(c) && last_word.is_some() {
+            self.prepended_letter_end = orig + len;
+        }
+        let norm = self.out.len();
+        for (i, piece) in pieces.into_iter().enumerate() {
+            match piece {
+                Piece::Word(w) => self.out.push(w),
+                _ if last_word.is_some_and(|last| i < last) => {}
+                Piece::Space => push_space(self.out),
+                Piece::Punct => push_punct(self.out),
+            }
+        }
+        let produced = &self.out[norm..];
+        if !(produced.len() == len && produced.chars().nth(1).is_none()) {
             self.anchor(norm, produced.len(), orig, len);
         }
     }
@@ -497,6 +564,17 @@ mod tests {
         ("tatweel", "حـــزب", " حزب "),
         ("ligature", "ﬁghters", " fighters "),
         ("full width", "ＩＲＧＣ", " irgc "),
+        // Cluster rule (bugs ypogegrammeni-word and prepend-letter, found
+        // by the fold fuzz target): no grapheme cluster holds letters of
+        // two words.
+        ("ypogegrammeni after a letter", "\u{3b1}\u{345}", " \u{3b1}\u{3b9} "),
+        ("ypogegrammeni after a modifier", "x\u{1f3fd}\u{345} said", " x | said "),
+        ("ypogegrammeni after a space", "x \u{345}y", " x y "),
+        ("sara am after a modifier", "x\u{1f3fd}\u{e33}", " x | "),
+        ("prepended letter glues", "\u{d4e}½", " \u{d4e}12 "),
+        ("prepended letter keeps trailing punct", "\u{d4e}⑴x", " \u{d4e}1 | x "),
+        ("prepended letter before a space", "\u{d4e} \u{345}", " \u{d4e} "),
+        ("fraction alone splits", "½", " 1 | 2 "),
     ];
 
     #[test]

@@ -6,6 +6,7 @@
 
 use unicode_general_category::{GeneralCategory, get_general_category};
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+use unicode_segmentation::UnicodeSegmentation;
 
 use super::offsets::Anchor;
 use super::{CaseMode, Folded, PUNCT_MARK};
@@ -23,8 +24,13 @@ pub(super) fn fold_into(text: &str, mode: CaseMode, out: &mut Folded) {
     out.text.clear();
     out.map.anchors.clear();
     out.capitalised.clear();
-    let mut folder =
-        Folder { out: &mut out.text, anchors: &mut out.map.anchors, capitalised: &mut out.capitalised, mode };
+    let mut folder = Folder {
+        out: &mut out.text,
+        anchors: &mut out.map.anchors,
+        capitalised: &mut out.capitalised,
+        mode,
+        prepended_letter_end: usize::MAX,
+    };
     folder.run(text);
 }
 
@@ -80,6 +86,7 @@ struct Folder<'o> {
     anchors: &'o mut Vec<Anchor>,
     capitalised: &'o mut Vec<u32>,
     mode: CaseMode,
+    prepended_letter_end: usize,
 }
 
 impl Folder<'_> {
@@ -175,15 +182,32 @@ impl Folder<'_> {
 
     fn unicode_char(&mut self, c: char, orig: usize, len: usize) {
         let norm = self.out.len();
+        let mut pieces = Vec::new();
+        expand(c, self.mode, &mut |piece| pieces.push(piece));
+        let word = pieces.iter().any(|p| matches!(p, Piece::Word(_)));
+        // The cluster rule (added with the fast path's, for bugs
+        // ypogegrammeni-word and prepend-letter), on the segmenter itself.
+        let one_cluster = |pair: String| pair.graphemes(true).count() == 1;
+        if word && one_cluster(format!("a{c}")) && self.out.ends_with(' ') {
+            self.anchor(norm, 0, orig, len);
+            return;
+        }
+        let glued = orig == self.prepended_letter_end && !self.out.ends_with(' ');
+        if word && one_cluster(format!("{c}a")) {
+            self.prepended_letter_end = orig + len;
+        }
         if self.out.ends_with(' ') && c.is_uppercase() {
             self.capitalised.push(norm as u32);
         }
-        let (out, mode) = (&mut *self.out, self.mode);
-        expand(c, mode, &mut |piece| match piece {
-            Piece::Word(w) => out.push(w),
-            Piece::Space => push_space(out),
-            Piece::Punct => push_punct(out),
-        });
+        let last_word = if glued { pieces.iter().rposition(|p| matches!(p, Piece::Word(_))) } else { None };
+        for (i, piece) in pieces.into_iter().enumerate() {
+            match piece {
+                Piece::Word(w) => self.out.push(w),
+                _ if last_word.is_some_and(|last| i < last) => {}
+                Piece::Space => push_space(self.out),
+                Piece::Punct => push_punct(self.out),
+            }
+        }
         // One character of the same UTF-8 length keeps the byte-for-byte
         // correspondence; any other shape needs an anchor.
         let produced = &self.out[norm..];

@@ -40,6 +40,7 @@ use std::sync::OnceLock;
 
 use unicode_general_category::{GeneralCategory, get_general_category};
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+use unicode_segmentation::GraphemeCursor;
 
 /// What one stage produces for a character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,20 +111,45 @@ pub struct Folding {
     pub upper: bool,
     /// [`is_apostrophe`]: folding decides such a character by its context.
     pub apostrophe: bool,
+    /// The character folds to a letter or digit and [`extends_cluster`]: a
+    /// letter that belongs to the grapheme cluster before it (U+0345, which
+    /// case-folds to `ι`; Thai SARA AM). Folding's cluster rule.
+    pub extending_letter: bool,
+    /// The character folds to a letter or digit and [`is_prepended`]: a
+    /// letter that belongs to the grapheme cluster after it (U+0D4E).
+    /// Folding's cluster rule.
+    pub prepended_letter: bool,
 }
 
 impl Folding {
-    const EMPTY: Folding = Folding { pieces: [Piece::Space; MAX_PIECES], len: 0, upper: false, apostrophe: false };
+    const EMPTY: Folding = Folding {
+        pieces: [Piece::Space; MAX_PIECES],
+        len: 0,
+        upper: false,
+        apostrophe: false,
+        extending_letter: false,
+        prepended_letter: false,
+    };
 
     fn of(c: char, mode: CaseMode) -> Folding {
         let mut folding = Folding { upper: c.is_uppercase(), apostrophe: is_apostrophe(c), ..Folding::EMPTY };
-        expand(c, mode, &mut |piece| match folding.pieces.get_mut(usize::from(folding.len)) {
-            Some(slot) => {
-                *slot = piece;
-                folding.len += 1;
+        let mut word = false;
+        expand(c, mode, &mut |piece| {
+            word |= matches!(piece, Piece::Word(_));
+            match folding.pieces.get_mut(usize::from(folding.len)) {
+                Some(slot) => {
+                    *slot = piece;
+                    folding.len += 1;
+                }
+                None => folding.len = u8::MAX,
             }
-            None => folding.len = u8::MAX,
         });
+        // Only letters need the cluster properties: punctuation, symbols
+        // and emoji (most of what is looked up outside the BMP) skip them.
+        if word {
+            folding.extending_letter = extends_cluster(c);
+            folding.prepended_letter = is_prepended(c);
+        }
         folding
     }
 
@@ -158,6 +184,26 @@ pub fn folding(c: char, mode: CaseMode) -> Folding {
         page
     });
     page[(cp & 0xFF) as usize]
+}
+
+/// `c` joins the grapheme cluster of the character before it (Unicode
+/// Grapheme_Cluster_Break Extend, ZWJ or SpacingMark: rules GB9 and GB9a),
+/// asked of the segmenter that [`super::offsets::widen_to_graphemes`]
+/// widens spans with, so that the two agree.
+pub fn extends_cluster(c: char) -> bool {
+    let mut buf = [b'a'; 5];
+    let len = 1 + c.encode_utf8(&mut buf[1..]).len();
+    let pair = std::str::from_utf8(&buf[..len]).expect("an ASCII letter and a char are UTF-8");
+    GraphemeCursor::new(1, len, true).is_boundary(pair, 0) == Ok(false)
+}
+
+/// `c` joins the grapheme cluster of the character after it (Unicode
+/// Grapheme_Cluster_Break Prepend, rule GB9b: U+0600, U+0D4E, U+110BD).
+pub fn is_prepended(c: char) -> bool {
+    let mut buf = [b'a'; 5];
+    let at = c.encode_utf8(&mut buf).len();
+    let pair = std::str::from_utf8(&buf[..at + 1]).expect("a char and an ASCII letter are UTF-8");
+    GraphemeCursor::new(at, at + 1, true).is_boundary(pair, 0) == Ok(false)
 }
 
 /// Stages 3–5 for one already-decomposed character.

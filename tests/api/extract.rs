@@ -76,6 +76,20 @@ async fn results_follow_request_order_across_a_parallel_batch() {
     }
 }
 
+/// Duplicate document ids are allowed (proto `Document.id`): results match
+/// documents by position, each with its document's id and its own mentions.
+#[tokio::test(flavor = "multi_thread")]
+async fn documents_sharing_an_id_get_a_result_each_in_order() {
+    let app = spawn_app().await;
+    let response = app.extract(&[("x", "Iran and Iraq"), ("y", "nothing"), ("x", "Iraq")]).await;
+    let got: Vec<(&str, Vec<&str>)> = response
+        .results
+        .iter()
+        .map(|r| (r.id.as_str(), r.mentions.iter().map(|m| m.text.as_str()).collect()))
+        .collect();
+    assert_eq!(got, [("x", vec!["Iran", "Iraq"]), ("y", vec![]), ("x", vec!["Iraq"])]);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn empty_batch_and_empty_documents_are_answers_not_errors() {
     let app = spawn_app().await;

@@ -51,6 +51,48 @@ async fn a_bad_document_ends_the_stream_after_the_good_ones() {
     assert_eq!(status.message(), "document 2 (id \"big\") is 101 bytes; the limit is 100 bytes per document");
 }
 
+/// Options come with every stream message, so an invalid one is refused
+/// with the index of its message, the field, the value and what is
+/// allowed; the messages before it are answered.
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_options_name_their_stream_message() {
+    let app = spawn_app().await;
+    // (bad options, expected message start, fragment naming what is allowed)
+    let rows: [(pb::ExtractOptions, &str, &str); 3] = [
+        (
+            pb::ExtractOptions { entity_types: vec!["ORG".into(), "FOO".into()], ..Default::default() },
+            "stream message 2: options.entity_types: entity type \"FOO\" is not in the loaded dictionary; its types are ",
+            "ORG",
+        ),
+        (
+            pb::ExtractOptions { overlaps: 9, ..Default::default() },
+            "stream message 2: options.overlaps is 9, which this server does not know; ",
+            "OVERLAP_POLICY_ALL (2)",
+        ),
+        (
+            pb::ExtractOptions { dictionaries: vec!["nope".into()], ..Default::default() },
+            "stream message 2: options.dictionaries: ",
+            "nope",
+        ),
+    ];
+    for (options, start, allowed) in rows {
+        let good = pb::ExtractOptions { entity_types: vec!["ORG".into()], ..Default::default() };
+        let mut requests: Vec<_> = (0..4).map(|i| message(format!("d{i}"), "Hezbollah and Iran".into())).collect();
+        requests[0].options = Some(good.clone());
+        requests[1].options = Some(good);
+        requests[2].options = Some(options);
+        let mut responses = app.client.clone().extract_stream(tokio_stream::iter(requests)).await.unwrap().into_inner();
+        for id in ["d0", "d1"] {
+            let result = responses.message().await.unwrap().unwrap().result.unwrap();
+            assert_eq!((result.id.as_str(), result.mentions.len()), (id, 1), "{start}");
+        }
+        let status = responses.message().await.unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        assert!(status.message().starts_with(start), "{:?} does not start with {start:?}", status.message());
+        assert!(status.message().contains(allowed), "{:?} does not name {allowed:?}", status.message());
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_message_without_a_document_is_refused() {
     let app = spawn_app().await;
