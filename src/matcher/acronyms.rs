@@ -98,7 +98,7 @@ pub(super) fn link_defined<'d>(dict: &'d Dictionary, text: &str, mut mentions: V
         entity: Some(entity),
         linking: Linking::Document,
         candidates: Vec::new(),
-        span: units.span(start, end),
+        span: super::spans::grapheme_span(&mut units, text, start, end),
         alias,
         kind: MatchKind::ShortForm,
     }));

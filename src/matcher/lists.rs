@@ -119,7 +119,7 @@ pub(super) fn link_list_entries<'d>(
             entity: Some(claim.entity),
             linking: Linking::Unique,
             candidates: Vec::new(),
-            span: units.span(start, end),
+            span: super::spans::grapheme_span(&mut units, text, start, end),
             alias: dict.spelling(claim),
             kind: MatchKind::Normalized,
         });

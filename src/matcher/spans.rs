@@ -9,7 +9,22 @@
 //! Every span lies on grapheme-cluster boundaries of the caller's text, and
 //! the text at it is returned unchanged (property tests in `super::tests`).
 
-use crate::dictionary::{Claim, Dictionary};
+use crate::{
+    dictionary::{Claim, Dictionary},
+    text::offsets::{Span, UnitCounter, widen_to_graphemes},
+};
+
+/// The span of a mention that a document rule (acronyms, list entries,
+/// surname variants, generic tails) found at `[start, end)` of `text`,
+/// widened to whole grapheme clusters like every other span: those rules
+/// cut at words of the caller's text or at the offset map's ends, either of
+/// which can fall before a combining mark (bug `span-inside-cluster`,
+/// found by the fuzz target `rpc`: "Soleimf\u{304}ni\u{301}" lost its
+/// acute).
+pub(super) fn grapheme_span(units: &mut UnitCounter, text: &str, start: usize, end: usize) -> Span {
+    let (start, end) = widen_to_graphemes(text, start, end);
+    units.span(start, end)
+}
 
 /// Bytes at the end of `before` (the text right before a mention) that open
 /// its first word: a transliterated ayn or hamza ("ʿAbd al-Malik"), which
@@ -45,7 +60,7 @@ pub(super) fn trailing_punctuation(dictionary: &Dictionary, target: &Claim, rest
 /// Whether no letter or digit follows the grapheme cluster that holds
 /// `rest[..at]`'s end.
 fn ends_a_word(rest: &str, at: usize) -> bool {
-    let (_, end) = crate::text::offsets::widen_to_graphemes(rest, 0, at);
+    let (_, end) = widen_to_graphemes(rest, 0, at);
     !rest[end..].chars().next().is_some_and(char::is_alphanumeric)
 }
 
@@ -67,6 +82,18 @@ mod tests {
         ("glued-trailing-punct: joiner, then a letter", "U.S.", "the U.S.\u{200d}A said", "U.S"),
         ("stop and its mark taken", "U.S.", "the U.S.\u{301} said", "U.S.\u{301}"),
     ];
+
+    /// span-inside-cluster (found by the fuzz target `rpc`): the spans of
+    /// the document rules end on grapheme boundaries too, here a surname
+    /// with one wrong letter (rule 17) written in decomposed form.
+    #[test]
+    fn document_rule_spans_keep_trailing_marks() {
+        let toml = "[[entity]]\nid = \"per:qasem-soleimani\"\ntype = \"PER\"\nname = \"Qasem Soleimani\"\n";
+        let dictionary = build(&[SourceText::new("people.toml", toml)]).expect("the dictionary builds");
+        let text = "Qa\u{304}sem Soleima\u{304}ni\u{301} met JVsem Soleimf\u{304}ni\u{301} met J";
+        let got: Vec<&str> = dictionary.extract(text).iter().map(|m| &text[m.span.start..m.span.end]).collect();
+        assert_eq!(got, ["Qa\u{304}sem Soleima\u{304}ni\u{301}", "Soleimf\u{304}ni\u{301}"]);
+    }
 
     #[test]
     fn trailing_punctuation_joins_only_where_it_ends_a_word() {

@@ -131,7 +131,7 @@ pub(super) fn link_variants<'d>(
         entity: Some(entity),
         linking: Linking::Document,
         candidates: Vec::new(),
-        span: units.span(start, end),
+        span: super::spans::grapheme_span(&mut units, text, start, end),
         alias: dict.entity(entity).name(),
         kind: MatchKind::ShortForm,
     }));

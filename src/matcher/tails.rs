@@ -48,7 +48,7 @@ pub(super) fn trim_generic_tails<'d>(
         };
         let end = m.span.start + head.len();
         let units = units.get_or_insert_with(|| UnitCounter::new(text));
-        m.span = units.span(m.span.start, end);
+        m.span = super::spans::grapheme_span(units, text, m.span.start, end);
         let exact = dict.spellings(claim).find(|w| *w == head);
         m.alias = exact.unwrap_or_else(|| dict.spelling(claim));
         if matches!(m.kind, MatchKind::Exact | MatchKind::Normalized) {
