@@ -38,6 +38,20 @@
 //! needs no post-filtering of overlaps. The matcher falls back to a shorter
 //! alias at the same start, with an anchored search, when the longest one
 //! fails a case or context check.
+//!
+//! # Memory and cost
+//!
+//! A build holds, at its peak, the drafts of every entity, alias and key,
+//! not the sources: each source is parsed a slice of lines at a time into
+//! the builder (the parse of one slice overlapping the definition of the
+//! one before), hashed beside its parse, and its text dropped once parsed
+//! ([`build_sources`]). The drafts are small and few allocations: an alias
+//! waiting to be folded is 24 bytes with its text interned
+//! ([`PendingAlias`]); a claim is 32 bytes, what few claims have apart
+//! ([`ClaimDraft`]); keys live in one arena ([`Keys`]) and entity ids in
+//! their drafts only ([`Ids`]). The build logs the wall and CPU time of
+//! each phase; docs/benchmarks.md has the figures for a 1,000,000-entity
+//! catalogue.
 
 use std::{
     collections::BTreeMap,
@@ -52,8 +66,10 @@ use sha2::{Digest, Sha256};
 use super::{
     Claim, ClaimRare, Dictionary, DictionaryInfo, DictionarySummary, EXTERNAL_ID, Entities, EntityRecord, KeyId,
     SourceInfo, VariantIndex,
-    model::{AliasRow, AliasSpec, EntityId, EntitySpec, EntityType, Location, ParsedSource, Problem},
-    parse::{parse_source, table::DEFAULT_ROW_TYPE},
+    model::{
+        AliasRow, AliasSpec, CaseRule, EntityId, EntitySpec, EntityType, IgnoreSpec, Location, ParsedSource, Problem,
+    },
+    parse::{format_of, parse_source_into, table::DEFAULT_ROW_TYPE},
     scanner::{self, Scanner},
     source::{Format, InvalidRows, MAX_DICTIONARIES, SourceOptions, SourceText},
     strings::{Interner, NONE, Renumber, StrId},
@@ -89,59 +105,65 @@ const SURNAME_CLAIMS: usize = 16;
 ///
 /// [`LoadError`] with every problem of every source; nothing is half-built.
 pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
+    build_sources(sources.to_vec())
+}
+
+/// [`build`], taking the sources: each source's text is dropped as soon as
+/// it is parsed (and hashed), so a large file is not held beside the build.
+///
+/// # Errors
+///
+/// As [`build`].
+pub fn build_sources(mut sources: Vec<SourceText>) -> Result<Dictionary, LoadError> {
     let started = Instant::now();
     let mut phases = Phases::new();
-    let mut builder = Builder::new(sources)?;
-    let parsed: Vec<Result<(Format, ParsedSource), Vec<Problem>>> = sources.par_iter().map(parse_source).collect();
-    phases.mark("parse");
-    let mut accepted = Vec::with_capacity(sources.len());
-    for (index, outcome) in parsed.into_iter().enumerate() {
-        match outcome {
-            Ok((format, mut p)) => {
-                builder.sources[index].format = Some(format);
-                builder.sources[index].strict |= p.strict;
-                builder.sources[index].passed_over = p.passed_over;
-                for problem in std::mem::take(&mut p.row_problems) {
-                    builder.report(index, problem);
-                }
-                accepted.push((index, p));
+    let mut builder = Builder::new(&sources)?;
+    let formats: Vec<Format> = sources.iter().map(format_of).collect();
+    let mut hashes = vec![String::new(); sources.len()];
+    // Records define entities before rows extend them: the record formats
+    // first, then the row formats, each in source order. Each source is
+    // parsed a slice of lines at a time into the builder (its records are
+    // never all held), its hash taken beside the parse, and its text dropped.
+    for rows in [false, true] {
+        for index in (0..sources.len()).filter(|&i| formats[i].yields_rows() == rows) {
+            let (source, format) = (&sources[index], formats[index]);
+            let (sha256, parsed) = rayon::join(
+                || hex(&Sha256::digest(source.text.as_bytes())),
+                || parse_source_into(source, format, &mut |part| builder.take(index, part)),
+            );
+            hashes[index] = sha256;
+            match parsed {
+                Ok(()) => builder.sources[index].format = Some(format),
+                Err(problems) => builder.staged[index].file_problems = problems,
             }
-            Err(mut ps) => builder.problems.append(&mut ps),
+            sources[index].text = String::new();
         }
     }
-
-    for (index, p) in &mut accepted {
-        builder.define_entities(*index, std::mem::take(&mut p.entities));
-    }
-    for (index, p) in &mut accepted {
-        builder.attach_rows(*index, std::mem::take(&mut p.rows));
-    }
+    builder.report_staged();
     builder.check_parents();
-    phases.mark("entities");
-    let (mut entries, mut keys) = builder.group_aliases(&accepted);
+    phases.mark("parse and entities");
+    let (mut entries, mut keys) = builder.group_aliases();
     phases.mark("group");
     if !builder.problems.is_empty() {
         return Err(LoadError { problems: builder.problems });
     }
     builder.derive_surnames(&mut entries, &mut keys);
-    for (key, i) in keys {
-        entries[i as usize].key = key;
-    }
-    mark_descriptor_tails(&mut entries);
+    mark_descriptor_tails(&mut entries, &keys);
     // Sorted keys are the scanner's patterns in order, so key ids follow
     // text order (and the artefact is the same for the same sources).
     // (The leading pad is every key's, so it is left out of the comparison.)
-    let order =
-        scanner::order_by_bytes(entries.len(), |i| entries[i as usize].key.as_bytes().get(1..).unwrap_or_default());
+    let order = scanner::order_by_bytes(entries.len(), |i| {
+        keys.str(entries[i as usize].key).as_bytes().get(1..).unwrap_or_default()
+    });
     scanner::permute(&mut entries, order);
-    let decorated = decorated_forms(&entries);
-    let scannable: Vec<bool> = entries.iter().zip(&decorated).map(|(e, &d)| is_pattern(e) && !d).collect();
+    let decorated = decorated_forms(&entries, &keys);
+    let scannable: Vec<bool> = entries.iter().zip(&decorated).map(|(e, &d)| is_pattern(e, &keys) && !d).collect();
     phases.mark("surnames and sort");
     // The two automata are independent and the largest part of a big build.
     let (variants, scanner) = rayon::join(
-        || build_variants(&entries),
+        || build_variants(&entries, &keys),
         || {
-            let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+            let keys: Vec<&str> = entries.iter().map(|e| keys.str(e.key)).collect();
             Scanner::build_with(&keys, &scannable)
         },
     );
@@ -153,10 +175,12 @@ pub fn build(sources: &[SourceText]) -> Result<Dictionary, LoadError> {
         }],
     })?;
     phases.mark("automata");
-    let info = builder.info(sources, &entries, &scanner, started);
+    let info = builder.info(&sources, &hashes, &entries, &scanner, started);
     let drafts = std::mem::take(&mut builder.entities);
     let strings = std::mem::take(&mut builder.strings);
-    let mut dictionary = freeze(drafts, &builder.index, strings, entries, scanner, variants, info);
+    let parents: Vec<u32> =
+        drafts.iter().map(|d| d.parent.as_ref().and_then(|p| builder.index.get(p, &drafts)).unwrap_or(NONE)).collect();
+    let mut dictionary = freeze(drafts, &parents, strings, entries, scanner, variants, info);
     phases.mark("tables");
     dictionary.info.build_time = started.elapsed();
     let info = &dictionary.info;
@@ -261,20 +285,33 @@ fn interned_map(map: BTreeMap<String, String>, strings: &mut Interner) -> Vec<(S
     map.iter().map(|(k, v)| (strings.intern(k), strings.intern(v))).collect()
 }
 
-/// One entity's claim on a folded key while it is being built.
+/// One entity's claim on a folded key while it is being built: 32 bytes,
+/// what few claims have apart ([`ClaimMore`]), since a large catalogue has
+/// millions.
 #[derive(Debug, Clone)]
 struct ClaimDraft {
     entity: u32,
-    /// Spellings of this entity that fold to the key, as written
+    /// The first spelling of this entity that folds to the key, as written
     /// (interned in [`Builder::strings`]).
-    written: Vec<StrId>,
-    case_forms: Option<Vec<String>>,
-    after: Option<Vec<String>>,
+    spelling: StrId,
+    dictionaries: u64,
+    /// More spellings, case forms, `after` phrases; `None`: none of them.
+    more: Option<Box<ClaimMore>>,
     extract: bool,
     short_form: bool,
     default: bool,
     capitalised_tail: bool,
-    dictionaries: u64,
+}
+
+/// What few claims being built have.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct ClaimMore {
+    /// Spellings after the first.
+    spellings: Vec<StrId>,
+    /// `Some(forms)`: case-sensitive, these forms only.
+    case_forms: Option<Vec<String>>,
+    /// `Some(phrases)`: one of these must come right before the alias.
+    after: Option<Vec<String>>,
 }
 
 impl ClaimDraft {
@@ -286,16 +323,22 @@ impl ClaimDraft {
         after: Vec<String>,
         dictionaries: u64,
     ) -> Self {
+        let more = (case_form.is_some() || !after.is_empty()).then(|| {
+            Box::new(ClaimMore {
+                spellings: Vec::new(),
+                case_forms: case_form.map(|f| vec![f]),
+                after: (!after.is_empty()).then_some(after),
+            })
+        });
         Self {
             entity,
-            written: vec![text],
-            case_forms: case_form.map(|f| vec![f]),
-            after: (!after.is_empty()).then_some(after),
+            spelling: text,
+            dictionaries,
+            more,
             extract: spec.extract,
             short_form: spec.short_form,
             default: spec.default,
             capitalised_tail: false,
-            dictionaries,
         }
     }
 
@@ -303,15 +346,22 @@ impl ClaimDraft {
     fn plain(entity: u32, written: StrId, dictionaries: u64) -> Self {
         Self {
             entity,
-            written: vec![written],
-            case_forms: None,
-            after: None,
+            spelling: written,
+            dictionaries,
+            more: None,
             extract: true,
             short_form: false,
             default: false,
             capitalised_tail: false,
-            dictionaries,
         }
+    }
+
+    fn case_forms(&self) -> Option<&Vec<String>> {
+        self.more.as_ref()?.case_forms.as_ref()
+    }
+
+    fn after(&self) -> Option<&Vec<String>> {
+        self.more.as_ref()?.after.as_ref()
     }
 
     /// Folds another alias of the same entity with the same key into this
@@ -325,10 +375,11 @@ impl ClaimDraft {
         dictionaries: u64,
     ) {
         self.dictionaries |= dictionaries;
-        if !self.written.contains(&text) {
-            self.written.push(text);
+        let mut more = self.more.take().map_or_else(ClaimMore::default, |m| *m);
+        if text != self.spelling && !more.spellings.contains(&text) {
+            more.spellings.push(text);
         }
-        self.case_forms = match (self.case_forms.take(), case_form) {
+        more.case_forms = match (more.case_forms.take(), case_form) {
             (Some(mut forms), Some(form)) => {
                 if !forms.contains(&form) {
                     forms.push(form);
@@ -337,13 +388,14 @@ impl ClaimDraft {
             }
             _ => None,
         };
-        self.after = match (self.after.take(), after.is_empty()) {
+        more.after = match (more.after.take(), after.is_empty()) {
             (Some(mut phrases), false) => {
                 phrases.extend(after);
                 Some(phrases)
             }
             _ => None,
         };
+        self.more = (more != ClaimMore::default()).then(|| Box::new(more));
         self.extract |= spec.extract;
         self.short_form |= spec.short_form;
         self.default |= spec.default;
@@ -351,7 +403,7 @@ impl ClaimDraft {
 
     /// Whether some capitalisation could match both claims.
     fn overlaps_case(&self, other: &ClaimDraft) -> bool {
-        match (&self.case_forms, &other.case_forms) {
+        match (self.case_forms(), other.case_forms()) {
             (Some(a), Some(b)) => a.iter().any(|f| b.contains(f)),
             _ => true,
         }
@@ -361,16 +413,110 @@ impl ClaimDraft {
 /// Every claim on one folded key while it is being built.
 #[derive(Debug)]
 struct KeyDraft {
-    /// Padded folded key, e.g. `" kataib hezbollah "`.
-    key: String,
+    /// The padded folded key (`" kataib hezbollah "`) in [`Keys`].
+    key: u32,
     claims: Vec<ClaimDraft>,
     /// Dictionaries for which the key is an ignore phrase (0: none).
     ignore: u64,
 }
 
+/// The folded keys of a build, each once, numbered as their drafts are
+/// made: one byte arena and a map from a key's hash to its number, instead
+/// of a heap string per key (twice: in a map and in its draft) for the
+/// millions of keys of a large catalogue.
+#[derive(Default)]
+struct Keys {
+    bytes: String,
+    /// Key `k` is `bytes[ends[k - 1]..ends[k]]` (from 0 for the first).
+    ends: Vec<usize>,
+    /// Hash of a key -> its number.
+    index: HashMap<u64, u32>,
+    /// Keys whose hash a different, earlier key has (a 64-bit collision:
+    /// next to never, but a key must never be given twice).
+    collided: HashMap<String, u32>,
+    hasher: foldhash::fast::FixedState,
+}
+
+impl Keys {
+    fn hash(&self, key: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(key)
+    }
+
+    fn str(&self, k: u32) -> &str {
+        let start = (k as usize).checked_sub(1).map_or(0, |p| self.ends[p]);
+        &self.bytes[start..self.ends[k as usize]]
+    }
+
+    fn get(&self, key: &str) -> Option<u32> {
+        match self.index.get(&self.hash(key)) {
+            Some(&k) if self.str(k) == key => Some(k),
+            Some(_) => self.collided.get(key).copied(),
+            None => None,
+        }
+    }
+
+    /// Adds a key that [`Keys::get`] does not know, as number `self.len()`.
+    fn insert(&mut self, key: &str) -> u32 {
+        let k = self.ends.len() as u32;
+        self.bytes.push_str(key);
+        self.ends.push(self.bytes.len());
+        let hash = self.hash(key);
+        match self.index.entry(hash) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(k);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert(key.to_owned(), k);
+            }
+        }
+        k
+    }
+}
+
+/// Entity ids to entity numbers: a map from an id's hash to its number,
+/// the id's text being its draft's (a second copy of a million ids, each
+/// its own heap string, was a large share of a big build's memory).
+#[derive(Default)]
+struct Ids {
+    index: HashMap<u64, u32>,
+    /// Ids whose hash a different, earlier id has (a 64-bit collision).
+    collided: HashMap<EntityId, u32>,
+    hasher: foldhash::fast::FixedState,
+}
+
+impl Ids {
+    fn hash(&self, id: &EntityId) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(id.as_str())
+    }
+
+    /// The number of the entity with this id, `entities` being the drafts.
+    fn get(&self, id: &EntityId, entities: &[EntityDraft]) -> Option<u32> {
+        match self.index.get(&self.hash(id)) {
+            Some(&e) if entities[e as usize].id == *id => Some(e),
+            Some(_) => self.collided.get(id).copied(),
+            None => None,
+        }
+    }
+
+    /// Numbers an id that [`Ids::get`] does not know.
+    fn insert(&mut self, id: &EntityId, e: u32) {
+        match self.index.entry(self.hash(id)) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(e);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert(id.clone(), e);
+            }
+        }
+    }
+}
+
 /// The compact tables of a built dictionary ([`super`]'s layout): strings
-/// interned, entities, claims and keys flat. `index` is the builder's map of
-/// ids to positions in `drafts`; `early` holds the drafts' strings.
+/// interned, entities, claims and keys flat. `parents` holds each draft's
+/// parent's position in `drafts` ([`NONE`]: none); `early` holds the
+/// drafts' strings.
 ///
 /// The string arena is laid out in the order the tables first name each
 /// string (an entity's aliases, external ids, attributes, id, name and
@@ -378,7 +524,7 @@ struct KeyDraft {
 /// artefact depends only on the sources, not on how the build interned.
 fn freeze(
     drafts: Vec<EntityDraft>,
-    index: &HashMap<EntityId, u32>,
+    parents: &[u32],
     mut early: Interner,
     entries: Vec<KeyDraft>,
     scanner: Scanner,
@@ -409,7 +555,7 @@ fn freeze(
     let mut records = Vec::with_capacity(drafts.len());
     let (mut alias_ends, mut aliases) = (Vec::with_capacity(drafts.len()), Vec::new());
     let (mut extra_ends, mut extras) = (Vec::with_capacity(drafts.len()), Vec::new());
-    for ((draft, [id, name]), entity_type) in drafts.iter().zip(id_names).zip(type_of) {
+    for (e, ((draft, [id, name]), entity_type)) in drafts.iter().zip(id_names).zip(type_of).enumerate() {
         // Aliases first, so that the name (the first alias) is one string.
         for &alias in &draft.aliases {
             aliases.push(strings.id(alias));
@@ -426,7 +572,7 @@ fn freeze(
             id: strings.id(id),
             name: strings.id(name),
             description: strings.id(draft.description),
-            parent: draft.parent.as_ref().and_then(|p| index.get(p)).copied().unwrap_or(NONE),
+            parent: parents[e],
             prior: draft.prior.unwrap_or(f32::NAN),
             entity_type,
             dictionary: draft.dictionary,
@@ -475,12 +621,15 @@ fn freeze(
 
 fn freeze_claim(draft: &ClaimDraft, strings: &mut Renumber<'_>, rare: &mut Vec<ClaimRare>) -> Claim {
     let many = draft.dictionaries.count_ones() != 1;
+    let more = draft.more.as_deref();
     let extra = ClaimRare {
-        spellings: draft.written[1..].iter().map(|&w| strings.id(w)).collect(),
-        case_forms: draft.case_forms.clone(),
-        after: draft.after.clone(),
+        spellings: more.map_or(Vec::new(), |m| m.spellings.iter().map(|&w| strings.id(w)).collect()),
+        case_forms: draft.case_forms().cloned(),
+        after: draft.after().cloned(),
         dictionaries: if many { draft.dictionaries } else { 0 },
     };
+    // After the other spellings, as the artefact has always numbered them.
+    let spelling = strings.id(draft.spelling);
     let rare_index = if extra == ClaimRare::default() {
         NONE
     } else {
@@ -494,7 +643,7 @@ fn freeze_claim(draft: &ClaimDraft, strings: &mut Renumber<'_>, rare: &mut Vec<C
         | flag(draft.capitalised_tail, super::CAPITALISED_TAIL);
     Claim {
         entity: draft.entity,
-        spelling: strings.id(draft.written[0]),
+        spelling,
         rare: rare_index,
         dictionary: if many { super::MANY_DICTIONARIES } else { draft.dictionaries.trailing_zeros() as u8 },
         flags,
@@ -537,8 +686,6 @@ struct FoldedAlias {
     case_form: Option<String>,
     after: Vec<String>,
     promote: bool,
-    /// [`Interner::hash`] of the alias text.
-    hash: u64,
 }
 
 /// Entities whose aliases are folded in parallel at a time: enough to keep
@@ -554,15 +701,43 @@ struct AliasOptions {
     default: bool,
 }
 
-/// An alias waiting to be folded: the spec, and the source that wrote it.
+/// An alias waiting to be folded, in 24 bytes (a large catalogue holds
+/// millions until they are grouped): its text (interned in
+/// [`Builder::strings`]), its options, and the source and line that wrote
+/// it.
 struct PendingAlias {
-    spec: AliasSpec,
+    text: StrId,
     source: u32,
+    line: u32,
+    case: CaseRule,
+    extract: bool,
+    short_form: bool,
+    default: bool,
+    /// Its `after` phrases, `None` for none.
+    after: Option<Box<Vec<String>>>,
+}
+
+impl PendingAlias {
+    fn new(spec: AliasSpec, source: usize, strings: &mut Interner) -> Self {
+        let AliasSpec { text, case, extract, after, short_form, default, at } = spec;
+        Self {
+            text: strings.intern(&text),
+            source: source as u32,
+            // A line past 2^32 needs a file past 4 GiB, which the string
+            // arena refuses anyway.
+            line: u32::try_from(at.line).unwrap_or(u32::MAX),
+            case,
+            extract,
+            short_form,
+            default,
+            after: (!after.is_empty()).then(|| Box::new(after)),
+        }
+    }
 }
 
 struct Builder {
     entities: Vec<EntityDraft>,
-    index: HashMap<EntityId, u32>,
+    index: Ids,
     /// Per entity, its aliases with their sources (the name first).
     alias_specs: Vec<Vec<PendingAlias>>,
     /// Per entity: where and by which source it was defined.
@@ -572,10 +747,30 @@ struct Builder {
     dictionaries: Vec<(String, bool)>,
     /// Source names to their indices, for routing located problems.
     source_of: HashMap<Arc<str>, u32>,
+    /// Source names, by index.
+    names: Vec<Arc<str>>,
     problems: Vec<Problem>,
     /// The drafts' strings, each once ([`EntityDraft`], [`ClaimDraft`]);
     /// [`freeze`] lays them out in table order.
     strings: Interner,
+    /// Per source, its parse problems, reported after every source is
+    /// parsed ([`Builder::report_staged`]) so that problems come in the
+    /// order of a build that parsed everything first: each source's parse
+    /// problems, then every definition problem, then every row problem.
+    staged: Vec<Staged>,
+    define_problems: Vec<(usize, Problem)>,
+    attach_problems: Vec<(usize, Problem)>,
+    /// Ignore phrases, by source.
+    ignores: Vec<(usize, Vec<IgnoreSpec>)>,
+}
+
+/// A source's parse problems until [`Builder::report_staged`].
+#[derive(Default)]
+struct Staged {
+    /// Whole-file problems (the source was not read).
+    file_problems: Vec<Problem>,
+    /// Rows left out.
+    row_problems: Vec<Problem>,
 }
 
 impl Builder {
@@ -619,7 +814,7 @@ impl Builder {
         }
         Ok(Self {
             entities: Vec::new(),
-            index: HashMap::new(),
+            index: Ids::default(),
             alias_specs: Vec::new(),
             defined_at: Vec::new(),
             sources: states,
@@ -627,7 +822,49 @@ impl Builder {
             source_of,
             problems: Vec::new(),
             strings: Interner::default(),
+            staged: sources.iter().map(|_| Staged::default()).collect(),
+            names: sources.iter().map(|s| Arc::from(s.name.as_str())).collect(),
+            define_problems: Vec::new(),
+            attach_problems: Vec::new(),
+            ignores: Vec::new(),
         })
+    }
+
+    /// Takes a part of source `source` as the parser hands it on: defines
+    /// its entities, attaches its rows (all records are defined first; see
+    /// [`build_sources`]), keeps its ignore phrases.
+    fn take(&mut self, source: usize, part: ParsedSource) {
+        let ParsedSource { entities, rows, ignores, row_problems, strict, passed_over } = part;
+        let state = &mut self.sources[source];
+        state.strict |= strict;
+        state.passed_over += passed_over;
+        self.staged[source].row_problems.extend(row_problems);
+        if !ignores.is_empty() {
+            self.ignores.push((source, ignores));
+        }
+        self.define_entities(source, entities);
+        self.attach_rows(source, rows);
+    }
+
+    /// Reports the staged problems in build order (see [`Builder::staged`]).
+    fn report_staged(&mut self) {
+        for (source, staged) in std::mem::take(&mut self.staged).into_iter().enumerate() {
+            self.problems.extend(staged.file_problems);
+            for problem in staged.row_problems {
+                self.report(source, problem);
+            }
+        }
+        for (source, problem) in std::mem::take(&mut self.define_problems) {
+            self.report(source, problem);
+        }
+        for (source, problem) in std::mem::take(&mut self.attach_problems) {
+            self.report(source, problem);
+        }
+    }
+
+    /// Line `line` of source `source`.
+    fn location(&self, source: u32, line: u32) -> Location {
+        Location { source: self.names[source as usize].clone(), line: line as usize }
     }
 
     /// Routes a problem of source `source`: an error, or a skipped row.
@@ -656,7 +893,7 @@ impl Builder {
     }
 
     fn new_entity(&mut self, entity: EntityDraft, aliases: Vec<PendingAlias>, definition: Definition) {
-        self.index.insert(entity.id.clone(), self.entities.len() as u32);
+        self.index.insert(&entity.id, self.entities.len() as u32);
         self.sources[definition.source as usize].entity_count += 1;
         self.entities.push(entity);
         self.alias_specs.push(aliases);
@@ -667,24 +904,21 @@ impl Builder {
     fn define_entities(&mut self, source: usize, specs: Vec<EntitySpec>) {
         let dictionary = self.sources[source].dictionary;
         for spec in specs {
-            if let Some(&first) = self.index.get(&spec.id) {
+            if let Some(first) = self.index.get(&spec.id, &self.entities) {
                 let message =
                     format!("entity id {} is already defined at {}", spec.id, self.defined_at[first as usize].at);
-                self.report(source, Problem { at: spec.at, message });
+                self.define_problems.push((source, Problem { at: spec.at, message }));
                 continue;
             }
             // The canonical name is an alias with default options, unless the
             // aliases list repeats it with options of its own.
             let mut aliases = Vec::with_capacity(spec.aliases.len() + 1);
-            if !spec.aliases.iter().any(|a| a.text == spec.name) {
-                aliases.push(PendingAlias {
-                    spec: AliasSpec::plain(spec.name.clone(), spec.at.clone()),
-                    source: source as u32,
-                });
-            }
-            aliases.extend(spec.aliases.into_iter().map(|spec| PendingAlias { spec, source: source as u32 }));
-            self.sources[source].alias_count += aliases.len() as u64;
             let strings = &mut self.strings;
+            if !spec.aliases.iter().any(|a| a.text == spec.name) {
+                aliases.push(PendingAlias::new(AliasSpec::plain(spec.name.clone(), spec.at.clone()), source, strings));
+            }
+            aliases.extend(spec.aliases.into_iter().map(|spec| PendingAlias::new(spec, source, strings)));
+            self.sources[source].alias_count += aliases.len() as u64;
             let entity = EntityDraft {
                 id: spec.id,
                 entity_type: spec.entity_type,
@@ -710,9 +944,9 @@ impl Builder {
         self.sources[source].alias_count += rows.len() as u64;
         for row in rows {
             let at = row.alias.at.clone();
-            let pending = PendingAlias { spec: row.alias, source: source as u32 };
-            match self.index.get(&row.entity) {
-                Some(&i) => {
+            let pending = PendingAlias::new(row.alias, source, &mut self.strings);
+            match self.index.get(&row.entity, &self.entities) {
+                Some(i) => {
                     let i = i as usize;
                     let entity = &mut self.entities[i];
                     let definition = &mut self.defined_at[i];
@@ -736,7 +970,7 @@ impl Builder {
                         _ => None,
                     };
                     if let Some(message) = clash {
-                        self.report(source, Problem { at, message });
+                        self.attach_problems.push((source, Problem { at, message }));
                         continue;
                     }
                     if !definition.record {
@@ -747,7 +981,7 @@ impl Builder {
                         }
                         if let Some(name) = row.name {
                             let spec = AliasSpec::plain(name.clone(), at.clone());
-                            self.alias_specs[i].push(PendingAlias { spec, source: source as u32 });
+                            self.alias_specs[i].push(PendingAlias::new(spec, source, &mut self.strings));
                             entity.name = name;
                             definition.name_given = true;
                         }
@@ -767,7 +1001,7 @@ impl Builder {
                          defined entities)",
                         row.entity
                     );
-                    self.report(source, Problem { at, message });
+                    self.attach_problems.push((source, Problem { at, message }));
                 }
                 None => {
                     let definition = Definition {
@@ -777,7 +1011,7 @@ impl Builder {
                         type_given: row.entity_type.is_some(),
                         name_given: row.name.is_some(),
                     };
-                    let name = row.name.unwrap_or_else(|| pending.spec.text.clone());
+                    let name = row.name.unwrap_or_else(|| self.strings.str(pending.text).to_owned());
                     // Collected as a map would: a repeated key's last value wins.
                     let mut attributes = Vec::new();
                     for (key, value) in &row.attributes {
@@ -800,8 +1034,9 @@ impl Builder {
                     // The canonical name is matched too; an entity whose rows
                     // name it later gets that name as an alias then.
                     let mut aliases = vec![pending];
-                    if aliases[0].spec.text != name {
-                        aliases.insert(0, PendingAlias { spec: AliasSpec::plain(name, at), source: source as u32 });
+                    if self.strings.str(aliases[0].text) != name {
+                        let spec = AliasSpec::plain(name, at);
+                        aliases.insert(0, PendingAlias::new(spec, source, &mut self.strings));
                     }
                     self.new_entity(entity, aliases, definition);
                 }
@@ -814,7 +1049,7 @@ impl Builder {
             let Some(parent) = self.entities[i].parent.clone() else { continue };
             let message = if parent == self.entities[i].id {
                 format!("entity {parent} is its own parent")
-            } else if !self.index.contains_key(&parent) {
+            } else if self.index.get(&parent, &self.entities).is_none() {
                 format!("parent {parent} is not defined by any loaded source")
             } else {
                 continue;
@@ -830,9 +1065,9 @@ impl Builder {
 
     /// Folds every alias and groups them by key, one claim per entity
     /// per key, then checks conflicts between entities on each key.
-    fn group_aliases(&mut self, parsed: &[(usize, ParsedSource)]) -> (Vec<KeyDraft>, HashMap<String, u32>) {
+    fn group_aliases(&mut self) -> (Vec<KeyDraft>, Keys) {
         let mut entries: Vec<KeyDraft> = Vec::new();
-        let mut keys: HashMap<String, u32> = HashMap::new();
+        let mut keys = Keys::default();
         // First location each (key, entity) was written at, for messages,
         // and whether a strict source wrote it.
         // Only claims of strict sources can conflict, so only theirs are kept.
@@ -854,16 +1089,14 @@ impl Builder {
                     specs
                         .iter()
                         .map(|p| {
-                            let key = fold_key(&p.spec.text, CaseMode::Fold);
-                            let case_form = p
-                                .spec
-                                .case
-                                .is_sensitive(&p.spec.text)
-                                .then(|| fold_key(&p.spec.text, CaseMode::Preserve));
-                            let after = p.spec.after.iter().map(|a| fold_key(a, CaseMode::Fold)).collect();
+                            let text = strings.str(p.text);
+                            let key = fold_key(text, CaseMode::Fold);
+                            let case_form = p.case.is_sensitive(text).then(|| fold_key(text, CaseMode::Preserve));
+                            let after =
+                                p.after.iter().flat_map(|a| a.iter()).map(|a| fold_key(a, CaseMode::Fold)).collect();
                             let entity = &entities[chunk_start + offset];
-                            let promote = person_short_form(&p.spec, entity, &key, &mut name_key);
-                            FoldedAlias { key, case_form, after, promote, hash: strings.hash(&p.spec.text) }
+                            let promote = person_short_form(p.short_form, entity, &key, &mut name_key);
+                            FoldedAlias { key, case_form, after, promote }
                         })
                         .collect()
                 })
@@ -879,9 +1112,11 @@ impl Builder {
         }
         drop(alias_specs);
 
-        for (index, p) in parsed {
+        let mut ignores = std::mem::take(&mut self.ignores);
+        ignores.sort_by_key(|(index, _)| *index);
+        for (index, phrases) in &ignores {
             let bit = self.dictionary_bit(*index as u32);
-            for ignore in &p.ignores {
+            for ignore in phrases {
                 let key = fold_key(&ignore.phrase, CaseMode::Fold);
                 if key == EMPTY_KEY {
                     let message = format!("ignore phrase {:?} has no letters or digits", ignore.phrase);
@@ -891,11 +1126,11 @@ impl Builder {
                 match keys.get(&key) {
                     // An entity alias is more specific than an ignore phrase
                     // (another file made the phrase an entity): it wins.
-                    Some(&i) if !entries[i as usize].claims.is_empty() => {}
-                    Some(&i) => entries[i as usize].ignore |= bit,
+                    Some(i) if !entries[i as usize].claims.is_empty() => {}
+                    Some(i) => entries[i as usize].ignore |= bit,
                     None => {
-                        keys.insert(key, entries.len() as u32);
-                        entries.push(KeyDraft { key: String::new(), claims: Vec::new(), ignore: bit });
+                        let key = keys.insert(&key);
+                        entries.push(KeyDraft { key, claims: Vec::new(), ignore: bit });
                     }
                 }
             }
@@ -919,23 +1154,23 @@ impl Builder {
         pending: PendingAlias,
         folded: FoldedAlias,
         entries: &mut Vec<KeyDraft>,
-        keys: &mut HashMap<String, u32>,
+        keys: &mut Keys,
         first_seen: &mut HashMap<(u32, u32), Location>,
     ) {
-        let FoldedAlias { key, case_form, after, promote, hash } = folded;
-        let spec = &pending.spec;
+        let FoldedAlias { key, case_form, after, promote } = folded;
+        let text = pending.text;
         let problem = if key == EMPTY_KEY {
-            Some(format!("alias {:?} has no letters or digits", spec.text))
+            Some(format!("alias {:?} has no letters or digits", self.strings.str(text)))
         } else if after.iter().any(|p| p == EMPTY_KEY) {
-            Some(format!("alias {:?}: an `after` phrase has no letters or digits", spec.text))
+            Some(format!("alias {:?}: an `after` phrase has no letters or digits", self.strings.str(text)))
         } else {
             None
         };
         if let Some(message) = problem {
-            self.report(pending.source as usize, Problem { at: spec.at.clone(), message });
+            let at = self.location(pending.source, pending.line);
+            self.report(pending.source as usize, Problem { at, message });
             return;
         }
-        let text = self.strings.intern_hashed(&spec.text, hash);
         let entity = &mut self.entities[entity_index as usize];
         if !entity.aliases.contains(&text) {
             entity.aliases.push(text);
@@ -944,25 +1179,26 @@ impl Builder {
         // ("May", "Met") needs a capital in the text (text::common).
         let needs_capital =
             !self.sources[pending.source as usize].strict && crate::text::common::is_common_word_key(&key);
-        // The key's text lives in `keys` until the grouping is done
-        // (`fill_keys`): one copy of each key, not two.
         let entry_index = match keys.get(&key) {
-            Some(&i) => i,
+            Some(i) => i,
             None => {
-                keys.insert(key, entries.len() as u32);
-                entries.push(KeyDraft { key: String::new(), claims: Vec::new(), ignore: 0 });
-                entries.len() as u32 - 1
+                let key = keys.insert(&key);
+                // Most keys have one claim: room for one, not four.
+                entries.push(KeyDraft { key, claims: Vec::with_capacity(1), ignore: 0 });
+                key
             }
         };
         let entry = &mut entries[entry_index as usize];
         let bit = self.dictionary_bit(pending.source);
         if self.sources[pending.source as usize].strict {
-            first_seen.entry((entry_index, entity_index)).or_insert_with(|| spec.at.clone());
+            if let std::collections::hash_map::Entry::Vacant(slot) = first_seen.entry((entry_index, entity_index)) {
+                slot.insert(self.location(pending.source, pending.line));
+            }
         }
         let options = AliasOptions {
-            extract: spec.extract,
-            short_form: spec.short_form || promote,
-            default: spec.default || promote,
+            extract: pending.extract,
+            short_form: pending.short_form || promote,
+            default: pending.default || promote,
         };
         match entry.claims.iter_mut().find(|t| t.entity == entity_index) {
             Some(target) => target.merge(text, options, case_form, after, bit),
@@ -1000,7 +1236,7 @@ impl Builder {
                     message: format!(
                         "alias {:?} is claimed by both {} ({}) and {}; if both are meant, mark it `short_form = true` \
                          in each, or load the file without `strict`",
-                        self.strings.str(later.written[0]),
+                        self.strings.str(later.spelling),
                         self.entities[earlier.entity as usize].id,
                         seen(earlier.entity),
                         self.entities[later.entity as usize].id,
@@ -1016,7 +1252,7 @@ impl Builder {
                 at: seen(defaults[1].entity).clone(),
                 message: format!(
                     "short form {:?} has more than one default: {} and {}",
-                    self.strings.str(defaults[1].written[0]),
+                    self.strings.str(defaults[1].spelling),
                     self.entities[defaults[0].entity as usize].id,
                     self.entities[defaults[1].entity as usize].id
                 ),
@@ -1035,7 +1271,7 @@ impl Builder {
     /// alias, or an ignore phrase, is left alone; one the entity lists
     /// itself keeps the dictionary's options. At most [`SURNAME_CLAIMS`]
     /// people claim one derived surname.
-    fn derive_surnames(&mut self, entries: &mut Vec<KeyDraft>, keys: &mut HashMap<String, u32>) {
+    fn derive_surnames(&mut self, entries: &mut Vec<KeyDraft>, keys: &mut Keys) {
         // Folding the surnames is independent per person: in parallel.
         let derived: Vec<(u32, &str, String)> = self
             .entities
@@ -1053,10 +1289,10 @@ impl Builder {
                 target.short_form = true;
                 match keys.get(&key) {
                     None => {
-                        keys.insert(key, entries.len() as u32);
-                        entries.push(KeyDraft { key: String::new(), claims: vec![target], ignore: 0 });
+                        let key = keys.insert(&key);
+                        entries.push(KeyDraft { key, claims: vec![target], ignore: 0 });
                     }
-                    Some(&i) => {
+                    Some(i) => {
                         let entry = &mut entries[i as usize];
                         let taken = entry.ignore != 0
                             || entry.claims.len() >= SURNAME_CLAIMS
@@ -1073,6 +1309,7 @@ impl Builder {
     fn info(
         &self,
         sources: &[SourceText],
+        hashes: &[String],
         entries: &[KeyDraft],
         automaton: &Scanner,
         started: Instant,
@@ -1082,8 +1319,8 @@ impl Builder {
         // under a different engine may match differently.
         version_hasher.update(concat!("entex/", env!("CARGO_PKG_VERSION"), "\n"));
         let mut source_infos = Vec::with_capacity(sources.len());
-        for (source, state) in sources.iter().zip(&self.sources) {
-            let sha256 = hex(&Sha256::digest(source.text.as_bytes()));
+        for ((source, state), sha256) in sources.iter().zip(&self.sources).zip(hashes) {
+            let sha256 = sha256.clone();
             version_hasher.update(sha256.as_bytes());
             // How a file is read is part of what it serves.
             let SourceOptions { dictionary, format: _, strict: _, invalid_rows } = &state.options;
@@ -1146,19 +1383,19 @@ impl Builder {
 /// except a Normalize-only alias that starts with a title ("Ayatollah Ali
 /// Khamenei"): titles are never part of a mention, so such a form must not
 /// swallow the name after it.
-fn is_pattern(entry: &KeyDraft) -> bool {
+fn is_pattern(entry: &KeyDraft, keys: &Keys) -> bool {
     if entry.ignore != 0 {
         return true;
     }
     let extractable = entry.claims.iter().any(|t| t.extract);
-    extractable || (!entry.claims.is_empty() && !starts_with_title(&entry.key))
+    extractable || (!entry.claims.is_empty() && !starts_with_title(keys.str(entry.key)))
 }
 
 /// For each entry: whether it is a Normalize-only alias that ends with an
 /// extractable alias of the same entity ("Supreme Leader Ali Khamenei" and
 /// "Ali Khamenei"): a decorated form for the resolver, which in running text
 /// must leave the name inside it to be matched.
-fn decorated_forms(entries: &[KeyDraft]) -> Vec<bool> {
+fn decorated_forms(entries: &[KeyDraft], keys: &Keys) -> Vec<bool> {
     // Only entities with a Normalize-only alias can have a decorated form:
     // few, so the map of their extractable keys stays small.
     let candidates: std::collections::HashSet<u32> = entries
@@ -1169,7 +1406,7 @@ fn decorated_forms(entries: &[KeyDraft]) -> Vec<bool> {
     let mut extractable: HashMap<u32, Vec<&str>> = HashMap::new();
     for entry in entries {
         for target in entry.claims.iter().filter(|t| t.extract && candidates.contains(&t.entity)) {
-            extractable.entry(target.entity).or_default().push(&entry.key);
+            extractable.entry(target.entity).or_default().push(keys.str(entry.key));
         }
     }
     entries
@@ -1178,9 +1415,10 @@ fn decorated_forms(entries: &[KeyDraft]) -> Vec<bool> {
             entry.ignore == 0
                 && entry.claims.iter().all(|t| !t.extract)
                 && entry.claims.iter().any(|t| {
-                    extractable
-                        .get(&t.entity)
-                        .is_some_and(|keys| keys.iter().any(|k| k.len() < entry.key.len() && entry.key.ends_with(k)))
+                    extractable.get(&t.entity).is_some_and(|ks| {
+                        let key = keys.str(entry.key);
+                        ks.iter().any(|k| k.len() < key.len() && key.ends_with(k))
+                    })
                 })
         })
         .collect()
@@ -1214,9 +1452,9 @@ const DESCRIPTORS: &[&str] = &[
     "city",
 ];
 
-fn mark_descriptor_tails(entries: &mut [KeyDraft]) {
+fn mark_descriptor_tails(entries: &mut [KeyDraft], keys: &Keys) {
     for entry in entries {
-        let mut words = entry.key.split_whitespace();
+        let mut words = keys.str(entry.key).split_whitespace();
         let last = words.next_back();
         let more = words.next().is_some();
         if more && last.is_some_and(|w| DESCRIPTORS.contains(&w)) {
@@ -1233,8 +1471,8 @@ fn mark_descriptor_tails(entries: &mut [KeyDraft]) {
 /// as a plain alias, it keeps linking without context (it becomes the
 /// declared default).
 /// `name_key` caches the fold of the entity's name across its aliases.
-fn person_short_form(spec: &AliasSpec, entity: &EntityDraft, key: &str, name_key: &mut Option<String>) -> bool {
-    if spec.short_form || !entity.entity_type.is_person() || entity.name.split_whitespace().count() < 2 {
+fn person_short_form(short_form: bool, entity: &EntityDraft, key: &str, name_key: &mut Option<String>) -> bool {
+    if short_form || !entity.entity_type.is_person() || entity.name.split_whitespace().count() < 2 {
         return false;
     }
     let words = key.split_whitespace().filter(|w| !is_article(w)).count();
@@ -1287,7 +1525,7 @@ struct VariantDraft {
 /// ([`crate::text::skeleton`]). A skeleton that two entities' aliases share
 /// is dropped (unless all are short forms, which context resolves): a
 /// variant must never pick between entities by chance.
-fn build_variants(entries: &[KeyDraft]) -> Result<Option<VariantDraft>, LoadError> {
+fn build_variants(entries: &[KeyDraft], keys: &Keys) -> Result<Option<VariantDraft>, LoadError> {
     // Claim ids as `freeze` will number them: key order, then claim order.
     let mut first_claim = Vec::with_capacity(entries.len());
     let mut next = 0u32;
@@ -1299,7 +1537,7 @@ fn build_variants(entries: &[KeyDraft]) -> Result<Option<VariantDraft>, LoadErro
         let key = first_claim.partition_point(|&f| f <= id) - 1;
         &entries[key].claims[(id - first_claim[key]) as usize]
     };
-    let skeletons: Vec<Option<String>> = entries.par_iter().map(|e| skeleton_key(&e.key)).collect();
+    let skeletons: Vec<Option<String>> = entries.par_iter().map(|e| skeleton_key(keys.str(e.key))).collect();
     // (skeleton, key index), sorted: keys of one skeleton side by side.
     let by_skeleton: Vec<(&str, u32)> =
         skeletons.iter().enumerate().filter_map(|(i, s)| s.as_deref().map(|s| (s, i as u32))).collect();
@@ -1320,7 +1558,7 @@ fn build_variants(entries: &[KeyDraft]) -> Result<Option<VariantDraft>, LoadErro
             let entry = &entries[key as usize];
             ignore |= entry.ignore;
             for (i, target) in entry.claims.iter().enumerate() {
-                let usable = target.extract && target.case_forms.is_none() && target.after.is_none();
+                let usable = target.extract && target.case_forms().is_none() && target.after().is_none();
                 if usable && !group_claims.iter().any(|&c| claim(c).entity == target.entity) {
                     group_claims.push(first_claim[key as usize] + i as u32);
                 }

@@ -54,7 +54,7 @@ use column::Column;
 use scanner::Scanner;
 use strings::{NONE, StrId, Strings};
 
-pub use compile::{LoadError, build};
+pub use compile::{LoadError, build, build_sources};
 pub use model::{AliasSpec, CaseRule, EntityId, EntityType, Location, Problem};
 pub use source::{DEFAULT_DICTIONARY, Format, InvalidRows, SourceOptions, SourceSpec, SourceText};
 
@@ -89,7 +89,7 @@ pub fn read_sources(specs: &[SourceSpec], with_default: bool) -> Result<Vec<Sour
 
 /// Reads and builds in one step: what `serve`, `extract` and `check` do.
 pub fn load(specs: &[SourceSpec], with_default: bool) -> Result<Dictionary, LoadError> {
-    build(&read_sources(specs, with_default)?)
+    build_sources(read_sources(specs, with_default)?)
 }
 
 /// Where a server's dictionary comes from; reloads read the same place.

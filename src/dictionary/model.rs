@@ -265,6 +265,20 @@ pub struct ParsedSource {
     pub passed_over: u64,
 }
 
+impl ParsedSource {
+    /// Appends a later part of the same source (see
+    /// [`super::parse::parse_source`]).
+    pub fn absorb(&mut self, part: ParsedSource) {
+        let ParsedSource { entities, rows, ignores, row_problems, strict, passed_over } = part;
+        self.entities.extend(entities);
+        self.rows.extend(rows);
+        self.ignores.extend(ignores);
+        self.row_problems.extend(row_problems);
+        self.strict |= strict;
+        self.passed_over += passed_over;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

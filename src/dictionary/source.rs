@@ -61,6 +61,13 @@ pub enum Format {
 impl Format {
     pub const ALL: [Format; 6] = [Self::Toml, Self::Tsv, Self::Csv, Self::Jsonl, Self::Spacy, Self::Ftm];
 
+    /// Whether the format is rows that extend entities (CSV, TSV, spaCy)
+    /// rather than records that define them (TOML, JSON Lines,
+    /// FollowTheMoney).
+    pub fn yields_rows(self) -> bool {
+        matches!(self, Self::Tsv | Self::Csv | Self::Spacy)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Toml => "toml",

@@ -37,8 +37,8 @@ use std::{
 
 use serde::Deserialize;
 
-use super::{LineOutcome, json_message, parse_lines};
-use crate::dictionary::model::{AliasSpec, EntityId, EntitySpec, EntityType, Location, ParsedSource, Problem};
+use super::{LineOutcome, Sink, json_message, parse_lines};
+use crate::dictionary::model::{AliasSpec, EntityId, EntitySpec, EntityType, Location, ParsedSource};
 
 #[derive(Deserialize)]
 struct FtmEntity {
@@ -70,9 +70,10 @@ pub fn schema_type(schema: &str) -> Option<&'static str> {
 
 const ATTRIBUTES: [&str; 6] = ["country", "nationality", "jurisdiction", "topics", "birthDate", "position"];
 
-pub(crate) fn parse(source: &Arc<str>, text: &str) -> Result<ParsedSource, Vec<Problem>> {
-    let (entities, row_problems, passed_over) = parse_lines(source, text, false, entity);
-    Ok(ParsedSource { entities, row_problems, passed_over, ..ParsedSource::default() })
+pub(crate) fn parse(source: &Arc<str>, text: &str, sink: &mut Sink<'_>) {
+    parse_lines(source, text, false, entity, &mut |entities, row_problems, passed_over| {
+        sink(ParsedSource { entities, row_problems, passed_over, ..ParsedSource::default() })
+    });
 }
 
 fn entity(line: &str, at: &Location) -> Result<LineOutcome<EntitySpec>, String> {

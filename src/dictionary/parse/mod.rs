@@ -25,8 +25,13 @@
 //!
 //! # Cost
 //!
-//! Line formats are parsed in parallel (rayon, lines in order); a
-//! 3,000,000-alias file is a few seconds of the build.
+//! Line formats are parsed in parallel (rayon, lines in order) and handed
+//! to the build a slice of lines at a time ([`parse_lines`]), the build
+//! taking one slice while the next is parsed: a file's parsed records are
+//! never all held, only two slices of them. A 3,000,000-alias file is a few
+//! seconds of the build. TOML is parsed whole (its files are small and
+//! curated); headed CSV and TSV are read by one sequential reader and
+//! handed on [`table`]'s slice of rows at a time.
 
 pub mod ftm;
 pub mod records;
@@ -44,25 +49,58 @@ use super::{
     source::{Format, SourceText},
 };
 
-/// Parses one source in the format its options or name give.
+/// Where a parser puts what it read, a slice of rows at a time, in file
+/// order: the build defines entities and attaches rows as they come, so
+/// the rows of a large file are never all held at once.
+pub(crate) type Sink<'s> = dyn FnMut(ParsedSource) + Send + 's;
+
+/// The format a source is read as: its options', its name's, or (JSON
+/// Lines) its first record's.
+pub fn format_of(source: &SourceText) -> Format {
+    source
+        .options
+        .format
+        .or_else(|| Format::from_name(&source.name))
+        .unwrap_or_else(|| sniff_json_lines(text_of(source)))
+}
+
+/// The text of a source without its byte-order mark.
+fn text_of(source: &SourceText) -> &str {
+    source.text.strip_prefix('\u{feff}').unwrap_or(&source.text)
+}
+
+/// Parses one source in the format its options or name give, whole.
 ///
 /// # Errors
 ///
 /// Whole-file problems; row problems are in [`ParsedSource::row_problems`].
 pub fn parse_source(source: &SourceText) -> Result<(Format, ParsedSource), Vec<Problem>> {
+    let format = format_of(source);
+    let mut whole = ParsedSource::default();
+    parse_source_into(source, format, &mut |part| whole.absorb(part))?;
+    Ok((format, whole))
+}
+
+/// Parses one source as `format`, handing what it reads to `sink` in
+/// parts, in file order. Record formats (TOML, JSON Lines, FollowTheMoney)
+/// yield entities and ignore phrases, row formats (CSV, TSV, spaCy) rows.
+///
+/// # Errors
+///
+/// Whole-file problems, before any part reaches `sink`; row problems go
+/// with the parts.
+pub(crate) fn parse_source_into(source: &SourceText, format: Format, sink: &mut Sink<'_>) -> Result<(), Vec<Problem>> {
     let name: Arc<str> = Arc::from(source.name.as_str());
-    let text = source.text.strip_prefix('\u{feff}').unwrap_or(&source.text);
-    let format =
-        source.options.format.or_else(|| Format::from_name(&source.name)).unwrap_or_else(|| sniff_json_lines(text));
-    let parsed = match format {
-        Format::Toml => toml::parse(&name, text),
-        Format::Tsv => table::parse(&name, text, b'\t'),
-        Format::Csv => table::parse(&name, text, b','),
-        Format::Jsonl => records::parse(&name, text),
-        Format::Spacy => spacy::parse(&name, text),
-        Format::Ftm => ftm::parse(&name, text),
-    }?;
-    Ok((format, parsed))
+    let text = text_of(source);
+    match format {
+        Format::Toml => sink(toml::parse(&name, text)?),
+        Format::Tsv => table::parse(&name, text, b'\t', sink)?,
+        Format::Csv => table::parse(&name, text, b',', sink)?,
+        Format::Jsonl => records::parse(&name, text, sink),
+        Format::Spacy => spacy::parse(&name, text, sink),
+        Format::Ftm => ftm::parse(&name, text, sink),
+    }
+    Ok(())
 }
 
 /// Which JSON Lines format a text is, from its first record: a
@@ -83,8 +121,10 @@ pub fn sniff_json_lines(text: &str) -> Format {
     }
 }
 
-/// Lines parsed in parallel at a time ([`parse_lines`]).
-const PARSE_CHUNK: usize = 1 << 16;
+/// Lines parsed in parallel at a time ([`parse_lines`]): enough to keep
+/// two cores busy, few enough that two slices of parsed records (the one
+/// being parsed, the one the build takes) stay a few tens of megabytes.
+const PARSE_CHUNK: usize = 1 << 14;
 
 /// What one line of a line format became.
 pub(crate) enum LineOutcome<T> {
@@ -93,15 +133,24 @@ pub(crate) enum LineOutcome<T> {
     PassedOver,
 }
 
+/// What [`parse_lines`] hands on per slice of lines: the rows, the row
+/// problems (at their lines) and how many lines were passed over.
+pub(crate) type LinesSink<'s, T> = dyn FnMut(Vec<T>, Vec<Problem>, u64) + Send + 's;
+
 /// Parses every non-blank line of `text` with `parse_line` (in parallel,
-/// results in line order); a line's `Err` becomes a row problem at its
-/// line. Lines starting with `#` are comments when `comments` is set.
+/// results in line order), handing them to `sink` a slice of lines at a
+/// time; a line's `Err` becomes a row problem at its line. Lines starting
+/// with `#` are comments when `comments` is set.
+///
+/// While one slice is parsed the sink takes the one before (the build
+/// defines its entities), so the build's sequential part overlaps the parse.
 pub(crate) fn parse_lines<T: Send>(
     source: &Arc<str>,
     text: &str,
     comments: bool,
     parse_line: impl Fn(&str, &Location) -> Result<LineOutcome<T>, String> + Sync,
-) -> (Vec<T>, Vec<Problem>, u64) {
+    sink: &mut LinesSink<'_, T>,
+) {
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()
@@ -111,18 +160,23 @@ pub(crate) fn parse_lines<T: Send>(
             !(trimmed.is_empty() || (comments && trimmed.starts_with('#')))
         })
         .collect();
-    let mut rows = Vec::with_capacity(lines.len());
-    let mut problems = Vec::new();
-    let mut passed_over = 0;
-    // A slice of lines at a time, so that the outcomes of a million lines
-    // are never held beside the rows made of them.
+    let mut ready: Option<(Vec<T>, Vec<Problem>, u64)> = None;
     for chunk in lines.chunks(PARSE_CHUNK) {
-        // Small files: threads would cost more than they save.
-        let outcomes: Vec<Result<LineOutcome<T>, String>> = if chunk.len() < 4096 {
-            chunk.iter().map(|&(n, line)| parse_line(line, &at(source, n))).collect()
-        } else {
-            chunk.par_iter().map(|&(n, line)| parse_line(line, &at(source, n))).collect()
+        let parse = || -> Vec<Result<LineOutcome<T>, String>> {
+            // Small files: threads would cost more than they save.
+            if chunk.len() < 4096 {
+                chunk.iter().map(|&(n, line)| parse_line(line, &at(source, n))).collect()
+            } else {
+                chunk.par_iter().map(|&(n, line)| parse_line(line, &at(source, n))).collect()
+            }
         };
+        let outcomes = match ready.take() {
+            Some((rows, problems, passed_over)) => rayon::join(parse, || sink(rows, problems, passed_over)).0,
+            None => parse(),
+        };
+        let mut rows = Vec::with_capacity(outcomes.len());
+        let mut problems = Vec::new();
+        let mut passed_over = 0;
         for (&(n, _), outcome) in chunk.iter().zip(outcomes) {
             match outcome {
                 Ok(LineOutcome::Row(row)) => rows.push(row),
@@ -130,9 +184,11 @@ pub(crate) fn parse_lines<T: Send>(
                 Err(message) => problems.push(Problem { at: at(source, n), message }),
             }
         }
+        ready = Some((rows, problems, passed_over));
     }
-    rows.shrink_to_fit();
-    (rows, problems, passed_over)
+    if let Some((rows, problems, passed_over)) = ready {
+        sink(rows, problems, passed_over);
+    }
 }
 
 pub(crate) fn at(source: &Arc<str>, line: usize) -> Location {
@@ -283,8 +339,11 @@ mod tests {
         let text: String =
             (0..10_000).map(|i| if i % 1000 == 7 { "bad\n".to_owned() } else { format!("{i}\n") }).collect();
         let source: Arc<str> = Arc::from("n.txt");
-        let (rows, problems, _) = parse_lines(&source, &text, false, |line, _| {
-            line.parse::<u32>().map(LineOutcome::Row).map_err(|e| e.to_string())
+        let (mut rows, mut problems) = (Vec::new(), Vec::new());
+        let parse = |line: &str, _: &Location| line.parse::<u32>().map(LineOutcome::Row).map_err(|e| e.to_string());
+        parse_lines(&source, &text, false, parse, &mut |r, p, _| {
+            rows.extend(r);
+            problems.extend(p);
         });
         assert_eq!(rows.len(), 9_990);
         assert!(rows.windows(2).all(|w| w[0] < w[1]));

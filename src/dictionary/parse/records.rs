@@ -16,8 +16,8 @@ use std::{collections::BTreeMap, sync::Arc};
 
 use serde::Deserialize;
 
-use super::{AliasValue, LineOutcome, check_prior, json_message, parse_lines};
-use crate::dictionary::model::{EntityId, EntitySpec, EntityType, Location, ParsedSource, Problem};
+use super::{AliasValue, LineOutcome, Sink, check_prior, json_message, parse_lines};
+use crate::dictionary::model::{EntityId, EntitySpec, EntityType, Location, ParsedSource};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,9 +37,10 @@ struct Record {
     prior: Option<f64>,
 }
 
-pub(crate) fn parse(source: &Arc<str>, text: &str) -> Result<ParsedSource, Vec<Problem>> {
-    let (entities, row_problems, _) = parse_lines(source, text, false, record);
-    Ok(ParsedSource { entities, row_problems, ..ParsedSource::default() })
+pub(crate) fn parse(source: &Arc<str>, text: &str, sink: &mut Sink<'_>) {
+    parse_lines(source, text, false, record, &mut |entities, row_problems, passed_over| {
+        sink(ParsedSource { entities, row_problems, passed_over, ..ParsedSource::default() })
+    });
 }
 
 fn record(line: &str, at: &Location) -> Result<LineOutcome<EntitySpec>, String> {

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::{LineOutcome, json_message, parse_lines};
-use crate::dictionary::model::{AliasRow, AliasSpec, EntityId, EntityType, Location, ParsedSource, Problem};
+use super::{LineOutcome, Sink, json_message, parse_lines};
+use crate::dictionary::model::{AliasRow, AliasSpec, EntityId, EntityType, Location, ParsedSource};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,9 +24,10 @@ struct Pattern {
     id: Option<String>,
 }
 
-pub(crate) fn parse(source: &Arc<str>, text: &str) -> Result<ParsedSource, Vec<Problem>> {
-    let (rows, row_problems, _) = parse_lines(source, text, false, pattern);
-    Ok(ParsedSource { rows, row_problems, ..ParsedSource::default() })
+pub(crate) fn parse(source: &Arc<str>, text: &str, sink: &mut Sink<'_>) {
+    parse_lines(source, text, false, pattern, &mut |rows, row_problems, passed_over| {
+        sink(ParsedSource { rows, row_problems, passed_over, ..ParsedSource::default() })
+    });
 }
 
 fn pattern(line: &str, at: &Location) -> Result<LineOutcome<AliasRow>, String> {

@@ -30,21 +30,29 @@
 
 use std::sync::Arc;
 
-use super::{LineOutcome, apply_options, at, check_prior, parse_lines};
+use super::{LineOutcome, Sink, apply_options, at, check_prior, parse_lines};
 use crate::dictionary::model::{AliasRow, AliasSpec, EntityId, EntityType, ParsedSource, Problem};
 
 /// The type of an entity that rows create without naming one (CoNLL's
 /// "miscellaneous").
 pub const DEFAULT_ROW_TYPE: &str = "MISC";
 
-pub(crate) fn parse(source: &Arc<str>, text: &str, delimiter: u8) -> Result<ParsedSource, Vec<Problem>> {
+/// Rows a headed table hands on at a time (its reader is sequential).
+const ROW_CHUNK: usize = 1 << 16;
+
+pub(crate) fn parse(source: &Arc<str>, text: &str, delimiter: u8, sink: &mut Sink<'_>) -> Result<(), Vec<Problem>> {
     let first = text
         .lines()
         .enumerate()
         .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
         .find(|(_, l)| !(l.trim().is_empty() || (delimiter == b'\t' && l.trim_start().starts_with('#'))));
     let headed = delimiter == b',' || first.is_some_and(|(_, l)| is_header(l.split('\t')));
-    if headed { parse_headed(source, text, delimiter) } else { Ok(parse_bulk(source, text)) }
+    if headed {
+        parse_headed(source, text, delimiter, sink)
+    } else {
+        parse_bulk(source, text, sink);
+        Ok(())
+    }
 }
 
 /// A row is a header when it names both an `alias` and an `id` column.
@@ -142,7 +150,7 @@ impl Columns {
     }
 }
 
-fn parse_headed(source: &Arc<str>, text: &str, delimiter: u8) -> Result<ParsedSource, Vec<Problem>> {
+fn parse_headed(source: &Arc<str>, text: &str, delimiter: u8, sink: &mut Sink<'_>) -> Result<(), Vec<Problem>> {
     let tsv = delimiter == b'\t';
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -154,7 +162,7 @@ fn parse_headed(source: &Arc<str>, text: &str, delimiter: u8) -> Result<ParsedSo
     let mut records = reader.records();
     let whole_file = |line: usize, message: String| vec![Problem { at: at(source, line), message }];
     let columns = match records.next() {
-        None => return Ok(ParsedSource::default()),
+        None => return Ok(()),
         Some(Err(error)) => return Err(whole_file(line_of(&error), csv_message(&error))),
         Some(Ok(header)) => {
             let line = header.position().map_or(1, |p| p.line() as usize);
@@ -178,8 +186,12 @@ fn parse_headed(source: &Arc<str>, text: &str, delimiter: u8) -> Result<ParsedSo
             Ok(row) => parsed.rows.push(row),
             Err(message) => parsed.row_problems.push(Problem { at: at(source, line), message }),
         }
+        if parsed.rows.len() >= ROW_CHUNK {
+            sink(std::mem::take(&mut parsed));
+        }
     }
-    Ok(parsed)
+    sink(parsed);
+    Ok(())
 }
 
 fn line_of(error: &csv::Error) -> usize {
@@ -194,9 +206,14 @@ fn csv_message(error: &csv::Error) -> String {
     }
 }
 
-fn parse_bulk(source: &Arc<str>, text: &str) -> ParsedSource {
-    let (rows, row_problems, _) = parse_lines(source, text, true, |line, at| bulk_line(line, at).map(LineOutcome::Row));
-    ParsedSource { rows, row_problems, ..ParsedSource::default() }
+fn parse_bulk(source: &Arc<str>, text: &str, sink: &mut Sink<'_>) {
+    parse_lines(
+        source,
+        text,
+        true,
+        |line, at| bulk_line(line, at).map(LineOutcome::Row),
+        &mut |rows, row_problems, _| sink(ParsedSource { rows, row_problems, ..ParsedSource::default() }),
+    );
 }
 
 fn bulk_line(line: &str, at: &crate::dictionary::model::Location) -> Result<AliasRow, String> {
