@@ -32,6 +32,18 @@ pub(super) struct Candidate<'d> {
     pub(super) normalize_only: bool,
 }
 
+/// `candidates` with the candidates a recovery stage `found` merged in, in
+/// text order (both come in text order; the sort is stable, so at equal
+/// starts the scan's candidate stays first).
+pub(super) fn merge<'d>(mut candidates: Vec<Candidate<'d>>, found: Vec<Candidate<'d>>) -> Vec<Candidate<'d>> {
+    if found.is_empty() {
+        return candidates;
+    }
+    candidates.extend(found);
+    candidates.sort_by_key(|c| c.start);
+    candidates
+}
+
 /// The claims of a candidate, in the entry's order. Almost every key has
 /// one claim, and almost every check passes all of a key's claims, so the
 /// common case borrows the entry's own slice instead of allocating a list

@@ -36,7 +36,7 @@ pub(super) fn recover<'d>(
     dict: &'d Dictionary,
     text: &str,
     folded: &Folded,
-    mut candidates: Vec<Candidate<'d>>,
+    candidates: Vec<Candidate<'d>>,
     selection: Selection,
 ) -> Vec<Candidate<'d>> {
     // Words of two or more capitals, with no candidate over them:
@@ -103,12 +103,7 @@ pub(super) fn recover<'d>(
             None => i += 1,
         }
     }
-    if found.is_empty() {
-        return candidates;
-    }
-    candidates.extend(found);
-    candidates.sort_by_key(|c| c.start);
-    candidates
+    super::candidates::merge(candidates, found)
 }
 
 /// The claims of the key at folded `[start, end)` that only rule 4 kept

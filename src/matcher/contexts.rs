@@ -38,7 +38,7 @@ pub(super) fn recover<'d>(
     dict: &'d Dictionary,
     text: &str,
     folded: &Folded,
-    mut candidates: Vec<Candidate<'d>>,
+    candidates: Vec<Candidate<'d>>,
     selection: Selection,
 ) -> Vec<Candidate<'d>> {
     let f = folded.text.as_str();
@@ -137,12 +137,7 @@ pub(super) fn recover<'d>(
             None => i += 1,
         }
     }
-    if found.is_empty() {
-        return candidates;
-    }
-    candidates.extend(found);
-    candidates.sort_by_key(|c| c.start);
-    candidates
+    super::candidates::merge(candidates, found)
 }
 
 #[cfg(test)]
