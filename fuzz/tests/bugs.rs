@@ -130,3 +130,24 @@ fn a_mark_that_folds_to_a_letter_is_no_word_inside_another_cluster() {
 fn a_prepended_letter_is_not_taken_into_a_later_word() {
     assert_eq!(spans("2\tmisc:two\n", "\u{d4e}½ said"), []);
 }
+
+/// prepend-letter-joiner (found by the `fold` campaign of a6a4e06; fixed by
+/// folding's cluster rule, src/text): a grapheme cluster runs on past the
+/// character after a prepended letter. In `"\u{d4e}®\u{200d}\u{1f237}"`
+/// the reph joins `®`, and `®` ZWJ `🈷` is an emoji sequence (rule GB11),
+/// so all four are one cluster; `®` folded to punctuation and `🈷` to the
+/// letter `月`, a word of its own whose mention, widened to the cluster,
+/// took in the reph. The same without a prepended letter: `™` and `ℹ` are
+/// pictographs that fold to letters, and an emoji modifier between them
+/// folded to punctuation. And a prepended character that folding drops
+/// (U+0600) still joins the fraction after it to the word before.
+/// Fixed: a separator inside the cluster of the word just written glues
+/// the rest of the cluster to that word.
+#[test]
+fn a_cluster_joined_through_an_emoji_sequence_is_one_word() {
+    assert_eq!(spans("月\tmisc:moon\n", "\u{d4e}®\u{200d}\u{1f237} said"), []);
+    assert_eq!(spans("ℹ\tmisc:info\n", "™\u{1f3fd}\u{200d}ℹ said"), []);
+    assert_eq!(spans("2\tmisc:two\n", "x\u{600}½ said"), []);
+    // A pictograph that begins its own cluster still makes its own word.
+    assert_eq!(spans("月\tmisc:moon\n", "x \u{1f237} said"), [(2, 6, "\u{1f237}".to_owned())]);
+}

@@ -24,17 +24,20 @@
 //! - **grapheme clusters stay whole**: no grapheme cluster of the original
 //!   holds letters of two folded words, so a word widened to whole clusters
 //!   (as the matcher widens every span) never takes in another word's letter.
-//!   Two kinds of character could break that, both letters that cling to a
-//!   neighbour (see [`stages::extends_cluster`], [`stages::is_prepended`]): a
-//!   letter that extends the cluster before it (U+0345 YPOGEGRAMMENI, which
-//!   case-folds to `ι`; Thai SARA AM) where that cluster ended no word (after
-//!   an emoji modifier, a space) is dropped like the mark it is; and the
-//!   character after a prepended letter (U+0D4E MALAYALAM DOT REPH) joins that
-//!   letter's word, without the separators between its own letters
-//!   (`"\u{d4e}½"` folds to `" \u{d4e}12 "`). Found by the `fold` fuzz target
-//!   (bugs `ypogegrammeni-word`, `prepend-letter`). Cost: none on other
-//!   characters (two flags of the per-character table).
-//!
+//!   A letter that extends the cluster before it (U+0345 YPOGEGRAMMENI,
+//!   which case-folds to `ι`; Thai SARA AM) where that cluster ended no word
+//!   (after a space) is dropped like the mark it is. A character that folds
+//!   to a separator inside the cluster of the word just written (after a
+//!   prepended letter such as U+0D4E, an emoji modifier, in an emoji
+//!   sequence joined by ZWJ) glues the rest of its cluster to that word:
+//!   separators between the cluster's letters are dropped (`"\u{d4e}½"`
+//!   folds to `" \u{d4e}12 "`, `"™🏽\u{200d}ℹ"` to `" tmi "`), those after
+//!   its last letter stay. Found by the `fold` fuzz target (bugs
+//!   `ypogegrammeni-word`, `prepend-letter`, `prepend-letter-joiner`). Cost:
+//!   none on ASCII or on letters; the segmenter is asked only about a
+//!   separator that may continue a cluster ([`stages::Folding::clings`],
+//!   after a prepended character), and only when it follows a word.
+
 //! # Output shape
 //!
 //! Folded text is *padded*: it always starts and ends with a space, and holds
@@ -121,7 +124,7 @@ pub fn fold_into(text: &str, mode: CaseMode, out: &mut Folded) {
         anchors: &mut out.map.anchors,
         capitalised: &mut out.capitalised,
         mode,
-        prepended_letter_end: usize::MAX,
+        prepended_end: usize::MAX,
     };
     folder.run(text);
 }
@@ -153,7 +156,7 @@ pub fn fold_window_into(text: &str, gap_start: usize, start: usize, end: usize, 
         anchors: &mut out.map.anchors,
         capitalised: &mut out.capitalised,
         mode: CaseMode::Fold,
-        prepended_letter_end: usize::MAX,
+        prepended_end: usize::MAX,
     };
     // The gap follows the previous window's trailing space.
     let gap: &str = if first { " " } else { "| | " };
@@ -276,10 +279,10 @@ struct Folder<'o> {
     anchors: &'o mut Vec<Anchor>,
     capitalised: &'o mut Vec<u32>,
     mode: CaseMode,
-    /// Where the last prepended letter that folded to a letter ends in the
-    /// original (`usize::MAX`: none): the character starting there is in
-    /// its grapheme cluster (the cluster rule).
-    prepended_letter_end: usize,
+    /// Where the last prepended character ([`stages::is_prepended`]) ends
+    /// in the original (`usize::MAX`: none): the character starting there
+    /// continues its grapheme cluster (the cluster rule).
+    prepended_end: usize,
 }
 
 impl Folder<'_> {
@@ -319,8 +322,20 @@ impl Folder<'_> {
             let folding = stages::folding(c, self.mode);
             if folding.apostrophe {
                 self.apostrophe(text, i, len);
+            } else if folding.separator
+                && !ends_in_space(self.out)
+                && (folding.clings || i == self.prepended_end)
+                && !stages::is_grapheme_boundary(text, i)
+            {
+                // Cluster rule: a separator inside the cluster of the
+                // word just written.
+                i = self.glue_cluster(text, i);
+                continue;
             } else {
                 self.unicode_char(c, &folding, i, len);
+            }
+            if folding.prepended {
+                self.prepended_end = i + len;
             }
             i += len;
         }
@@ -439,15 +454,8 @@ impl Folder<'_> {
             self.anchor(norm, 0, orig, len);
             return;
         }
-        if orig == self.prepended_letter_end && !ends_in_space(self.out) {
-            self.after_prepended_letter(c, orig, len);
-            return;
-        }
         if folding.upper && ends_in_space(self.out) {
             self.capitalised.push(norm as u32);
-        }
-        if folding.prepended_letter {
-            self.prepended_letter_end = orig + len;
         }
         let out = &mut *self.out;
         let mut emit = |piece: Piece| match piece {
@@ -475,28 +483,53 @@ impl Folder<'_> {
         }
     }
 
-    /// Cluster rule, the rare slow path: `c` follows a prepended letter,
-    /// in its grapheme cluster, so its letters join that letter's word and
-    /// the separators between them are dropped (`"\u{d4e}½"` folds to
-    /// `" \u{d4e}12 "`, not `" \u{d4e}1 | 2 "`, whose `2` would share a
-    /// cluster with the word `\u{d4e}1`). Separators after its last letter
-    /// stay.
-    fn after_prepended_letter(&mut self, c: char, orig: usize, len: usize) {
-        let mut pieces = Vec::new();
-        expand(c, self.mode, &mut |piece| pieces.push(piece));
-        let last_word = pieces.iter().rposition(|p| matches!(p, Piece::Word(_)));
-        if stages::is_prepended(c) && last_word.is_some() {
-            self.prepended_letter_end = orig + len;
+    /// Cluster rule, the rare slow path: the character at `start` folds to
+    /// a separator but continues the grapheme cluster of the word the
+    /// output ends in (after a prepended letter, an emoji modifier, in an
+    /// emoji sequence). The rest of that cluster is folded here, and the
+    /// separators between its letters are dropped, so that its letters stay
+    /// in that word: `"\u{d4e}½"` folds to `" \u{d4e}12 "`, not
+    /// `" \u{d4e}1 | 2 "`, whose `2` would share a cluster with the word
+    /// `\u{d4e}1`. Separators after the cluster's last letter stay. Returns
+    /// where the cluster ends.
+    fn glue_cluster(&mut self, text: &str, start: usize) -> usize {
+        let end = stages::cluster_end(text, start);
+        let cluster = &text[start..end];
+        let mode = self.mode;
+        // The index of the cluster's last letter piece.
+        let (mut count, mut last_word) = (0, None);
+        for c in cluster.chars() {
+            expand(c, mode, &mut |piece| {
+                if matches!(piece, Piece::Word(_)) {
+                    last_word = Some(count);
+                }
+                count += 1;
+            });
         }
-        let norm = self.out.len();
-        for (i, piece) in pieces.into_iter().enumerate() {
-            match piece {
-                Piece::Word(w) => self.out.push(w),
-                _ if last_word.is_some_and(|last| i < last) => {}
-                Piece::Space => push_space(self.out),
-                Piece::Punct => push_punct(self.out),
+        let mut index = 0;
+        for (at, c) in cluster.char_indices() {
+            let norm = self.out.len();
+            let out = &mut *self.out;
+            expand(c, mode, &mut |piece| {
+                match piece {
+                    Piece::Word(w) => out.push(w),
+                    _ if last_word.is_some_and(|last| index < last) => {}
+                    Piece::Space => push_space(out),
+                    Piece::Punct => push_punct(out),
+                }
+                index += 1;
+            });
+            if stages::is_prepended(c) {
+                self.prepended_end = start + at + c.len_utf8();
             }
+            self.char_anchor(start + at, c.len_utf8(), norm);
         }
+        end
+    }
+
+    /// The anchor for one character of `len` bytes at `orig` folded onto
+    /// the output from `norm` on, unless it kept the byte-for-byte shape.
+    fn char_anchor(&mut self, orig: usize, len: usize, norm: usize) {
         let produced = &self.out[norm..];
         if !(produced.len() == len && produced.chars().nth(1).is_none()) {
             self.anchor(norm, produced.len(), orig, len);
@@ -568,13 +601,20 @@ mod tests {
         // by the fold fuzz target): no grapheme cluster holds letters of
         // two words.
         ("ypogegrammeni after a letter", "\u{3b1}\u{345}", " \u{3b1}\u{3b9} "),
-        ("ypogegrammeni after a modifier", "x\u{1f3fd}\u{345} said", " x | said "),
+        ("ypogegrammeni after a modifier", "x\u{1f3fd}\u{345} said", " x\u{3b9} said "),
         ("ypogegrammeni after a space", "x \u{345}y", " x y "),
-        ("sara am after a modifier", "x\u{1f3fd}\u{e33}", " x | "),
+        ("sara am after a modifier", "x\u{1f3fd}\u{e33}", " x\u{e32} "),
         ("prepended letter glues", "\u{d4e}½", " \u{d4e}12 "),
         ("prepended letter keeps trailing punct", "\u{d4e}⑴x", " \u{d4e}1 | x "),
         ("prepended letter before a space", "\u{d4e} \u{345}", " \u{d4e} "),
         ("fraction alone splits", "½", " 1 | 2 "),
+        // Bug prepend-letter-joiner: the cluster runs on through an emoji
+        // sequence (rule GB11) to a pictograph that folds to a letter.
+        ("prepended letter through an emoji sequence", "\u{d4e}®\u{200d}\u{1f237} x", " \u{d4e}\u{6708} x "),
+        ("pictographs of letters in one sequence", "™\u{1f3fd}\u{200d}ℹ", " tmi "),
+        ("a dropped prepend glues too", "x\u{600}½", " x12 "),
+        ("an emoji after a word is a cluster of its own", "great👍\u{1f3fd}", " great | "),
+        ("a modifier after a word keeps its separator", "Hezbollah\u{1f3fd} said", " hezbollah | said "),
     ];
 
     #[test]

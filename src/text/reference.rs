@@ -29,7 +29,7 @@ pub(super) fn fold_into(text: &str, mode: CaseMode, out: &mut Folded) {
         anchors: &mut out.map.anchors,
         capitalised: &mut out.capitalised,
         mode,
-        prepended_letter_end: usize::MAX,
+        clusters: Vec::new(),
     };
     folder.run(text);
 }
@@ -86,7 +86,8 @@ struct Folder<'o> {
     anchors: &'o mut Vec<Anchor>,
     capitalised: &'o mut Vec<u32>,
     mode: CaseMode,
-    prepended_letter_end: usize,
+    /// The grapheme-cluster boundaries of the text, from the segmenter.
+    clusters: Vec<usize>,
 }
 
 impl Folder<'_> {
@@ -94,6 +95,7 @@ impl Folder<'_> {
         // Leading pad: one synthetic space with no original extent.
         self.out.push(' ');
         self.anchors.push(Anchor { norm: 0, norm_len: 1, orig: 0, orig_len: 0 });
+        self.clusters = text.grapheme_indices(true).map(|(i, _)| i).chain([text.len()]).collect();
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
@@ -128,6 +130,10 @@ impl Folder<'_> {
             let len = c.len_utf8();
             if is_apostrophe(c) {
                 self.apostrophe(text, i, len);
+            } else if let Some(end) = self.glued_cluster(c, i) {
+                self.glue(text, i, end);
+                i = end;
+                continue;
             } else {
                 self.unicode_char(c, i, len);
             }
@@ -192,18 +198,12 @@ impl Folder<'_> {
             self.anchor(norm, 0, orig, len);
             return;
         }
-        let glued = orig == self.prepended_letter_end && !self.out.ends_with(' ');
-        if word && one_cluster(format!("{c}a")) {
-            self.prepended_letter_end = orig + len;
-        }
         if self.out.ends_with(' ') && c.is_uppercase() {
             self.capitalised.push(norm as u32);
         }
-        let last_word = if glued { pieces.iter().rposition(|p| matches!(p, Piece::Word(_))) } else { None };
-        for (i, piece) in pieces.into_iter().enumerate() {
+        for piece in pieces {
             match piece {
                 Piece::Word(w) => self.out.push(w),
-                _ if last_word.is_some_and(|last| i < last) => {}
                 Piece::Space => push_space(self.out),
                 Piece::Punct => push_punct(self.out),
             }
@@ -214,6 +214,50 @@ impl Folder<'_> {
         let same_shape = produced.len() == len && produced.chars().nth(1).is_none();
         if !same_shape {
             self.anchor(norm, produced.len(), orig, len);
+        }
+    }
+
+    /// The cluster rule for separators, on the segmenter itself: `c` at
+    /// `orig` folds to a separator inside the grapheme cluster of the word
+    /// the output ends in. Returns where that cluster ends.
+    fn glued_cluster(&self, c: char, orig: usize) -> Option<usize> {
+        let mut separator = false;
+        expand(c, self.mode, &mut |piece| separator |= !matches!(piece, Piece::Word(_)));
+        if !separator || self.out.ends_with(' ') || self.clusters.binary_search(&orig).is_ok() {
+            return None;
+        }
+        self.clusters.iter().copied().find(|&end| end > orig)
+    }
+
+    /// Folds the rest of a cluster, `text[start..end]`, dropping every
+    /// separator before its last letter.
+    fn glue(&mut self, text: &str, start: usize, end: usize) {
+        let per_char: Vec<(usize, char, Vec<Piece>)> = text[start..end]
+            .char_indices()
+            .map(|(at, c)| {
+                let mut pieces = Vec::new();
+                expand(c, self.mode, &mut |piece| pieces.push(piece));
+                (start + at, c, pieces)
+            })
+            .collect();
+        let flat: Vec<Piece> = per_char.iter().flat_map(|(_, _, p)| p.iter().copied()).collect();
+        let last_word = flat.iter().rposition(|p| matches!(p, Piece::Word(_)));
+        let mut index = 0;
+        for (orig, c, pieces) in per_char {
+            let norm = self.out.len();
+            for piece in pieces {
+                match piece {
+                    Piece::Word(w) => self.out.push(w),
+                    _ if last_word.is_some_and(|last| index < last) => {}
+                    Piece::Space => push_space(self.out),
+                    Piece::Punct => push_punct(self.out),
+                }
+                index += 1;
+            }
+            let produced = &self.out[norm..];
+            if !(produced.len() == c.len_utf8() && produced.chars().nth(1).is_none()) {
+                self.anchor(norm, produced.len(), orig, c.len_utf8());
+            }
         }
     }
 

@@ -115,10 +115,17 @@ pub struct Folding {
     /// letter that belongs to the grapheme cluster before it (U+0345, which
     /// case-folds to `ι`; Thai SARA AM). Folding's cluster rule.
     pub extending_letter: bool,
-    /// The character folds to a letter or digit and [`is_prepended`]: a
-    /// letter that belongs to the grapheme cluster after it (U+0D4E).
-    /// Folding's cluster rule.
-    pub prepended_letter: bool,
+    /// [`is_prepended`]: the character belongs to the grapheme cluster
+    /// after it (U+0600, U+0D4E), so the next character continues its
+    /// cluster. Folding's cluster rule.
+    pub prepended: bool,
+    /// The character may continue the grapheme cluster before it: it
+    /// [`extends_cluster`], or it is pictographic and so may follow a
+    /// joiner in an emoji sequence (rule GB11, [`is_pictographic`]). A
+    /// prefilter: folding asks the segmenter only about such characters.
+    pub clings: bool,
+    /// Some piece is a separator ([`Piece::Space`] or [`Piece::Punct`]).
+    pub separator: bool,
 }
 
 impl Folding {
@@ -128,14 +135,18 @@ impl Folding {
         upper: false,
         apostrophe: false,
         extending_letter: false,
-        prepended_letter: false,
+        prepended: false,
+        clings: false,
+        separator: false,
     };
 
     fn of(c: char, mode: CaseMode) -> Folding {
         let mut folding = Folding { upper: c.is_uppercase(), apostrophe: is_apostrophe(c), ..Folding::EMPTY };
         let mut word = false;
+        let mut separator = false;
         expand(c, mode, &mut |piece| {
             word |= matches!(piece, Piece::Word(_));
+            separator |= !matches!(piece, Piece::Word(_));
             match folding.pieces.get_mut(usize::from(folding.len)) {
                 Some(slot) => {
                     *slot = piece;
@@ -144,12 +155,14 @@ impl Folding {
                 None => folding.len = u8::MAX,
             }
         });
-        // Only letters need the cluster properties: punctuation, symbols
-        // and emoji (most of what is looked up outside the BMP) skip them.
-        if word {
-            folding.extending_letter = extends_cluster(c);
-            folding.prepended_letter = is_prepended(c);
-        }
+        // ASCII never reaches this table's cluster flags (folding's fast
+        // path handles it), and the three segmenter questions are asked
+        // once per character, when its page is first filled.
+        let extends = extends_cluster(c);
+        folding.extending_letter = word && extends;
+        folding.prepended = is_prepended(c);
+        folding.separator = separator;
+        folding.clings = extends || is_pictographic(c);
         folding
     }
 
@@ -204,6 +217,30 @@ pub fn is_prepended(c: char) -> bool {
     let at = c.encode_utf8(&mut buf).len();
     let pair = std::str::from_utf8(&buf[..at + 1]).expect("a char and an ASCII letter are UTF-8");
     GraphemeCursor::new(at, at + 1, true).is_boundary(pair, 0) == Ok(false)
+}
+
+/// `c` is Extended_Pictographic: an emoji sequence `c` ZWJ `x` (rule GB11)
+/// is one grapheme cluster. `™` and `ℹ` are, and fold to letters.
+pub fn is_pictographic(c: char) -> bool {
+    let mut buf = [0u8; 12];
+    let at = c.encode_utf8(&mut buf).len();
+    let tail = "\u{200d}\u{1f600}";
+    buf[at..at + tail.len()].copy_from_slice(tail.as_bytes());
+    let seq = std::str::from_utf8(&buf[..at + tail.len()]).expect("chars are UTF-8");
+    GraphemeCursor::new(at + 3, seq.len(), true).is_boundary(seq, 0) == Ok(false)
+}
+
+/// Whether `at` (a char boundary of `text`) is a grapheme-cluster boundary.
+pub fn is_grapheme_boundary(text: &str, at: usize) -> bool {
+    GraphemeCursor::new(at, text.len(), true).is_boundary(text, 0) != Ok(false)
+}
+
+/// Where the grapheme cluster that holds the character at `at` ends.
+pub fn cluster_end(text: &str, at: usize) -> usize {
+    match GraphemeCursor::new(at, text.len(), true).next_boundary(text, 0) {
+        Ok(Some(end)) => end,
+        _ => text.len(),
+    }
 }
 
 /// Stages 3–5 for one already-decomposed character.
