@@ -55,7 +55,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::{
     ClaimRare, Dictionary, DictionaryInfo, DictionarySummary, EXTERNAL_ID, Entities, KeyId, LoadError, Location,
-    MANY_DICTIONARIES, Problem, SourceInfo, VariantIndex,
+    MANY_DICTIONARIES, Problem, RuleNeeds, SourceInfo, VariantIndex,
     column::{ColumnReader, ColumnWriter, Map},
     scanner::{self, Scanner},
     strings::{NONE, Strings},
@@ -329,6 +329,7 @@ fn decode(input: &mut ColumnReader<'_>) -> Result<Dictionary, String> {
         entities,
         key_claim_ends,
         claims,
+        needs: RuleNeeds::of(&irregular.rare),
         rare: irregular.rare,
         ignores: irregular.ignores,
         scanner,

@@ -65,7 +65,7 @@ use sha2::{Digest, Sha256};
 
 use super::{
     Claim, ClaimRare, Dictionary, DictionaryInfo, DictionarySummary, EXTERNAL_ID, Entities, EntityRecord, KeyId,
-    SourceInfo, VariantIndex,
+    RuleNeeds, SourceInfo, VariantIndex,
     model::{
         AliasRow, AliasSpec, CaseRule, EntityId, EntitySpec, EntityType, IgnoreSpec, Location, ParsedSource, Problem,
     },
@@ -611,6 +611,7 @@ fn freeze(
         },
         key_claim_ends: key_claim_ends.into(),
         claims: claims.into(),
+        needs: RuleNeeds::of(&rare),
         rare,
         ignores,
         scanner,

@@ -322,6 +322,33 @@ pub(crate) struct ClaimRare {
     pub dictionaries: u64,
 }
 
+/// What a dictionary's claims ask of the matcher's optional rules, found
+/// once when it is built or loaded, so that a document pays nothing for a
+/// rule no claim can use (the domain lists of a user hold no case-sensitive
+/// or place-bound aliases).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RuleNeeds {
+    /// Some claim has a case form with small letters ("Vollmer"): rule 15
+    /// (names in capitals) can apply. A form written all in capitals
+    /// ("KH") already matches capitals in the scan.
+    pub case_forms: bool,
+    /// Some claim needs a phrase before it: rule 18 (place-bound
+    /// institutions decided by the document) can apply.
+    pub after: bool,
+}
+
+impl RuleNeeds {
+    pub(crate) fn of(rare: &[ClaimRare]) -> RuleNeeds {
+        RuleNeeds {
+            case_forms: rare
+                .iter()
+                .filter_map(|r| r.case_forms.as_ref())
+                .any(|forms| forms.iter().any(|f| f.chars().any(char::is_lowercase))),
+            after: rare.iter().any(|r| r.after.is_some()),
+        }
+    }
+}
+
 /// The claims on one skeleton key, as the matcher and resolver see them.
 #[derive(Debug, Clone, Copy)]
 pub struct VariantEntry<'d> {
@@ -453,6 +480,8 @@ pub struct Dictionary {
     pub(crate) key_claim_ends: Column<u32>,
     pub(crate) claims: Column<Claim>,
     pub(crate) rare: Vec<ClaimRare>,
+    /// Derived from `rare`: which optional rules can apply at all.
+    pub(crate) needs: RuleNeeds,
     /// (key, dictionaries for which it is an ignore phrase), by key.
     pub(crate) ignores: Vec<(KeyId, u64)>,
     /// Every key; running text finds the scannable ones.
@@ -523,6 +552,12 @@ impl Dictionary {
     /// The name of the dictionary at `index` of [`DictionaryInfo::dictionaries`].
     pub fn dictionary_name(&self, index: u8) -> &str {
         self.info.dictionaries.get(index as usize).map_or("", |d| d.name.as_str())
+    }
+
+    /// Whether some alias or phrase key starts with the folded word `word`
+    /// ([`Scanner::starts_key`]).
+    pub fn starts_key(&self, word: &str) -> bool {
+        self.scanner.starts_key(word.as_bytes())
     }
 
     /// The key of a padded folded text, if any alias or phrase folds to it.

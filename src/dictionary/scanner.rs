@@ -116,6 +116,41 @@ fn hash(word: &[u8]) -> u64 {
     h ^ (h >> 29)
 }
 
+/// The word at `start` when it ends (at a space) within the next eight
+/// bytes: `(end, hash(word))` from one unaligned load, the space found by
+/// a SWAR zero-byte test on the load XOR spaces (exact for the lowest
+/// byte, which is all it is asked for). `None` when fewer than eight bytes
+/// remain or no space is among them.
+#[inline]
+fn short_word(haystack: &[u8], start: usize) -> Option<(usize, u64)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let block = haystack.get(start..)?.first_chunk::<8>()?;
+    let v = u64::from_le_bytes(*block);
+    let x = v ^ (ONES * u64::from(b' '));
+    let spaces = x.wrapping_sub(ONES) & !x & HIGHS;
+    if spaces == 0 {
+        return None;
+    }
+    let len = (spaces.trailing_zeros() / 8) as usize;
+    // The word's bytes, zero-padded: what `hash` reads for a word of
+    // fewer than eight bytes.
+    let word = if len == 0 { 0 } else { v & (u64::MAX >> (64 - 8 * len)) };
+    Some((start + len, hash_short(word, len)))
+}
+
+/// [`hash`] of a word of `len < 8` bytes given as its little-endian,
+/// zero-padded load.
+#[inline]
+fn hash_short(word: u64, len: usize) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (len as u64).wrapping_mul(K);
+    if len > 0 {
+        h = (h ^ word).wrapping_mul(K).rotate_left(31);
+    }
+    h ^ (h >> 29)
+}
+
 /// `0..count` ordered by `text(i)` (bytewise; ties in any order).
 ///
 /// Sorting millions of indices by the texts they name chases a pointer per
@@ -377,6 +412,13 @@ impl Scanner {
         }
     }
 
+    /// Whether some key, scannable or not, starts with `word` (folded, no
+    /// spaces): one hash and probe, so that a stage that looks keys up
+    /// word by word can skip a word no key starts with.
+    pub fn starts_key(&self, word: &[u8]) -> bool {
+        self.lookup(word, hash(word)).is_some_and(|id| self.root_child.get(id as usize).is_some_and(|&n| n != 0))
+    }
+
     /// The child of `node` by the edge labelled `word`.
     #[inline]
     fn child(&self, node: u32, word: u32) -> Option<u32> {
@@ -456,19 +498,27 @@ impl Scanner {
     }
 
     /// The leftmost-longest match in `haystack[from..]`, in haystack offsets.
+    ///
+    /// Word by word: a word shorter than eight bytes (most of running text)
+    /// is found and hashed from one 8-byte load ([`short_word`]); longer
+    /// ones take the byte search and [`hash`].
     #[inline]
     pub fn find_from(&self, haystack: &[u8], from: usize) -> Option<Found> {
         let mut pad = next_space(haystack, from)?;
         loop {
-            let word_end = next_space(haystack, pad + 1)?;
-            let word = &haystack[pad + 1..word_end];
-            if !word.is_empty() {
-                let h = hash(word);
-                if self.may_start(h)
-                    && let Some((end, pattern)) = self.longest_at(haystack, pad, haystack.len(), Some(h))
-                {
-                    return Some(Found { start: pad, end, pattern });
+            let start = pad + 1;
+            let (word_end, h) = match short_word(haystack, start) {
+                Some(short) => short,
+                None => {
+                    let end = next_space(haystack, start)?;
+                    (end, hash(&haystack[start..end]))
                 }
+            };
+            if word_end > start
+                && self.may_start(h)
+                && let Some((end, pattern)) = self.longest_at(haystack, pad, haystack.len(), Some(h))
+            {
+                return Some(Found { start: pad, end, pattern });
             }
             pad = word_end;
         }
@@ -780,6 +830,22 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    proptest! {
+        /// The one-load word of `find_from` is the byte search's word, with
+        /// the same hash, wherever it answers.
+        #[test]
+        fn short_words_agree_with_the_byte_search(text in "[a-c \u{e9}]{0,24}", start in 0usize..24) {
+            let bytes = text.as_bytes();
+            if let Some((end, h)) = short_word(bytes, start) {
+                let want = next_space(bytes, start).expect("short_word found a space");
+                prop_assert_eq!(end, want);
+                prop_assert_eq!(h, hash(&bytes[start..end]));
+            } else if start + 8 <= bytes.len() {
+                prop_assert!(!bytes[start..start + 8].contains(&b' '));
+            }
+        }
+    }
 
     #[test]
     fn orders_by_bytes_and_permutes_in_place() {

@@ -88,7 +88,9 @@ pub(super) fn recover<'d>(
             run_end += 1;
         }
         let mut matched = None;
-        for j in (i..run_end).rev() {
+        // A word no key starts with starts no name (one probe).
+        let starts = dict.starts_key(&folded.text[words[i].0..words[i].1]);
+        for j in (i..run_end).rev().filter(|_| starts) {
             let (start, end) = (words[i].0, words[j].1);
             if let Some(claims) = claims_in_capitals(dict, text, folded, start, end, &named, selection) {
                 matched = Some((j, Candidate { start, end, claims, variant: false, normalize_only: false }));

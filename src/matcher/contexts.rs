@@ -85,6 +85,12 @@ pub(super) fn recover<'d>(
     let mut found = Vec::new();
     let mut i = 0;
     while i < words.len() {
+        // Most capitalised words start no key at all (a sentence's first
+        // word, names the scan covered elsewhere): one probe skips them.
+        if !dict.starts_key(&f[words[i].0..words[i].1]) {
+            i += 1;
+            continue;
+        }
         // Words joined to words[i] by spaces or particles ("of", "the").
         let mut ends = vec![i];
         let mut j = i;

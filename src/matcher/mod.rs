@@ -363,12 +363,14 @@ fn extract_folding<'d>(
         if all {
             candidates::drop_inside_nothing(&mut candidates);
         }
-        let candidates = if options.rules.capitals {
+        // Rules no claim of the dictionary can use are skipped whole.
+        let needs = dictionary.needs;
+        let candidates = if options.rules.capitals && needs.case_forms {
             caps::recover(dictionary, text, folded, candidates, selection)
         } else {
             candidates
         };
-        let candidates = if options.rules.place_context {
+        let candidates = if options.rules.place_context && needs.after {
             contexts::recover(dictionary, text, folded, candidates, selection)
         } else {
             candidates
