@@ -88,6 +88,10 @@ pub(super) fn link_variants<'d>(
     let mut new: Vec<(usize, usize, EntityIndex)> = Vec::new();
     let mut cursor = folded.map.cursor();
     let mut next = 0;
+    // The cheap tests first: a word before every full mention, or inside a
+    // mention, costs no skeleton, distance or dictionary lookup.
+    let first_after = surnames.iter().map(|s| s.after).min().unwrap_or(usize::MAX);
+    let mut word_skeleton = String::new();
     for &cap in &folded.capitalised {
         let start = cap as usize;
         let Some(end) = folded.text[start..].find(' ').map(|i| start + i) else { continue };
@@ -96,21 +100,26 @@ pub(super) fn link_variants<'d>(
             continue;
         }
         let (o_start, o_end) = cursor.original_span(start, end);
+        if o_start < first_after {
+            continue;
+        }
         while next < mentions.len() && mentions[next].span.end <= o_start {
             next += 1;
         }
-        if mentions.get(next).is_some_and(|m| m.span.start < o_end) || dict.key(&folded.text[start - 1..=end]).is_some()
-        {
+        if mentions.get(next).is_some_and(|m| m.span.start < o_end) {
             continue;
         }
-        let word_skeleton = skeleton(word);
+        word_skeleton.clear();
+        skeleton_word(word, &mut word_skeleton);
         let mut close = surnames.iter().filter(|s| {
             s.after <= o_start
                 && ((word.len() >= MIN_VARIANT_LETTERS && s.skeleton == word_skeleton)
-                    || (s.folded.len() >= MIN_SLIP_LETTERS && strsim::levenshtein(&s.folded, word) == 1))
+                    || (s.folded.len() >= MIN_SLIP_LETTERS
+                        && s.folded.len().abs_diff(word.len()) <= 1
+                        && strsim::levenshtein(&s.folded, word) == 1))
         });
         let Some(first) = close.next() else { continue };
-        if close.any(|s| s.entity != first.entity) {
+        if close.any(|s| s.entity != first.entity) || dict.key(&folded.text[start - 1..=end]).is_some() {
             continue;
         }
         // An article joined by a hyphen belongs to the name ("al-Eisawi").
