@@ -84,6 +84,8 @@ pub struct Interner {
     /// strings only costs a duplicate (the second is stored again).
     index: foldhash::HashMap<u64, StrId>,
     hasher: foldhash::fast::FixedState,
+    /// [`Interner::forget_index`] was called.
+    forgotten: bool,
 }
 
 impl Interner {
@@ -100,6 +102,7 @@ impl Interner {
 
     /// [`Interner::intern`], with `hash` = [`Interner::hash`]`(s)`.
     pub fn intern_hashed(&mut self, s: &str, hash: u64) -> StrId {
+        debug_assert!(!self.forgotten, "interning after forget_index");
         if let Some(&id) = self.index.get(&hash)
             && self.str(id) == s
         {
@@ -111,6 +114,20 @@ impl Interner {
         let id = self.ends.len() as StrId - 1;
         self.index.entry(hash).or_insert(id);
         id
+    }
+
+    /// Frees the index once every string is interned: the strings can
+    /// still be read ([`Interner::str`]) and renumbered ([`Renumber`]), and
+    /// the index of a large build (millions of entries) is not held beside
+    /// the tables made from them.
+    ///
+    /// # Panics
+    ///
+    /// (Debug builds) On a later [`Interner::intern`], which would store a
+    /// string again rather than find it.
+    pub fn forget_index(&mut self) {
+        self.index = foldhash::HashMap::default();
+        self.forgotten = true;
     }
 
     /// An interned string, `None` for [`NONE`].
