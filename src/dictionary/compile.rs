@@ -48,10 +48,19 @@
 //! ([`build_sources`]). The drafts are small and few allocations: an alias
 //! waiting to be folded is 24 bytes with its text interned
 //! ([`PendingAlias`]); a claim is 32 bytes, what few claims have apart
-//! ([`ClaimDraft`]); keys live in one arena ([`Keys`]) and entity ids in
-//! their drafts only ([`Ids`]). The build logs the wall and CPU time of
-//! each phase; docs/benchmarks.md has the figures for a 1,000,000-entity
-//! catalogue.
+//! ([`ClaimDraft`]), held inline when it is its key's only one
+//! ([`Claims`]); keys live in one arena ([`Keys`]), entity ids in their
+//! drafts only ([`Ids`]), an entity's type is a number ([`Types`]), its
+//! name interned and its aliases a range of one list ([`EntityAliases`]).
+//!
+//! The peak is the freeze ([`freeze`]), where the tables are made beside
+//! what they are made from. So whatever only the build needs goes before
+//! it (the key and id indexes, the key arena, where entities were defined,
+//! the interner's index), and the drafts are freed as they are frozen; the
+//! artefact is then streamed to its file ([`super::artefact::write`]), not
+//! copied into memory beside the dictionary. The build logs the wall and
+//! CPU time of each phase; docs/benchmarks.md has the figures for a
+//! 1,000,000-entity catalogue.
 
 use std::{
     collections::BTreeMap,
@@ -855,6 +864,20 @@ impl PendingAlias {
         self.text == other.text && self.source == other.source && plain(self) && plain(other)
     }
 
+    /// An alias with every option at its default, its text interned.
+    fn plain(text: StrId, source: usize, at: &Location) -> Self {
+        Self {
+            text,
+            source: source as u32,
+            line: u32::try_from(at.line).unwrap_or(u32::MAX),
+            case: CaseRule::Auto,
+            extract: true,
+            short_form: false,
+            default: false,
+            after: None,
+        }
+    }
+
     fn new(spec: AliasSpec, source: usize, strings: &mut Interner) -> Self {
         let AliasSpec { text, case, extract, after, short_form, default, at } = spec;
         Self {
@@ -1081,15 +1104,16 @@ impl Builder {
             // aliases list repeats it with options of its own.
             let mut aliases = Vec::with_capacity(spec.aliases.len() + 1);
             let strings = &mut self.strings;
+            let name = strings.intern(&spec.name);
             if !spec.aliases.iter().any(|a| a.text == spec.name) {
-                aliases.push(PendingAlias::new(AliasSpec::plain(spec.name.clone(), spec.at.clone()), source, strings));
+                aliases.push(PendingAlias::plain(name, source, &spec.at));
             }
             aliases.extend(spec.aliases.into_iter().map(|spec| PendingAlias::new(spec, source, strings)));
             self.sources[source].alias_count += aliases.len() as u64;
             let entity = EntityDraft {
                 id: spec.id,
                 entity_type: self.types.number(spec.entity_type),
-                name: strings.intern(&spec.name),
+                name,
                 description: strings.intern_opt(spec.description.as_deref()),
                 parent: spec.parent,
                 external_ids: interned_map(spec.external_ids, strings),
@@ -1149,8 +1173,7 @@ impl Builder {
                         }
                         if let Some(name) = row.name {
                             let has_key = name.bytes().any(|b| b.is_ascii_alphanumeric());
-                            let spec = AliasSpec::plain(name, at.clone());
-                            let name = PendingAlias::new(spec, source, &mut self.strings);
+                            let name = PendingAlias::plain(self.strings.intern(&name), source, &at);
                             entity.name = name.text;
                             // Every row of a table repeats its entity's name:
                             // a copy of a plain alias this source already
@@ -1214,8 +1237,7 @@ impl Builder {
                     // name it later gets that name as an alias then.
                     let mut aliases = vec![pending];
                     if self.strings.str(aliases[0].text) != self.strings.str(name) {
-                        let spec = AliasSpec::plain(self.strings.str(name).to_owned(), at);
-                        aliases.insert(0, PendingAlias::new(spec, source, &mut self.strings));
+                        aliases.insert(0, PendingAlias::plain(name, source, &at));
                     }
                     self.new_entity(entity, aliases, definition);
                 }

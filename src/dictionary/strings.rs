@@ -78,7 +78,9 @@ impl Strings {
 /// Builds [`Strings`], storing each distinct string once.
 #[derive(Default)]
 pub struct Interner {
-    bytes: Vec<u8>,
+    /// A `String`, so that reading a string back needs no UTF-8 check (a
+    /// build reads every alias back several times).
+    bytes: String,
     ends: Vec<u32>,
     /// Hash of a string -> its id. A 64-bit collision between different
     /// strings only costs a duplicate (the second is stored again).
@@ -108,7 +110,7 @@ impl Interner {
         {
             return id;
         }
-        self.bytes.extend_from_slice(s.as_bytes());
+        self.bytes.push_str(s);
         let end = u32::try_from(self.bytes.len()).expect("dictionary strings exceed 4 GiB");
         self.ends.push(end);
         let id = self.ends.len() as StrId - 1;
@@ -143,13 +145,13 @@ impl Interner {
     pub fn str(&self, id: StrId) -> &str {
         let end = self.ends[id as usize] as usize;
         let start = id.checked_sub(1).map_or(0, |p| self.ends[p as usize] as usize);
-        std::str::from_utf8(&self.bytes[start..end]).expect("interned from &str")
+        &self.bytes[start..end]
     }
 
     pub fn finish(mut self) -> Strings {
         self.bytes.shrink_to_fit();
         self.ends.shrink_to_fit();
-        Strings { bytes: self.bytes.into(), ends: self.ends.into() }
+        Strings { bytes: self.bytes.into_bytes().into(), ends: self.ends.into() }
     }
 }
 
