@@ -44,19 +44,19 @@
 //! 3,500,000-alias figures.
 
 use std::{
-    io::Write,
+    io::{Seek, Write},
     path::Path,
     sync::Arc,
     time::{Duration, Instant, SystemTime},
 };
 
 use serde::{Deserialize, Serialize};
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 use super::{
     ClaimRare, Dictionary, DictionaryInfo, DictionarySummary, EXTERNAL_ID, Entities, KeyId, LoadError, Location,
     MANY_DICTIONARIES, Problem, RuleNeeds, SourceInfo, VariantIndex,
-    column::{ColumnReader, ColumnWriter, Map},
+    column::{ColumnReader, ColumnSink, ColumnWriter, Map},
     scanner::{self, Scanner},
     strings::{NONE, Strings},
 };
@@ -112,6 +112,19 @@ fn header() -> Vec<u8> {
 
 /// The artefact bytes of `dictionary`.
 pub fn to_bytes(dictionary: &Dictionary) -> Vec<u8> {
+    let mut out = header();
+    let payload_at = out.len();
+    let mut payload = Vec::new();
+    write_payload(dictionary, &mut ColumnWriter { out: &mut payload, base: payload_at });
+    let checksum = xxh3_64(&payload);
+    out[payload_at - 16..payload_at - 8].copy_from_slice(&(payload.len() as u64).to_le_bytes());
+    out[payload_at - 8..payload_at].copy_from_slice(&checksum.to_le_bytes());
+    out.append(&mut payload);
+    out
+}
+
+/// The payload's columns (the format above), into `columns`.
+fn write_payload(dictionary: &Dictionary, columns: &mut ColumnWriter<'_>) {
     let info = &dictionary.info;
     let irregular = Irregular {
         facts: Facts {
@@ -127,9 +140,6 @@ pub fn to_bytes(dictionary: &Dictionary) -> Vec<u8> {
         ignores: dictionary.ignores.clone(),
         variant_ignores: dictionary.variants.as_ref().map(|v| v.ignores.clone()).unwrap_or_default(),
     };
-    let mut out = header();
-    let payload_at = out.len();
-    let mut columns = ColumnWriter { out: &mut out, base: 0 };
     columns.bytes(&postcard::to_stdvec(&irregular).expect("postcard serialises plain data"));
     let (strings, entities) = (&dictionary.strings, &dictionary.entities);
     columns.column(&strings.bytes);
@@ -142,26 +152,49 @@ pub fn to_bytes(dictionary: &Dictionary) -> Vec<u8> {
     columns.column(&entities.types);
     columns.column(&dictionary.key_claim_ends);
     columns.column(&dictionary.claims);
-    dictionary.scanner.write(&mut columns);
+    dictionary.scanner.write(columns);
     match &dictionary.variants {
         None => columns.bytes(&[0]),
         Some(variants) => {
             columns.bytes(&[1]);
-            variants.scanner.write(&mut columns);
+            variants.scanner.write(columns);
             columns.column(&variants.claim_ends);
             columns.column(&variants.claims);
         }
     }
-    let payload_len = (out.len() - payload_at) as u64;
-    let checksum = xxh3_64(&out[payload_at..]);
-    out[payload_at - 16..payload_at - 8].copy_from_slice(&payload_len.to_le_bytes());
-    out[payload_at - 8..payload_at].copy_from_slice(&checksum.to_le_bytes());
-    out
+}
+
+/// The payload on its way to a file: buffered, checksummed and counted as
+/// it goes; the first write error is kept (and the rest skipped).
+struct FileSink {
+    file: std::io::BufWriter<std::fs::File>,
+    checksum: Xxh3,
+    written: usize,
+    error: Option<std::io::Error>,
+}
+
+impl ColumnSink for FileSink {
+    fn put(&mut self, bytes: &[u8]) {
+        if self.error.is_none() {
+            self.checksum.update(bytes);
+            self.written += bytes.len();
+            self.error = self.file.write_all(bytes).err();
+        }
+    }
+
+    fn written(&self) -> usize {
+        self.written
+    }
 }
 
 /// Writes the artefact of `dictionary` to `path`, atomically: a reader (a
 /// server watching or mapping the file) sees the old file or the new one,
 /// never half, and a mapped old file is never changed under it.
+///
+/// The payload is streamed to the file (checksummed on the way, its length
+/// and checksum written into the header last), so writing costs a buffer,
+/// not a second copy of the dictionary: for a large catalogue that copy
+/// (353 MB for 1,000,000 entities) was the peak of `entex compile`.
 ///
 /// Returns the bytes written.
 ///
@@ -169,21 +202,36 @@ pub fn to_bytes(dictionary: &Dictionary) -> Vec<u8> {
 ///
 /// The I/O error, with the path.
 pub fn write(dictionary: &Dictionary, path: &Path) -> std::io::Result<u64> {
-    let bytes = to_bytes(dictionary);
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "artefact".into());
     let temporary = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     let written = (|| {
+        let mut head = header();
+        let payload_at = head.len();
         let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(&bytes)?;
+        file.write_all(&head)?;
+        let mut sink = FileSink {
+            file: std::io::BufWriter::with_capacity(1 << 20, file),
+            checksum: Xxh3::new(),
+            written: 0,
+            error: None,
+        };
+        write_payload(dictionary, &mut ColumnWriter { out: &mut sink, base: payload_at });
+        if let Some(error) = sink.error {
+            return Err(error);
+        }
+        let mut file = sink.file.into_inner().map_err(std::io::IntoInnerError::into_error)?;
+        head[payload_at - 16..payload_at - 8].copy_from_slice(&(sink.written as u64).to_le_bytes());
+        head[payload_at - 8..payload_at].copy_from_slice(&sink.checksum.digest().to_le_bytes());
+        file.seek(std::io::SeekFrom::Start(0))?;
+        file.write_all(&head)?;
         file.sync_all()?;
-        std::fs::rename(&temporary, path)
+        std::fs::rename(&temporary, path)?;
+        Ok((payload_at + sink.written) as u64)
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
-    written
-        .map(|()| bytes.len() as u64)
-        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
+    written.map_err(|e| std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
 }
 
 /// Maps and validates the artefact at `path`; its tables stay in the map.
@@ -490,6 +538,18 @@ parent = "org:kataib-hezbollah"
         assert_eq!(loaded.info().version, original.info().version);
         assert_eq!(loaded.info().alias_count, original.info().alias_count);
         assert!(loaded.key(" kataib hezbollah ").is_some());
+    }
+
+    #[test]
+    fn streamed_file_is_the_bytes_in_memory() {
+        let dictionary = build(&embedded_default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("default.entexdic");
+        let written = write(&dictionary, &path).unwrap();
+        let on_disk = std::fs::read(&path).unwrap();
+        assert_eq!(written, on_disk.len() as u64);
+        assert!(on_disk == to_bytes(&dictionary), "the streamed artefact differs from to_bytes");
+        assert!(read(&path).is_ok());
     }
 
     /// (name, damage to the bytes, words the refusal must contain)

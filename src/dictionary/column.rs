@@ -113,25 +113,46 @@ impl<T: Pod> Column<T> {
     }
 }
 
+/// Where [`ColumnWriter`] puts an artefact's bytes: memory, or a file as
+/// they come (`entex compile` streams a catalogue's hundreds of megabytes
+/// rather than holding them beside the dictionary they encode).
+pub(crate) trait ColumnSink {
+    fn put(&mut self, bytes: &[u8]);
+    /// Bytes put so far.
+    fn written(&self) -> usize;
+}
+
+impl ColumnSink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+
+    fn written(&self) -> usize {
+        self.len()
+    }
+}
+
 /// Appends columns to an artefact: each a `u64` byte length, padding to 8
 /// bytes, then its bytes (so a mapped column is aligned for any `T`).
 pub(crate) struct ColumnWriter<'o> {
-    pub out: &'o mut Vec<u8>,
-    /// Where `out[0]` lies in the file, so that alignment is absolute.
+    pub out: &'o mut dyn ColumnSink,
+    /// Where the sink's first byte lies in the file, so that alignment is
+    /// absolute.
     pub base: usize,
 }
 
 impl ColumnWriter<'_> {
     fn pad(&mut self) {
-        while !(self.base + self.out.len()).is_multiple_of(8) {
-            self.out.push(0);
+        let misalignment = (self.base + self.out.written()) % 8;
+        if misalignment != 0 {
+            self.out.put(&[0; 8][misalignment..]);
         }
     }
 
     pub fn bytes(&mut self, bytes: &[u8]) {
-        self.out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        self.out.put(&(bytes.len() as u64).to_le_bytes());
         self.pad();
-        self.out.extend_from_slice(bytes);
+        self.out.put(bytes);
         self.pad();
     }
 

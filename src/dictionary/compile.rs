@@ -48,10 +48,19 @@
 //! ([`build_sources`]). The drafts are small and few allocations: an alias
 //! waiting to be folded is 24 bytes with its text interned
 //! ([`PendingAlias`]); a claim is 32 bytes, what few claims have apart
-//! ([`ClaimDraft`]); keys live in one arena ([`Keys`]) and entity ids in
-//! their drafts only ([`Ids`]). The build logs the wall and CPU time of
-//! each phase; docs/benchmarks.md has the figures for a 1,000,000-entity
-//! catalogue.
+//! ([`ClaimDraft`]), held inline when it is its key's only one
+//! ([`Claims`]); keys live in one arena ([`Keys`]), entity ids in their
+//! drafts only ([`Ids`]), an entity's type is a number ([`Types`]), its
+//! name interned and its aliases a range of one list ([`EntityAliases`]).
+//!
+//! The peak is the freeze ([`freeze`]), where the tables are made beside
+//! what they are made from. So whatever only the build needs goes before
+//! it (the key and id indexes, the key arena, where entities were defined,
+//! the interner's index), and the drafts are freed as they are frozen; the
+//! artefact is then streamed to its file ([`super::artefact::write`]), not
+//! copied into memory beside the dictionary. The build logs the wall and
+//! CPU time of each phase; docs/benchmarks.md has the figures for a
+//! 1,000,000-entity catalogue.
 
 use std::{
     collections::BTreeMap,
@@ -74,7 +83,7 @@ use super::{
     source::{Format, InvalidRows, MAX_DICTIONARIES, SourceOptions, SourceText},
     strings::{Interner, NONE, Renumber, StrId},
 };
-use crate::text::{CaseMode, fold_key, skeleton::skeleton_key, titles::starts_with_title};
+use crate::text::{CaseMode, fold_key, fold_key_into, skeleton::skeleton_key, titles::starts_with_title};
 
 /// Why a dictionary could not be built: every problem found, located.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -141,6 +150,8 @@ pub fn build_sources(mut sources: Vec<SourceText>) -> Result<Dictionary, LoadErr
     }
     builder.report_staged();
     builder.check_parents();
+    // Where entities were defined matters only to the problems above.
+    builder.defined_at = Vec::new();
     phases.mark("parse and entities");
     let (mut entries, mut keys) = builder.group_aliases();
     phases.mark("group");
@@ -148,6 +159,8 @@ pub fn build_sources(mut sources: Vec<SourceText>) -> Result<Dictionary, LoadErr
         return Err(LoadError { problems: builder.problems });
     }
     builder.derive_surnames(&mut entries, &mut keys);
+    // Every key is made: the automata need the keys' text, not their index.
+    keys.forget_index();
     mark_descriptor_tails(&mut entries, &keys);
     // Sorted keys are the scanner's patterns in order, so key ids follow
     // text order (and the artefact is the same for the same sources).
@@ -175,12 +188,21 @@ pub fn build_sources(mut sources: Vec<SourceText>) -> Result<Dictionary, LoadErr
         }],
     })?;
     phases.mark("automata");
+    drop(keys);
     let info = builder.info(&sources, &hashes, &entries, &scanner, started);
     let drafts = std::mem::take(&mut builder.entities);
     let strings = std::mem::take(&mut builder.strings);
     let parents: Vec<u32> =
         drafts.iter().map(|d| d.parent.as_ref().and_then(|p| builder.index.get(p, &drafts)).unwrap_or(NONE)).collect();
-    let mut dictionary = freeze(drafts, &parents, strings, entries, scanner, variants, info);
+    // What only the build needed goes before the tables are made.
+    builder.index = Ids::default();
+    let entities = EntityParts {
+        drafts,
+        aliases: std::mem::take(&mut builder.aliases),
+        types: std::mem::take(&mut builder.types.all),
+        parents,
+    };
+    let mut dictionary = freeze(entities, strings, entries, scanner, variants, info);
     phases.mark("tables");
     dictionary.info.build_time = started.elapsed();
     let info = &dictionary.info;
@@ -252,8 +274,10 @@ impl std::fmt::Display for Phases {
 /// most of a large build's memory.
 struct EntityDraft {
     id: EntityId,
-    entity_type: EntityType,
-    name: String,
+    /// In [`Builder::types`].
+    entity_type: u32,
+    /// Interned (it is an alias too, so interned anyway).
+    name: StrId,
     /// [`NONE`]: none.
     description: StrId,
     parent: Option<EntityId>,
@@ -263,8 +287,37 @@ struct EntityDraft {
     attributes: Vec<(StrId, StrId)>,
     prior: Option<f32>,
     dictionary: u8,
-    /// Aliases as written, the canonical name first, without repeats.
-    aliases: Vec<StrId>,
+}
+
+/// Each entity's aliases as written, the canonical name first, without
+/// repeats, entity after entity in one list (aliases are grouped in entity
+/// order): not a `Vec` per entity.
+#[derive(Default)]
+struct EntityAliases {
+    all: Vec<StrId>,
+    /// Entity `e`'s end in `all` (it starts at entity `e - 1`'s end).
+    ends: Vec<u32>,
+}
+
+impl EntityAliases {
+    fn of(&self, e: usize) -> &[StrId] {
+        let start = e.checked_sub(1).map_or(0, |p| self.ends[p] as usize);
+        &self.all[start..self.ends[e] as usize]
+    }
+
+    /// Adds `alias` to the entity being grouped (entity `ends.len()`),
+    /// unless it has it already.
+    fn add(&mut self, alias: StrId) {
+        let start = self.ends.last().map_or(0, |&end| end as usize);
+        if !self.all[start..].contains(&alias) {
+            self.all.push(alias);
+        }
+    }
+
+    /// Closes the aliases of the entity being grouped.
+    fn end_entity(&mut self) {
+        self.ends.push(self.all.len() as u32);
+    }
 }
 
 /// Sets `key` to `value` in a list sorted by key text (a small map of
@@ -415,9 +468,67 @@ impl ClaimDraft {
 struct KeyDraft {
     /// The padded folded key (`" kataib hezbollah "`) in [`Keys`].
     key: u32,
-    claims: Vec<ClaimDraft>,
+    claims: Claims,
     /// Dictionaries for which the key is an ignore phrase (0: none).
     ignore: u64,
+}
+
+/// The claims on one key. Most keys of a catalogue have one, held inline:
+/// a `Vec` per key cost a heap allocation (48 bytes with the allocator's
+/// overhead) beside its 24 bytes, for millions of keys.
+#[derive(Debug, Default)]
+enum Claims {
+    #[default]
+    None,
+    One(ClaimDraft),
+    Many(Vec<ClaimDraft>),
+}
+
+impl std::ops::Deref for Claims {
+    type Target = [ClaimDraft];
+
+    fn deref(&self) -> &[ClaimDraft] {
+        match self {
+            Claims::None => &[],
+            Claims::One(claim) => std::slice::from_ref(claim),
+            Claims::Many(claims) => claims,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Claims {
+    fn deref_mut(&mut self) -> &mut [ClaimDraft] {
+        match self {
+            Claims::None => &mut [],
+            Claims::One(claim) => std::slice::from_mut(claim),
+            Claims::Many(claims) => claims,
+        }
+    }
+}
+
+impl Claims {
+    fn push(&mut self, claim: ClaimDraft) {
+        *self = match std::mem::take(self) {
+            Claims::None => Claims::One(claim),
+            Claims::One(first) => Claims::Many(vec![first, claim]),
+            Claims::Many(mut claims) => {
+                claims.push(claim);
+                Claims::Many(claims)
+            }
+        };
+    }
+
+    fn retain(&mut self, keep: impl FnMut(&ClaimDraft) -> bool) {
+        let mut claims = match std::mem::take(self) {
+            Claims::None => Vec::new(),
+            Claims::One(claim) => vec![claim],
+            Claims::Many(claims) => claims,
+        };
+        claims.retain(keep);
+        for claim in claims {
+            self.push(claim);
+        }
+    }
 }
 
 /// The folded keys of a build, each once, numbered as their drafts are
@@ -446,6 +557,12 @@ impl Keys {
     fn str(&self, k: u32) -> &str {
         let start = (k as usize).checked_sub(1).map_or(0, |p| self.ends[p]);
         &self.bytes[start..self.ends[k as usize]]
+    }
+
+    /// Frees the index: no key is looked up or added after this.
+    fn forget_index(&mut self) {
+        self.index = HashMap::default();
+        self.collided = HashMap::default();
     }
 
     fn get(&self, key: &str) -> Option<u32> {
@@ -513,51 +630,63 @@ impl Ids {
     }
 }
 
+/// The entities of a build, ready to freeze.
+struct EntityParts {
+    drafts: Vec<EntityDraft>,
+    aliases: EntityAliases,
+    /// The types the drafts number.
+    types: Vec<EntityType>,
+    /// Each draft's parent's position in `drafts` ([`NONE`]: none).
+    parents: Vec<u32>,
+}
+
 /// The compact tables of a built dictionary ([`super`]'s layout): strings
-/// interned, entities, claims and keys flat. `parents` holds each draft's
-/// parent's position in `drafts` ([`NONE`]: none); `early` holds the
-/// drafts' strings.
+/// interned, entities, claims and keys flat. `early` holds the drafts'
+/// strings.
 ///
 /// The string arena is laid out in the order the tables first name each
 /// string (an entity's aliases, external ids, attributes, id, name and
 /// description, entity by entity; the types; the claims' spellings), so the
 /// artefact depends only on the sources, not on how the build interned.
 fn freeze(
-    drafts: Vec<EntityDraft>,
-    parents: &[u32],
+    entities: EntityParts,
     mut early: Interner,
     entries: Vec<KeyDraft>,
     scanner: Scanner,
     variants: Option<VariantDraft>,
     info: DictionaryInfo,
 ) -> Dictionary {
+    let EntityParts { drafts, aliases: entity_aliases, types: type_names, parents } = entities;
+    // Types numbered in order of first appearance among the entities.
     let mut types: Vec<&str> = Vec::new();
+    let mut renumbered: Vec<u16> = vec![u16::MAX; type_names.len()];
     let type_of: Vec<u16> = drafts
         .iter()
-        .map(|draft| match types.iter().position(|&t| t == draft.entity_type.as_str()) {
-            Some(t) => t as u16,
-            None => {
-                types.push(draft.entity_type.as_str());
-                types.len() as u16 - 1
+        .map(|draft| {
+            let t = &mut renumbered[draft.entity_type as usize];
+            if *t == u16::MAX {
+                types.push(type_names[draft.entity_type as usize].as_str());
+                *t = types.len() as u16 - 1;
             }
+            *t
         })
         .collect();
-    // Ids and names are not interned while building (they are keys and
-    // message text there): hash them in parallel, intern them in order.
-    let hashes: Vec<[u64; 2]> = drafts.par_iter().map(|d| [early.hash(d.id.as_str()), early.hash(&d.name)]).collect();
-    let id_names: Vec<[StrId; 2]> = drafts
-        .iter()
-        .zip(hashes)
-        .map(|(d, [id, name])| [early.intern_hashed(d.id.as_str(), id), early.intern_hashed(&d.name, name)])
-        .collect();
+    // Ids are not interned while building (they are keys and message text
+    // there): hash them in parallel, intern them in order.
+    let hashes: Vec<u64> = drafts.par_iter().map(|d| early.hash(d.id.as_str())).collect();
+    let id_names: Vec<[StrId; 2]> =
+        drafts.iter().zip(hashes).map(|(d, id)| [early.intern_hashed(d.id.as_str(), id), d.name]).collect();
     let early_types: Vec<StrId> = types.iter().map(|t| early.intern(t)).collect();
+    // Every string is interned now: the index of millions of them need not
+    // sit beside the tables.
+    early.forget_index();
     let mut strings = Renumber::new(&early);
     let mut records = Vec::with_capacity(drafts.len());
     let (mut alias_ends, mut aliases) = (Vec::with_capacity(drafts.len()), Vec::new());
     let (mut extra_ends, mut extras) = (Vec::with_capacity(drafts.len()), Vec::new());
     for (e, ((draft, [id, name]), entity_type)) in drafts.iter().zip(id_names).zip(type_of).enumerate() {
         // Aliases first, so that the name (the first alias) is one string.
-        for &alias in &draft.aliases {
+        for &alias in entity_aliases.of(e) {
             aliases.push(strings.id(alias));
         }
         alias_ends.push(aliases.len() as u32);
@@ -579,16 +708,19 @@ fn freeze(
             _pad: 0,
         });
     }
+    // The drafts are frozen: their memory serves the claims' tables.
+    drop((drafts, entity_aliases));
     let types: Vec<u32> = early_types.iter().map(|&t| strings.id(t)).collect();
     let mut claims = Vec::with_capacity(entries.iter().map(|e| e.claims.len()).sum());
     let mut key_claim_ends = Vec::with_capacity(entries.len());
     let mut rare = Vec::new();
     let mut ignores = Vec::new();
-    for (key, entry) in entries.iter().enumerate() {
+    // Each key's draft is freed as soon as it is frozen.
+    for (key, entry) in entries.into_iter().enumerate() {
         if entry.ignore != 0 {
             ignores.push((key as KeyId, entry.ignore));
         }
-        for draft in &entry.claims {
+        for draft in entry.claims.iter() {
             claims.push(freeze_claim(draft, &mut strings, &mut rare));
         }
         key_claim_ends.push(claims.len() as u32);
@@ -683,7 +815,9 @@ struct Definition {
 /// An alias folded: its key, its case form (case-sensitive aliases), its
 /// folded `after` phrases, and whether it becomes a person's short form.
 struct FoldedAlias {
-    key: String,
+    /// Where its key ends in its entity's keys (it starts where the
+    /// previous alias's ends).
+    key_end: usize,
     case_form: Option<String>,
     after: Vec<String>,
     promote: bool,
@@ -722,6 +856,29 @@ struct PendingAlias {
 }
 
 impl PendingAlias {
+    /// Whether both are the same alias, with default options, from the
+    /// same source (only their lines may differ).
+    fn same_plain(&self, other: &PendingAlias) -> bool {
+        let plain = |p: &PendingAlias| {
+            p.case == CaseRule::Auto && p.extract && !p.short_form && !p.default && p.after.is_none()
+        };
+        self.text == other.text && self.source == other.source && plain(self) && plain(other)
+    }
+
+    /// An alias with every option at its default, its text interned.
+    fn plain(text: StrId, source: usize, at: &Location) -> Self {
+        Self {
+            text,
+            source: source as u32,
+            line: u32::try_from(at.line).unwrap_or(u32::MAX),
+            case: CaseRule::Auto,
+            extract: true,
+            short_form: false,
+            default: false,
+            after: None,
+        }
+    }
+
     fn new(spec: AliasSpec, source: usize, strings: &mut Interner) -> Self {
         let AliasSpec { text, case, extract, after, short_form, default, at } = spec;
         Self {
@@ -741,6 +898,10 @@ impl PendingAlias {
 
 struct Builder {
     entities: Vec<EntityDraft>,
+    /// The entities' aliases, made while grouping.
+    aliases: EntityAliases,
+    /// The entities' types, each once.
+    types: Types,
     index: Ids,
     /// Per entity, its aliases with their sources (the name first).
     alias_specs: Vec<Vec<PendingAlias>>,
@@ -766,6 +927,30 @@ struct Builder {
     attach_problems: Vec<(usize, Problem)>,
     /// Ignore phrases, by source.
     ignores: Vec<(usize, Vec<IgnoreSpec>)>,
+}
+
+/// The entity types of a build, each once: a draft holds its type's number
+/// (a million entities' type strings were tens of megabytes of a build).
+#[derive(Default)]
+struct Types {
+    all: Vec<EntityType>,
+    number: HashMap<EntityType, u32>,
+}
+
+impl Types {
+    fn number(&mut self, entity_type: EntityType) -> u32 {
+        if let Some(&t) = self.number.get(&entity_type) {
+            return t;
+        }
+        let t = self.all.len() as u32;
+        self.all.push(entity_type.clone());
+        self.number.insert(entity_type, t);
+        t
+    }
+
+    fn get(&self, t: u32) -> &EntityType {
+        &self.all[t as usize]
+    }
 }
 
 /// A source's parse problems until [`Builder::report_staged`].
@@ -818,6 +1003,8 @@ impl Builder {
         }
         Ok(Self {
             entities: Vec::new(),
+            aliases: EntityAliases::default(),
+            types: Types::default(),
             index: Ids::default(),
             alias_specs: Vec::new(),
             defined_at: Vec::new(),
@@ -918,22 +1105,22 @@ impl Builder {
             // aliases list repeats it with options of its own.
             let mut aliases = Vec::with_capacity(spec.aliases.len() + 1);
             let strings = &mut self.strings;
+            let name = strings.intern(&spec.name);
             if !spec.aliases.iter().any(|a| a.text == spec.name) {
-                aliases.push(PendingAlias::new(AliasSpec::plain(spec.name.clone(), spec.at.clone()), source, strings));
+                aliases.push(PendingAlias::plain(name, source, &spec.at));
             }
             aliases.extend(spec.aliases.into_iter().map(|spec| PendingAlias::new(spec, source, strings)));
             self.sources[source].alias_count += aliases.len() as u64;
             let entity = EntityDraft {
                 id: spec.id,
-                entity_type: spec.entity_type,
-                name: spec.name,
+                entity_type: self.types.number(spec.entity_type),
+                name,
                 description: strings.intern_opt(spec.description.as_deref()),
                 parent: spec.parent,
                 external_ids: interned_map(spec.external_ids, strings),
                 attributes: interned_map(spec.attributes, strings),
                 prior: spec.prior.map(|p| p as f32),
                 dictionary,
-                aliases: Vec::new(),
             };
             let definition =
                 Definition { at: spec.at, source: source as u32, record: true, type_given: true, name_given: true };
@@ -956,20 +1143,22 @@ impl Builder {
                     let definition = &mut self.defined_at[i];
                     let by =
                         |d: &Definition| if d.record { format!("{} defines", d.at) } else { format!("{} gives", d.at) };
+                    let entity_type = self.types.get(entity.entity_type);
+                    let entity_name = self.strings.str(entity.name);
                     let clash = match (&row.entity_type, &row.name) {
-                        (Some(t), _) if definition.type_given && *t != entity.entity_type => Some(format!(
+                        (Some(t), _) if definition.type_given && t != entity_type => Some(format!(
                             "row gives entity {} the type {}, but {} it the type {}",
                             entity.id,
                             t.as_str(),
                             by(definition),
-                            entity.entity_type.as_str()
+                            entity_type.as_str()
                         )),
-                        (_, Some(name)) if definition.name_given && *name != entity.name => Some(format!(
+                        (_, Some(name)) if definition.name_given && name != entity_name => Some(format!(
                             "row names entity {} {:?}, but {} it the name {:?}",
                             entity.id,
                             name,
                             by(definition),
-                            entity.name
+                            entity_name
                         )),
                         _ => None,
                     };
@@ -980,13 +1169,23 @@ impl Builder {
                     if !definition.record {
                         // An entity that rows create takes what later rows add.
                         if let Some(t) = row.entity_type {
-                            entity.entity_type = t;
+                            entity.entity_type = self.types.number(t);
                             definition.type_given = true;
                         }
                         if let Some(name) = row.name {
-                            let spec = AliasSpec::plain(name.clone(), at.clone());
-                            self.alias_specs[i].push(PendingAlias::new(spec, source, &mut self.strings));
-                            entity.name = name;
+                            let has_key = name.bytes().any(|b| b.is_ascii_alphanumeric());
+                            let name = PendingAlias::plain(self.strings.intern(&name), source, &at);
+                            entity.name = name.text;
+                            // Every row of a table repeats its entity's name:
+                            // a copy of a plain alias this source already
+                            // gave the entity merges into its claim as a
+                            // no-op (when the name has a key; one that has
+                            // none is a problem each time), so it is not
+                            // kept (millions of rows, each folded again).
+                            let repeated = has_key && self.alias_specs[i].iter().any(|p| p.same_plain(&name));
+                            if !repeated {
+                                self.alias_specs[i].push(name);
+                            }
                             definition.name_given = true;
                         }
                         entity.prior = entity.prior.or(row.prior.map(|p| p as f32));
@@ -1015,32 +1214,31 @@ impl Builder {
                         type_given: row.entity_type.is_some(),
                         name_given: row.name.is_some(),
                     };
-                    let name = row.name.unwrap_or_else(|| self.strings.str(pending.text).to_owned());
+                    let name = row.name.map_or(pending.text, |name| self.strings.intern(&name));
                     // Collected as a map would: a repeated key's last value wins.
                     let mut attributes = Vec::new();
                     for (key, value) in &row.attributes {
                         put(&mut attributes, &mut self.strings, key, value, true);
                     }
+                    let entity_type = self.types.number(
+                        row.entity_type.unwrap_or_else(|| EntityType::parse(DEFAULT_ROW_TYPE).expect("a valid type")),
+                    );
                     let entity = EntityDraft {
-                        entity_type: row
-                            .entity_type
-                            .unwrap_or_else(|| EntityType::parse(DEFAULT_ROW_TYPE).expect("a valid type")),
+                        entity_type,
                         description: self.strings.intern_opt(row.description.as_deref()),
                         parent: None,
                         external_ids: Vec::new(),
                         attributes,
                         prior: row.prior.map(|p| p as f32),
                         dictionary: self.sources[source].dictionary,
-                        aliases: Vec::new(),
                         id: row.entity,
-                        name: name.clone(),
+                        name,
                     };
                     // The canonical name is matched too; an entity whose rows
                     // name it later gets that name as an alias then.
                     let mut aliases = vec![pending];
-                    if self.strings.str(aliases[0].text) != name {
-                        let spec = AliasSpec::plain(name, at);
-                        aliases.insert(0, PendingAlias::new(spec, source, &mut self.strings));
+                    if self.strings.str(aliases[0].text) != self.strings.str(name) {
+                        aliases.insert(0, PendingAlias::plain(name, source, &at));
                     }
                     self.new_entity(entity, aliases, definition);
                 }
@@ -1084,33 +1282,43 @@ impl Builder {
         let mut chunk_start = 0;
         while chunk_start < alias_specs.len() {
             let chunk = chunk_start..(chunk_start + FOLD_CHUNK).min(alias_specs.len());
-            let (entities, strings) = (&self.entities, &self.strings);
-            let folded: Vec<Vec<FoldedAlias>> = alias_specs[chunk.clone()]
+            let (entities, strings, types) = (&self.entities, &self.strings, &self.types);
+            // Per entity: its aliases' keys, one after the other, and the rest.
+            let folded: Vec<(String, Vec<FoldedAlias>)> = alias_specs[chunk.clone()]
                 .par_iter()
                 .enumerate()
                 .map(|(offset, specs)| {
+                    let entity = &entities[chunk_start + offset];
+                    let (person, name) = (types.get(entity.entity_type).is_person(), strings.str(entity.name));
                     let mut name_key = None;
-                    specs
+                    let mut keys = String::new();
+                    let folded = specs
                         .iter()
                         .map(|p| {
                             let text = strings.str(p.text);
-                            let key = fold_key(text, CaseMode::Fold);
+                            let start = keys.len();
+                            fold_key_into(text, CaseMode::Fold, &mut keys);
+                            let key = &keys[start..];
                             let case_form = p.case.is_sensitive(text).then(|| fold_key(text, CaseMode::Preserve));
                             let after =
                                 p.after.iter().flat_map(|a| a.iter()).map(|a| fold_key(a, CaseMode::Fold)).collect();
-                            let entity = &entities[chunk_start + offset];
-                            let promote = person_short_form(p.short_form, entity, &key, &mut name_key);
-                            FoldedAlias { key, case_form, after, promote }
+                            let promote = person_short_form(p.short_form, person, name, key, &mut name_key);
+                            FoldedAlias { key_end: keys.len(), case_form, after, promote }
                         })
-                        .collect()
+                        .collect();
+                    (keys, folded)
                 })
                 .collect();
-            for (offset, folded) in folded.into_iter().enumerate() {
+            for (offset, (folded_keys, folded)) in folded.into_iter().enumerate() {
                 let entity_index = (chunk_start + offset) as u32;
                 let specs = std::mem::take(&mut alias_specs[entity_index as usize]);
+                let mut start = 0;
                 for (pending, folded) in specs.into_iter().zip(folded) {
-                    self.group_alias(entity_index, pending, folded, &mut entries, &mut keys, &mut first_seen);
+                    let key = &folded_keys[start..folded.key_end];
+                    start = folded.key_end;
+                    self.group_alias(entity_index, pending, (key, folded), &mut entries, &mut keys, &mut first_seen);
                 }
+                self.aliases.end_entity();
             }
             chunk_start = chunk.end;
         }
@@ -1134,7 +1342,7 @@ impl Builder {
                     Some(i) => entries[i as usize].ignore |= bit,
                     None => {
                         let key = keys.insert(&key);
-                        entries.push(KeyDraft { key, claims: Vec::new(), ignore: bit });
+                        entries.push(KeyDraft { key, claims: Claims::None, ignore: bit });
                     }
                 }
             }
@@ -1156,12 +1364,12 @@ impl Builder {
         &mut self,
         entity_index: u32,
         pending: PendingAlias,
-        folded: FoldedAlias,
+        (key, folded): (&str, FoldedAlias),
         entries: &mut Vec<KeyDraft>,
         keys: &mut Keys,
         first_seen: &mut HashMap<(u32, u32), Location>,
     ) {
-        let FoldedAlias { key, case_form, after, promote } = folded;
+        let FoldedAlias { key_end: _, case_form, after, promote } = folded;
         let text = pending.text;
         let problem = if key == EMPTY_KEY {
             Some(format!("alias {:?} has no letters or digits", self.strings.str(text)))
@@ -1175,20 +1383,17 @@ impl Builder {
             self.report(pending.source as usize, Problem { at, message });
             return;
         }
-        let entity = &mut self.entities[entity_index as usize];
-        if !entity.aliases.contains(&text) {
-            entity.aliases.push(text);
-        }
+        debug_assert_eq!(self.aliases.ends.len(), entity_index as usize, "aliases are grouped in entity order");
+        self.aliases.add(text);
         // A lenient source's one-word alias that is a common word
         // ("May", "Met") needs a capital in the text (text::common).
         let needs_capital =
-            !self.sources[pending.source as usize].strict && crate::text::common::is_common_word_key(&key);
-        let entry_index = match keys.get(&key) {
+            !self.sources[pending.source as usize].strict && crate::text::common::is_common_word_key(key);
+        let entry_index = match keys.get(key) {
             Some(i) => i,
             None => {
-                let key = keys.insert(&key);
-                // Most keys have one claim: room for one, not four.
-                entries.push(KeyDraft { key, claims: Vec::with_capacity(1), ignore: 0 });
+                let key = keys.insert(key);
+                entries.push(KeyDraft { key, claims: Claims::None, ignore: 0 });
                 key
             }
         };
@@ -1277,24 +1482,33 @@ impl Builder {
     /// people claim one derived surname.
     fn derive_surnames(&mut self, entries: &mut Vec<KeyDraft>, keys: &mut Keys) {
         // Folding the surnames is independent per person: in parallel.
-        let derived: Vec<(u32, &str, String)> = self
+        let (types, strings) = (&self.types, &self.strings);
+        // (person, where the surname lies in the name, its key)
+        let derived: Vec<(u32, std::ops::Range<usize>, String)> = self
             .entities
             .par_iter()
             .enumerate()
-            .filter(|(_, entity)| entity.entity_type.is_person())
+            .filter(|(_, entity)| types.get(entity.entity_type).is_person())
             .flat_map_iter(|(index, entity)| {
-                surnames(&entity.name).into_iter().map(move |s| (index as u32, s, fold_key(s, CaseMode::Fold)))
+                let name = strings.str(entity.name);
+                surnames(name).into_iter().map(move |s| {
+                    let start = s.as_ptr() as usize - name.as_ptr() as usize;
+                    (index as u32, start..start + s.len(), fold_key(s, CaseMode::Fold))
+                })
             })
             .collect();
-        for (index, surname, key) in derived {
+        let mut surname = String::new();
+        for (index, within, key) in derived {
             let entity = &self.entities[index as usize];
             {
-                let mut target = ClaimDraft::plain(index, self.strings.intern(surname), 1 << entity.dictionary);
+                surname.clear();
+                surname.push_str(&self.strings.str(entity.name)[within]);
+                let mut target = ClaimDraft::plain(index, self.strings.intern(&surname), 1 << entity.dictionary);
                 target.short_form = true;
                 match keys.get(&key) {
                     None => {
                         let key = keys.insert(&key);
-                        entries.push(KeyDraft { key, claims: vec![target], ignore: 0 });
+                        entries.push(KeyDraft { key, claims: Claims::One(target), ignore: 0 });
                     }
                     Some(i) => {
                         let entry = &mut entries[i as usize];
@@ -1357,11 +1571,11 @@ impl Builder {
             })
             .collect();
         for entity in &self.entities {
-            *by_type.entry(entity.entity_type.as_str().to_owned()).or_insert(0u64) += 1;
+            *by_type.entry(self.types.get(entity.entity_type).as_str().to_owned()).or_insert(0u64) += 1;
             summaries[entity.dictionary as usize].entity_count += 1;
         }
         let mut alias_count = 0;
-        for target in entries.iter().flat_map(|e| &e.claims) {
+        for target in entries.iter().flat_map(|e| e.claims.iter()) {
             alias_count += 1;
             for (d, summary) in summaries.iter_mut().enumerate() {
                 summary.alias_count += (target.dictionaries >> d) & 1;
@@ -1462,7 +1676,7 @@ fn mark_descriptor_tails(entries: &mut [KeyDraft], keys: &Keys) {
         let last = words.next_back();
         let more = words.next().is_some();
         if more && last.is_some_and(|w| DESCRIPTORS.contains(&w)) {
-            for target in &mut entry.claims {
+            for target in entry.claims.iter_mut() {
                 target.capitalised_tail = true;
             }
         }
@@ -1475,12 +1689,13 @@ fn mark_descriptor_tails(entries: &mut [KeyDraft], keys: &Keys) {
 /// as a plain alias, it keeps linking without context (it becomes the
 /// declared default).
 /// `name_key` caches the fold of the entity's name across its aliases.
-fn person_short_form(short_form: bool, entity: &EntityDraft, key: &str, name_key: &mut Option<String>) -> bool {
-    if short_form || !entity.entity_type.is_person() || entity.name.split_whitespace().count() < 2 {
+/// `person`: whether the entity is a person; `name`: its canonical name.
+fn person_short_form(short_form: bool, person: bool, name: &str, key: &str, name_key: &mut Option<String>) -> bool {
+    if short_form || !person || name.split_whitespace().count() < 2 {
         return false;
     }
     let words = key.split_whitespace().filter(|w| !is_article(w)).count();
-    words == 1 && name_key.get_or_insert_with(|| fold_key(&entity.name, CaseMode::Fold)) != key
+    words == 1 && name_key.get_or_insert_with(|| fold_key(name, CaseMode::Fold)) != key
 }
 
 fn is_article(folded_word: &str) -> bool {

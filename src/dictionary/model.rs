@@ -49,11 +49,21 @@ impl EntityId {
     pub const MAX_BYTES: usize = 256;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
+        Self::check(raw).map(|()| Self(raw.to_owned()))
+    }
+
+    /// [`EntityId::parse`], keeping the string it is given (a parser that
+    /// owns the text already need not copy it).
+    pub fn parse_owned(raw: String) -> Result<Self, String> {
+        Self::check(&raw).map(|()| Self(raw))
+    }
+
+    fn check(raw: &str) -> Result<(), String> {
         let ok = !raw.is_empty()
             && raw.len() <= Self::MAX_BYTES
             && !raw.chars().any(|c| c.is_whitespace() || c.is_control());
         if ok {
-            Ok(Self(raw.to_owned()))
+            Ok(())
         } else {
             Err(format!(
                 "entity id {:?} is not valid: an id is 1-{} bytes of UTF-8 without whitespace or control characters",
@@ -92,11 +102,20 @@ pub struct EntityType(String);
 
 impl EntityType {
     pub fn parse(raw: &str) -> Result<Self, String> {
+        Self::check(raw).map(|()| Self(raw.to_owned()))
+    }
+
+    /// [`EntityType::parse`], keeping the string it is given.
+    pub fn parse_owned(raw: String) -> Result<Self, String> {
+        Self::check(&raw).map(|()| Self(raw))
+    }
+
+    fn check(raw: &str) -> Result<(), String> {
         let ok = !raw.is_empty()
             && raw.len() <= 64
             && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if ok {
-            Ok(Self(raw.to_owned()))
+            Ok(())
         } else {
             Err(format!("entity type {:?} is not valid: use 1-64 ASCII letters, digits, '_' or '-'", cut(raw, 80)))
         }
@@ -118,7 +137,7 @@ impl EntityType {
 impl TryFrom<String> for EntityId {
     type Error = String;
     fn try_from(raw: String) -> Result<Self, String> {
-        Self::parse(&raw)
+        Self::parse_owned(raw)
     }
 }
 
@@ -131,7 +150,7 @@ impl From<EntityId> for String {
 impl TryFrom<String> for EntityType {
     type Error = String;
     fn try_from(raw: String) -> Result<Self, String> {
-        Self::parse(&raw)
+        Self::parse_owned(raw)
     }
 }
 

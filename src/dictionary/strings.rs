@@ -78,12 +78,16 @@ impl Strings {
 /// Builds [`Strings`], storing each distinct string once.
 #[derive(Default)]
 pub struct Interner {
-    bytes: Vec<u8>,
+    /// A `String`, so that reading a string back needs no UTF-8 check (a
+    /// build reads every alias back several times).
+    bytes: String,
     ends: Vec<u32>,
     /// Hash of a string -> its id. A 64-bit collision between different
     /// strings only costs a duplicate (the second is stored again).
     index: foldhash::HashMap<u64, StrId>,
     hasher: foldhash::fast::FixedState,
+    /// [`Interner::forget_index`] was called.
+    forgotten: bool,
 }
 
 impl Interner {
@@ -100,17 +104,32 @@ impl Interner {
 
     /// [`Interner::intern`], with `hash` = [`Interner::hash`]`(s)`.
     pub fn intern_hashed(&mut self, s: &str, hash: u64) -> StrId {
+        debug_assert!(!self.forgotten, "interning after forget_index");
         if let Some(&id) = self.index.get(&hash)
             && self.str(id) == s
         {
             return id;
         }
-        self.bytes.extend_from_slice(s.as_bytes());
+        self.bytes.push_str(s);
         let end = u32::try_from(self.bytes.len()).expect("dictionary strings exceed 4 GiB");
         self.ends.push(end);
         let id = self.ends.len() as StrId - 1;
         self.index.entry(hash).or_insert(id);
         id
+    }
+
+    /// Frees the index once every string is interned: the strings can
+    /// still be read ([`Interner::str`]) and renumbered ([`Renumber`]), and
+    /// the index of a large build (millions of entries) is not held beside
+    /// the tables made from them.
+    ///
+    /// # Panics
+    ///
+    /// (Debug builds) On a later [`Interner::intern`], which would store a
+    /// string again rather than find it.
+    pub fn forget_index(&mut self) {
+        self.index = foldhash::HashMap::default();
+        self.forgotten = true;
     }
 
     /// An interned string, `None` for [`NONE`].
@@ -126,13 +145,13 @@ impl Interner {
     pub fn str(&self, id: StrId) -> &str {
         let end = self.ends[id as usize] as usize;
         let start = id.checked_sub(1).map_or(0, |p| self.ends[p as usize] as usize);
-        std::str::from_utf8(&self.bytes[start..end]).expect("interned from &str")
+        &self.bytes[start..end]
     }
 
     pub fn finish(mut self) -> Strings {
         self.bytes.shrink_to_fit();
         self.ends.shrink_to_fit();
-        Strings { bytes: self.bytes.into(), ends: self.ends.into() }
+        Strings { bytes: self.bytes.into_bytes().into(), ends: self.ends.into() }
     }
 }
 

@@ -45,12 +45,13 @@ pub(crate) fn parse(source: &Arc<str>, text: &str, sink: &mut Sink<'_>) {
 
 fn record(line: &str, at: &Location) -> Result<LineOutcome<EntitySpec>, String> {
     let raw: Record = serde_json::from_str(line).map_err(|e| json_message(&e))?;
-    let id = EntityId::parse(&raw.id)?;
-    let entity_type = EntityType::parse(&raw.entity_type)?;
+    // The record's own strings are kept, not copied.
+    let id = EntityId::parse_owned(raw.id)?;
+    let entity_type = EntityType::parse_owned(raw.entity_type)?;
     if raw.name.trim().is_empty() {
         return Err(format!("entity {id}: name is empty"));
     }
-    let parent = raw.parent.as_deref().map(EntityId::parse).transpose()?;
+    let parent = raw.parent.map(EntityId::parse_owned).transpose()?;
     let prior = raw.prior.map(check_prior).transpose()?;
     let aliases = raw
         .aliases
