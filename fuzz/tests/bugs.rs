@@ -151,3 +151,20 @@ fn a_cluster_joined_through_an_emoji_sequence_is_one_word() {
     // A pictograph that begins its own cluster still makes its own word.
     assert_eq!(spans("月\tmisc:moon\n", "x \u{1f237} said"), [(2, 6, "\u{1f237}".to_owned())]);
 }
+
+/// wide-char-before-article (found by the `dictionary` campaign of f271399,
+/// 2 crashes; fixed in src/matcher/surnames.rs): rule 16 takes an article
+/// joined by a hyphen into a surname variant's span ("el-Dabbaq"), and
+/// found where that article starts one byte after the last non-letter
+/// before it. After a wide character (U+FFFD, which the target's lossy
+/// decoding makes of a stray byte; an em dash) that byte is inside the
+/// character, and slicing there panicked. Fixed: the article starts after
+/// the non-letter's last byte.
+#[test]
+fn an_article_after_a_wide_character_joins_the_surname() {
+    let toml = "[[entity]]\nid = \"per:yusuf\"\ntype = \"PER\"\nname = \"Yusuf al-Dabbagh\"\n";
+    let dictionary = build(&[SourceText::new("people.toml", toml)]).expect("the dictionary builds");
+    let text = "Yusuf al-Dabbagh left. \u{fffd}el-Dabbaq said so.";
+    let spans: Vec<&str> = dictionary.extract(text).iter().map(|m| &text[m.span.start..m.span.end]).collect();
+    assert_eq!(spans, ["Yusuf al-Dabbagh", "el-Dabbaq"]);
+}

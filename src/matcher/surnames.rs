@@ -126,7 +126,13 @@ pub(super) fn link_variants<'d>(
         let before = &text[..o_start];
         let article = before
             .strip_suffix('-')
-            .and_then(|b| b.rfind(|c: char| !c.is_alphabetic()).map_or(Some(0), |i| Some(i + 1)).map(|i| (i, b)))
+            .map(|b| {
+                // After the last non-letter, whatever its width (fuzz bug
+                // wide-char-before-article: U+FFFD before "j-" panicked).
+                let word_start =
+                    b.char_indices().rev().find(|&(_, c)| !c.is_alphabetic()).map_or(0, |(i, c)| i + c.len_utf8());
+                (word_start, b)
+            })
             .filter(|&(i, b)| is_article(&b[i..].to_lowercase()))
             .map(|(i, _)| i);
         let start = article.filter(|&i| mentions.get(next.wrapping_sub(1)).is_none_or(|m| m.span.end <= i));
@@ -207,6 +213,18 @@ name = "Basra"
             &["Waleed Kadu=per:waleed-kadu", "Salwa Qado=per:salwa-qado"],
         ),
         ("a short word is not a slip", "Yusuf al-Dabbagh met Basri.", &["Yusuf al-Dabbagh=per:yusuf-al-dabbagh"]),
+        // Fuzz bug wide-char-before-article (dictionary campaign of
+        // f271399): the article's start was taken one byte after the
+        // non-letter before it, inside a wide character, and panicked.
+        (
+            "article after a wide non-letter",
+            "Yusuf al-Dabbagh left. \u{fffd}el-Dabbaq and \u{2014}al-Dabagh said so.",
+            &[
+                "Yusuf al-Dabbagh=per:yusuf-al-dabbagh",
+                "el-Dabbaq=per:yusuf-al-dabbagh",
+                "al-Dabagh=per:yusuf-al-dabbagh",
+            ],
+        ),
     ];
 
     #[test]
