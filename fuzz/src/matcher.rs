@@ -196,10 +196,36 @@ pub fn run(data: &[u8]) {
                 m.alias,
                 context()
             );
-            // Only for a spelling of the dictionary's: a short form derived
-            // from a PER name (rule 11) can share the key of another
-            // entity's case-sensitive alias and keeps its own case rule.
-            if spellings.contains(&m.alias) && spellings.iter().all(|a| CaseRule::Auto.is_sensitive(a)) {
+            // Only for a spelling of the dictionary's, and of the linked
+            // entity's own: a short form derived from a PER name (rule 11)
+            // can share the key, and even the spelling ("XXXX" of
+            // "Éééé X XXXX"), of another entity's case-sensitive alias and
+            // keeps its own case rule (harness false positive
+            // derived-surname-spelling, matcher campaign of f91a3f8).
+            let own_spelling = m.entity.is_none_or(|e| {
+                owned.get(dictionary.entity(e).id().to_string().as_str()).is_some_and(|a| a.contains(m.alias))
+            });
+            // A short form that is also a word of one of the entity's own
+            // longer names ("XXXX" of "é XXXX ﬁBX", beside its alias
+            // "XXXX") may be that name's derived short form, with its
+            // own case rule: the harness cannot tell the two apart.
+            let derived = m.kind == MatchKind::ShortForm
+                && m.entity.is_some_and(|e| {
+                    owned.get(dictionary.entity(e).id().to_string().as_str()).is_some_and(|names| {
+                        let word = fold_key(m.alias, CaseMode::Fold);
+                        let word = word.trim();
+                        names.iter().any(|n| {
+                            let key = fold_key(n, CaseMode::Fold);
+                            let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty() && *w != "|").collect();
+                            words.len() > 1 && words.contains(&word)
+                        })
+                    })
+                });
+            if own_spelling
+                && !derived
+                && spellings.contains(&m.alias)
+                && spellings.iter().all(|a| CaseRule::Auto.is_sensitive(a))
+            {
                 let preserved = fold_key(span, CaseMode::Preserve);
                 assert!(
                     spellings.iter().any(|a| fold_key(a, CaseMode::Preserve) == preserved),
