@@ -175,17 +175,13 @@ pub fn fold_window_into(text: &str, gap_start: usize, start: usize, end: usize, 
 /// without the offset map, and without punctuation at either end: "U.S."
 /// keys as `" u | s "`, so it matches the text "U.S." followed by anything.
 pub fn fold_key(text: &str, mode: CaseMode) -> String {
-    let mut folded = Folded::default();
-    fold_into(text, mode, &mut folded);
-    let inner = folded.text.trim_matches(|c| c == ' ' || c == PUNCT_MARK);
-    match inner.len() {
-        0 => " ".to_owned(),
-        n if n + 2 == folded.text.len() => folded.text,
-        _ => format!(" {inner} "),
-    }
+    let mut key = String::new();
+    fold_key_into(text, mode, &mut key);
+    key
 }
 
-/// [`fold_key`], appended to `out` rather than returned: the same bytes,
+/// [`fold_key`], appended to `out` rather than returned (`fold_key` is this
+/// into a new `String`): the same bytes,
 /// without a `Folded` or an offset map allocated per call, for a caller that
 /// folds millions of keys into one reused buffer (a dictionary build).
 pub fn fold_key_into(text: &str, mode: CaseMode, out: &mut String) {
@@ -357,7 +353,7 @@ impl Folder<'_> {
             } else if folding.separator
                 && !ends_in_space(self.out)
                 && (folding.clings || i == self.prepended_end)
-                && !stages::is_grapheme_boundary(text, i)
+                && !offsets::is_grapheme_boundary(text, i)
             {
                 // Cluster rule: a separator inside the cluster of the
                 // word just written.
@@ -525,7 +521,7 @@ impl Folder<'_> {
     /// `\u{d4e}1`. Separators after the cluster's last letter stay. Returns
     /// where the cluster ends.
     fn glue_cluster(&mut self, text: &str, start: usize) -> usize {
-        let end = stages::cluster_end(text, start);
+        let end = offsets::next_grapheme_boundary(text, start);
         let cluster = &text[start..end];
         let mode = self.mode;
         // The index of the cluster's last letter piece.

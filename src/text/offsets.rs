@@ -148,22 +148,28 @@ fn plainly_boundary(text: &str, at: usize) -> bool {
     }
 }
 
+/// Whether `at` (a char boundary of `text`) is a grapheme-cluster boundary,
+/// asked of the segmenter.
+pub fn is_grapheme_boundary(text: &str, at: usize) -> bool {
+    GraphemeCursor::new(at, text.len(), true).is_boundary(text, 0).unwrap_or(true)
+}
+
+/// The first grapheme-cluster boundary of `text` after `at`: where the
+/// cluster holding the character at `at` ends.
+pub fn next_grapheme_boundary(text: &str, at: usize) -> usize {
+    GraphemeCursor::new(at, text.len(), true).next_boundary(text, 0).ok().flatten().unwrap_or(text.len())
+}
+
 /// `[start, end)`, char boundaries of `text`, widened to the nearest
 /// grapheme-cluster boundaries outside it (unchanged when they already are).
 pub fn widen_to_graphemes(text: &str, start: usize, end: usize) -> (usize, usize) {
-    let boundary = |at: usize| {
-        plainly_boundary(text, at) || GraphemeCursor::new(at, text.len(), true).is_boundary(text, 0).unwrap_or(true)
-    };
+    let boundary = |at: usize| plainly_boundary(text, at) || is_grapheme_boundary(text, at);
     let start = if boundary(start) {
         start
     } else {
         GraphemeCursor::new(start, text.len(), true).prev_boundary(text, 0).ok().flatten().unwrap_or(0)
     };
-    let end = if boundary(end) {
-        end
-    } else {
-        GraphemeCursor::new(end, text.len(), true).next_boundary(text, 0).ok().flatten().unwrap_or(text.len())
-    };
+    let end = if boundary(end) { end } else { next_grapheme_boundary(text, end) };
     (start, end)
 }
 

@@ -230,19 +230,6 @@ pub fn is_pictographic(c: char) -> bool {
     GraphemeCursor::new(at + 3, seq.len(), true).is_boundary(seq, 0) == Ok(false)
 }
 
-/// Whether `at` (a char boundary of `text`) is a grapheme-cluster boundary.
-pub fn is_grapheme_boundary(text: &str, at: usize) -> bool {
-    GraphemeCursor::new(at, text.len(), true).is_boundary(text, 0) != Ok(false)
-}
-
-/// Where the grapheme cluster that holds the character at `at` ends.
-pub fn cluster_end(text: &str, at: usize) -> usize {
-    match GraphemeCursor::new(at, text.len(), true).next_boundary(text, 0) {
-        Ok(Some(end)) => end,
-        _ => text.len(),
-    }
-}
-
 /// Stages 3–5 for one already-decomposed character.
 fn classify(c: char, emit: &mut impl FnMut(Piece)) {
     if is_dropped(c) {
