@@ -201,24 +201,22 @@ pub fn run(data: &[u8]) {
             // can share the key, and even the spelling ("XXXX" of
             // "Éééé X XXXX"), of another entity's case-sensitive alias and
             // keeps its own case rule (harness false positive
-            // derived-surname-spelling, matcher campaign of f91a3f8).
-            let own_spelling = m.entity.is_none_or(|e| {
-                owned.get(dictionary.entity(e).id().to_string().as_str()).is_some_and(|a| a.contains(m.alias))
-            });
+            // derived-short-form-case, matcher campaign of f91a3f8).
+            // `None`: no entity linked; `Some(None)`: an entity of no alias.
+            let entity_aliases = m.entity.map(|e| owned.get(dictionary.entity(e).id().to_string().as_str()));
+            let own_spelling = entity_aliases.is_none_or(|aliases| aliases.is_some_and(|a| a.contains(m.alias)));
             // A short form that is also a word of one of the entity's own
             // longer names ("XXXX" of "é XXXX ﬁBX", beside its alias
             // "XXXX") may be that name's derived short form, with its
             // own case rule: the harness cannot tell the two apart.
             let derived = m.kind == MatchKind::ShortForm
-                && m.entity.is_some_and(|e| {
-                    owned.get(dictionary.entity(e).id().to_string().as_str()).is_some_and(|names| {
-                        let word = fold_key(m.alias, CaseMode::Fold);
-                        let word = word.trim();
-                        names.iter().any(|n| {
-                            let key = fold_key(n, CaseMode::Fold);
-                            let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty() && *w != "|").collect();
-                            words.len() > 1 && words.contains(&word)
-                        })
+                && entity_aliases.flatten().is_some_and(|names| {
+                    let word = fold_key(m.alias, CaseMode::Fold);
+                    let word = word.trim();
+                    names.iter().any(|n| {
+                        let key = fold_key(n, CaseMode::Fold);
+                        let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty() && *w != "|").collect();
+                        words.len() > 1 && words.contains(&word)
                     })
                 });
             if own_spelling
