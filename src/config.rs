@@ -68,7 +68,9 @@ pub struct SourceArgs {
     /// dictionary the file belongs to, which requests select (default: the
     /// file name up to its first dot). Options: `strict` (alias collisions
     /// and undefined ids are errors), `invalid_rows=skip` (leave out bad
-    /// rows, reporting them). Files extend the embedded default dictionary
+    /// rows, reporting them), `names=any` (match aliases written with a
+    /// capital in any case; by default they are proper names, found only
+    /// where the text capitalises them). Files extend the embedded default dictionary
     /// (named "default") unless --no-default-dictionary is given.
     #[arg(long = "dictionary", value_name = "SPEC", env = "ENTEX_DICTIONARY", value_delimiter = ',')]
     pub dictionaries: Vec<SourceSpec>,

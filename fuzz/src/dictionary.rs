@@ -6,7 +6,7 @@
 //! The input is split at NUL bytes into up to three sources; each starts
 //! with a format byte (the file name's extension, or a forced `format=`,
 //! see [`FORMATS`]) and an options byte (strict, `invalid_rows=skip`, a
-//! shared dictionary name), then the source's text.
+//! shared dictionary name, `names=any`), then the source's text.
 //!
 //! What it checks:
 //!
@@ -24,7 +24,7 @@
 //!   a shared alias whose entity has a prior of 0, which sources may give).
 
 use entex::{
-    dictionary::{Dictionary, Format, InvalidRows, SourceText, artefact, build},
+    dictionary::{Dictionary, Format, InvalidRows, NameCase, SourceText, artefact, build},
     resolve::ResolveOptions,
 };
 
@@ -52,6 +52,8 @@ pub const STRICT: u8 = 1;
 pub const SKIP_INVALID_ROWS: u8 = 2;
 /// The source joins a dictionary named `shared` rather than its own.
 pub const SHARED_NAME: u8 = 4;
+/// `names=any`: capitalised aliases match in any case.
+pub const ANY_CASE: u8 = 8;
 
 /// The sources an input describes.
 pub fn sources(data: &[u8]) -> Vec<SourceText> {
@@ -73,6 +75,9 @@ pub fn sources(data: &[u8]) -> Vec<SourceText> {
             }
             if flags & SHARED_NAME != 0 {
                 source.options.dictionary = "shared".to_owned();
+            }
+            if flags & ANY_CASE != 0 {
+                source.options.names = NameCase::Any;
             }
             source
         })

@@ -9,7 +9,10 @@
 //! and a text of the same letters, separators, punctuation, possessives,
 //! stray combining marks, and whole aliases pasted in as written, upper-
 //! or lowercased. The dictionary goes through the real TSV parser and
-//! `dictionary::build`.
+//! `dictionary::build`, with `names=any` for the checks below (their
+//! reference matches in any case), and as loaded by default
+//! (`names=proper`), where it holds the offsets and a capital in every
+//! mention of a name written with one.
 //!
 //! What it checks, on every mention (the rules of `src/matcher.rs` that can
 //! be stated exactly for such dictionaries):
@@ -33,7 +36,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use entex::{
-    dictionary::{CaseRule, SourceText, build},
+    dictionary::{CaseRule, NameCase, SourceText, build},
     matcher::MatchKind,
     text::{CaseMode, fold, fold_key, skeleton::skeleton_key},
 };
@@ -124,7 +127,11 @@ fn tsv(case: &Case) -> String {
 pub fn run(data: &[u8]) {
     let case = read_case(data);
     let source = tsv(&case);
-    let dictionary = match build(&[SourceText::new("fuzz.tsv", source.as_str())]) {
+    proper_names(&case, &source);
+    // The reference below matches every alias in any case: `names=any`.
+    let mut any_case = SourceText::new("fuzz.tsv", source.as_str());
+    any_case.options.names = NameCase::Any;
+    let dictionary = match build(&[any_case]) {
         Ok(dictionary) => dictionary,
         Err(error) => {
             assert!(!error.problems.is_empty(), "a refused dictionary names no problem");
@@ -283,5 +290,33 @@ pub fn run(data: &[u8]) {
                 context()
             );
         }
+    }
+}
+
+/// The file as loaded by default (`names=proper`): offsets hold, and a
+/// mention of an alias written with a capital is written with one (its
+/// first or second word capitalised, so its text has a capital letter).
+fn proper_names(case: &Case, source: &str) {
+    let Ok(dictionary) = build(&[SourceText::new("fuzz.tsv", source)]) else { return };
+    let text = case.text.as_str();
+    let options = entex::matcher::ExtractOptions { rules: entex::matcher::MatchRules::NONE, ..Default::default() };
+    let mentions = dictionary.extract_with(text, &options);
+    check_spans(text, mentions.iter().map(|m| m.span));
+    let capitalised = |s: &str| s.chars().find(|c| c.is_alphabetic()).is_some_and(char::is_uppercase);
+    // Every spelling of the alias's key is capitalised: the claim is proper.
+    for m in &mentions {
+        let key = fold_key(m.alias, CaseMode::Fold);
+        let spellings =
+            case.entities.iter().flat_map(|(_, _, aliases)| aliases).filter(|a| fold_key(a, CaseMode::Fold) == key);
+        let mut spellings = spellings.peekable();
+        if m.kind == MatchKind::Variant || spellings.peek().is_none() || !spellings.all(|a| capitalised(a)) {
+            continue;
+        }
+        let span = &text[m.span.start..m.span.end];
+        assert!(
+            span.chars().any(char::is_uppercase),
+            "mention {span:?} of the proper name {:?} has no capital; dictionary {source:?}, text {text:?}",
+            m.alias
+        );
     }
 }

@@ -64,7 +64,7 @@ use super::{
 const MAGIC: &[u8; 8] = b"ENTEXDIC";
 
 /// Bumped whenever the layout of the file or of the tables changes.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Who wrote an artefact: the entex version and the engine fingerprint
 /// (build.rs: a hash of the folding, compiling and matching code).

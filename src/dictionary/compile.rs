@@ -80,7 +80,7 @@ use super::{
     },
     parse::{format_of, parse_source_into, table::DEFAULT_ROW_TYPE},
     scanner::{self, Scanner},
-    source::{Format, InvalidRows, MAX_DICTIONARIES, SourceOptions, SourceText},
+    source::{Format, InvalidRows, MAX_DICTIONARIES, NameCase, SourceOptions, SourceText},
     strings::{Interner, NONE, Renumber, StrId},
 };
 use crate::text::{CaseMode, fold_key, fold_key_into, skeleton::skeleton_key, titles::starts_with_title};
@@ -171,13 +171,18 @@ pub fn build_sources(mut sources: Vec<SourceText>) -> Result<Dictionary, LoadErr
     scanner::permute(&mut entries, order);
     let decorated = decorated_forms(&entries, &keys);
     let scannable: Vec<bool> = entries.iter().zip(&decorated).map(|(e, &d)| is_pattern(e, &keys) && !d).collect();
+    // Keys that running text must capitalise: every claim a proper name.
+    let proper: Vec<bool> = entries
+        .iter()
+        .map(|e| e.ignore == 0 && e.claims.iter().next().is_some() && e.claims.iter().all(|c| c.proper))
+        .collect();
     phases.mark("surnames and sort");
     // The two automata are independent and the largest part of a big build.
     let (variants, scanner) = rayon::join(
         || build_variants(&entries, &keys),
         || {
             let keys: Vec<&str> = entries.iter().map(|e| keys.str(e.key)).collect();
-            Scanner::build_with(&keys, &scannable)
+            Scanner::build_with(&keys, &scannable, &proper)
         },
     );
     let variants = variants?;
@@ -354,6 +359,9 @@ struct ClaimDraft {
     short_form: bool,
     default: bool,
     capitalised_tail: bool,
+    /// Every spelling of it is a proper name of a `names=proper` source:
+    /// running text must capitalise it (`NameCase::Proper`).
+    proper: bool,
 }
 
 /// What few claims being built have.
@@ -375,6 +383,7 @@ impl ClaimDraft {
         case_form: Option<String>,
         after: Vec<String>,
         dictionaries: u64,
+        proper: bool,
     ) -> Self {
         let more = (case_form.is_some() || !after.is_empty()).then(|| {
             Box::new(ClaimMore {
@@ -392,11 +401,12 @@ impl ClaimDraft {
             short_form: spec.short_form,
             default: spec.default,
             capitalised_tail: false,
+            proper,
         }
     }
 
     /// A claim with one spelling, no rules, extractable, not a short form.
-    fn plain(entity: u32, written: StrId, dictionaries: u64) -> Self {
+    fn plain(entity: u32, written: StrId, dictionaries: u64, proper: bool) -> Self {
         Self {
             entity,
             spelling: written,
@@ -406,6 +416,7 @@ impl ClaimDraft {
             short_form: false,
             default: false,
             capitalised_tail: false,
+            proper,
         }
     }
 
@@ -426,8 +437,12 @@ impl ClaimDraft {
         case_form: Option<String>,
         after: Vec<String>,
         dictionaries: u64,
+        proper: bool,
     ) {
         self.dictionaries |= dictionaries;
+        // A spelling in lower case, or from a `names=any` source, lets
+        // the claim match in any case.
+        self.proper &= proper;
         let mut more = self.more.take().map_or_else(ClaimMore::default, |m| *m);
         if text != self.spelling && !more.spellings.contains(&text) {
             more.spellings.push(text);
@@ -773,7 +788,8 @@ fn freeze_claim(draft: &ClaimDraft, strings: &mut Renumber<'_>, rare: &mut Vec<C
     let flags = flag(draft.extract, super::EXTRACT)
         | flag(draft.short_form, super::SHORT_FORM)
         | flag(draft.default, super::DEFAULT)
-        | flag(draft.capitalised_tail, super::CAPITALISED_TAIL);
+        | flag(draft.capitalised_tail, super::CAPITALISED_TAIL)
+        | flag(draft.proper, super::PROPER_NAME);
     Claim {
         entity: draft.entity,
         spelling,
@@ -1409,12 +1425,19 @@ impl Builder {
             short_form: pending.short_form || promote,
             default: pending.default || promote,
         };
+        // A proper name (names=proper): written with a capital, with no
+        // case option of its own.
+        let proper = self.sources[pending.source as usize].options.names == NameCase::Proper
+            && pending.case == CaseRule::Auto
+            && case_form.is_none()
+            && starts_with_capital(self.strings.str(text));
         match entry.claims.iter_mut().find(|t| t.entity == entity_index) {
-            Some(target) => target.merge(text, options, case_form, after, bit),
-            None => entry.claims.push(ClaimDraft::new(entity_index, text, options, case_form, after, bit)),
+            Some(target) => target.merge(text, options, case_form, after, bit, proper),
+            None => entry.claims.push(ClaimDraft::new(entity_index, text, options, case_form, after, bit, proper)),
         }
+        // (For one word, the capital a proper name needs.)
         if needs_capital && let Some(target) = entry.claims.iter_mut().find(|t| t.entity == entity_index) {
-            target.capitalised_tail = true;
+            target.proper = true;
         }
     }
 
@@ -1498,12 +1521,20 @@ impl Builder {
             })
             .collect();
         let mut surname = String::new();
+        // A surname is as proper as the dictionary its person is in.
+        let proper_dictionaries: Vec<bool> = (0..self.dictionaries.len())
+            .map(|d| {
+                self.sources.iter().filter(|s| s.dictionary as usize == d).all(|s| s.options.names == NameCase::Proper)
+            })
+            .collect();
         for (index, within, key) in derived {
             let entity = &self.entities[index as usize];
             {
                 surname.clear();
                 surname.push_str(&self.strings.str(entity.name)[within]);
-                let mut target = ClaimDraft::plain(index, self.strings.intern(&surname), 1 << entity.dictionary);
+                let proper = proper_dictionaries[entity.dictionary as usize] && starts_with_capital(&surname);
+                let mut target =
+                    ClaimDraft::plain(index, self.strings.intern(&surname), 1 << entity.dictionary, proper);
                 target.short_form = true;
                 match keys.get(&key) {
                     None => {
@@ -1541,9 +1572,14 @@ impl Builder {
             let sha256 = sha256.clone();
             version_hasher.update(sha256.as_bytes());
             // How a file is read is part of what it serves.
-            let SourceOptions { dictionary, format: _, strict: _, invalid_rows } = &state.options;
+            let SourceOptions { dictionary, format: _, strict: _, invalid_rows, names } = &state.options;
             let format = state.format.map_or("", Format::as_str);
-            version_hasher.update(format!(" {dictionary} {format} {} {}\n", state.strict, invalid_rows.as_str()));
+            version_hasher.update(format!(
+                " {dictionary} {format} {} {} {}\n",
+                state.strict,
+                invalid_rows.as_str(),
+                names.as_str()
+            ));
             source_infos.push(SourceInfo {
                 name: source.name.clone(),
                 sha256,
@@ -1640,6 +1676,13 @@ fn decorated_forms(entries: &[KeyDraft], keys: &Keys) -> Vec<bool> {
                 })
         })
         .collect()
+}
+
+/// Whether an alias is written as a proper name: its first letter is a
+/// capital ("Springfield", "Al-Assad"; not "al-Assad", "iPhone", or a name
+/// in a script without case).
+fn starts_with_capital(alias: &str) -> bool {
+    alias.chars().find(|c| c.is_alphabetic()).is_some_and(char::is_uppercase)
 }
 
 /// Generic words that end many place and party names but are common nouns

@@ -22,6 +22,15 @@
 //!   fixed hash (the table is built from the dictionary, never from caller
 //!   text, so no input can lengthen its probe sequences).
 //! - **Filter**: one bit per hash bucket of the words that start a key.
+//! - **Case filters**, when some keys are proper names (found only where
+//!   the text capitalises them: a `names=proper` catalogue): one bit per
+//!   hash bucket of the words that are a key found in any case, and of
+//!   the first two words of keys of two words or more, found in any case
+//!   or proper. A word the text writes in lower case must pass one of them
+//!   (the proper pairs only when the next word is capitalised), so a
+//!   catalogue of a million proper names does not walk its tables for
+//!   every "name", "list" and "the" of running text
+//!   ([`Scanner::find_from_cased`]).
 //! - **Trie**: nodes numbered breadth-first, so node `n`'s children are the
 //!   contiguous nodes `child_start[n]..child_start[n + 1]` and the edge into
 //!   node `c` is labelled `edge_word[c]`; children are sorted by word id, and
@@ -78,6 +87,19 @@ pub struct Scanner {
     terminal: Column<u32>,
     /// Bit `p`: pattern `p` is found in running text.
     scannable: Column<u64>,
+    /// Bit `p`: pattern `p` is found only where the text capitalises its
+    /// first word, or its second after a lower-case first (a proper name
+    /// of a `names=proper` source). Empty when no pattern is.
+    proper: Column<u64>,
+    /// Bit set over hash buckets (as `first`) of the words that are a
+    /// scannable one-word key found in any case; empty when `proper` is.
+    lower: Column<u64>,
+    /// Bit set over hash buckets of word pairs ([`pair_hash`]) that begin
+    /// a scannable key of two words or more found in any case.
+    lower_pairs: Column<u64>,
+    /// The same, of pairs that begin a scannable proper key (whose second
+    /// word may carry the capital).
+    proper_pairs: Column<u64>,
     patterns: usize,
 }
 
@@ -205,16 +227,19 @@ impl Scanner {
     pub fn build<'k>(keys: impl IntoIterator<Item = &'k str>) -> Result<Self, String> {
         let keys: Vec<&str> = keys.into_iter().collect();
         let all = vec![true; keys.len()];
-        Self::build_with(&keys, &all)
+        let none = vec![false; keys.len()];
+        Self::build_with(&keys, &all, &none)
     }
 
     /// Builds the scanner over `keys`, of which running text finds only
-    /// those marked in `scannable` (the others are for [`Scanner::lookup_key`]).
+    /// those marked in `scannable` (the others are for [`Scanner::lookup_key`]),
+    /// and [`Scanner::find_from_cased`] only where the text capitalises
+    /// them those marked in `proper`.
     ///
     /// # Errors
     ///
     /// As [`Scanner::build`].
-    pub fn build_with(keys: &[&str], scannable: &[bool]) -> Result<Self, String> {
+    pub fn build_with(keys: &[&str], scannable: &[bool], proper: &[bool]) -> Result<Self, String> {
         // Every key's words, flat: key `k` holds `words[starts[k]..starts[k + 1]]`.
         let mut words: Vec<&[u8]> = Vec::with_capacity(keys.len() * 2);
         let mut starts: Vec<usize> = Vec::with_capacity(keys.len() + 1);
@@ -276,6 +301,13 @@ impl Scanner {
             bits[p / 64] |= 1 << (p % 64);
         }
         scanner.scannable = bits.into();
+        if proper.iter().any(|&p| p) {
+            let mut bits = vec![0u64; keys.len().div_ceil(64)];
+            for (p, _) in proper.iter().enumerate().filter(|(_, s)| **s) {
+                bits[p / 64] |= 1 << (p % 64);
+            }
+            scanner.proper = bits.into();
+        }
         scanner.fill_table();
         scanner.build_trie(&order, sequence)?;
         scanner.fill_first();
@@ -363,35 +395,82 @@ impl Scanner {
         self.scannable.get(p / 64).is_some_and(|bits| bits & (1 << (p % 64)) != 0)
     }
 
-    /// Whether the subtree under `node` holds a scannable key.
-    fn reaches_scannable(&self, node: u32) -> bool {
-        let mut stack = vec![node];
-        while let Some(n) = stack.pop() {
-            if self.terminal[n as usize].checked_sub(1).is_some_and(|p| self.is_scannable(p as usize)) {
-                return true;
-            }
-            stack.extend(self.child_start[n as usize]..self.child_start[n as usize + 1]);
+    fn fill_first(&mut self) {
+        let (first, cased) = self.filters();
+        self.first = first;
+        if let Some((lower, lower_pairs, proper_pairs)) = cased {
+            (self.lower, self.lower_pairs, self.proper_pairs) = (lower, lower_pairs, proper_pairs);
         }
-        false
     }
 
-    fn fill_first(&mut self) {
-        let starters: Vec<u32> =
-            (self.child_start[0]..self.child_start[1]).filter(|&n| self.reaches_scannable(n)).collect();
+    /// The first-word filter, and the case filters when some key is proper.
+    #[allow(clippy::type_complexity)]
+    fn filters(&self) -> (Column<u64>, Option<(Column<u64>, Column<u64>, Column<u64>)>) {
+        let reaches = self.reaches();
+        let roots = self.child_start[0]..self.child_start[1];
+        let word_hash = |n: u32| hash(self.word(self.edge_word[n as usize]));
+        let starters = roots.clone().filter(|&n| reaches[n as usize].lower || reaches[n as usize].proper);
         // About 16 bits per starting word: under 1 in 16 of other words pass.
-        let bits = (starters.len() * 16).next_power_of_two().max(1 << 12);
-        let mut first = vec![0u64; bits / 64];
-        for node in starters {
-            let bit = first_bit(hash(self.word(self.edge_word[node as usize])), bits);
-            first[bit / 64] |= 1 << (bit % 64);
+        let first = filter(starters.map(word_hash), 16);
+        if self.proper.is_empty() {
+            return (first, None);
         }
-        self.first = first.into();
+        let lower = case_filter(roots.clone().filter(|&n| self.ends_lower(n)).map(word_hash), 16);
+        // Pairs are many (about one per key of two words), and a pair a
+        // filter lets through only costs the walk it would have saved: 8 bits.
+        let pairs: Vec<(u64, Reach)> = roots
+            .flat_map(|n| {
+                let children = self.child_start[n as usize]..self.child_start[n as usize + 1];
+                children.map(move |c| (n, c))
+            })
+            .map(|(n, c)| (pair_hash(word_hash(n), word_hash(c)), reaches[c as usize]))
+            .collect();
+        let lower_pairs = case_filter(pairs.iter().filter(|(_, r)| r.lower).map(|(h, _)| *h), 8);
+        let proper_pairs = case_filter(pairs.iter().filter(|(_, r)| r.proper).map(|(h, _)| *h), 8);
+        (first, Some((lower, lower_pairs, proper_pairs)))
+    }
+
+    /// Whether a scannable key found in any case ends at `node`.
+    fn ends_lower(&self, node: u32) -> bool {
+        self.terminal[node as usize]
+            .checked_sub(1)
+            .is_some_and(|p| self.is_scannable(p as usize) && !self.is_proper(p as usize))
+    }
+
+    /// Whether pattern `p` is a proper name (found only capitalised).
+    #[inline]
+    pub(crate) fn is_proper(&self, p: usize) -> bool {
+        self.proper.get(p / 64).is_some_and(|bits| bits & (1 << (p % 64)) != 0)
+    }
+
+    /// Per node, which scannable keys its subtree holds (children are
+    /// numbered after their parents, so one backward pass).
+    fn reaches(&self) -> Vec<Reach> {
+        let nodes = self.terminal.len();
+        let mut reaches = vec![Reach::default(); nodes];
+        for n in (0..nodes).rev() {
+            let mut reach = Reach::default();
+            if let Some(p) = self.terminal[n].checked_sub(1).map(|p| p as usize)
+                && self.is_scannable(p)
+            {
+                if self.is_proper(p) {
+                    reach.proper = true;
+                } else {
+                    reach.lower = true;
+                }
+            }
+            for child in &reaches[self.child_start[n] as usize..self.child_start[n + 1] as usize] {
+                reach.lower |= child.lower;
+                reach.proper |= child.proper;
+            }
+            reaches[n] = reach;
+        }
+        reaches
     }
 
     #[inline]
     fn may_start(&self, h: u64) -> bool {
-        let bit = first_bit(h, self.first.len() * 64);
-        self.first[bit / 64] & (1 << (bit % 64)) != 0
+        in_filter(&self.first, h)
     }
 
     /// The id of `word`, if any key holds it.
@@ -524,6 +603,61 @@ impl Scanner {
         }
     }
 
+    /// [`Scanner::find_from`] for a caller that knows which words of the
+    /// haystack are capitalised (`capitalised`: ascending positions of
+    /// their first bytes, as [`crate::text::Folded::capitalised`]): a word
+    /// written in lower case is passed over when the case filters say no
+    /// key starting with it can match there: every such key is a proper
+    /// name, and neither it nor (for a key of two words or more) the next
+    /// word is capitalised. What it passes over is exactly what the
+    /// matcher's case check would turn away, so the result differs from
+    /// `find_from`'s only in skipping matches nobody keeps.
+    ///
+    /// Cost: as `find_from`, plus a cursor over `capitalised` and a probe
+    /// of one or two small filters per word that may start a key; the
+    /// tables (a cache miss each in a large dictionary) are not touched
+    /// for a lower-case word that only starts proper names.
+    #[inline]
+    pub fn find_from_cased(&self, haystack: &[u8], from: usize, capitalised: &[u32]) -> Option<Found> {
+        if self.lower.is_empty() {
+            return self.find_from(haystack, from);
+        }
+        let mut caps = capitalised.partition_point(|&c| (c as usize) < from);
+        let mut pad = next_space(haystack, from)?;
+        loop {
+            let start = pad + 1;
+            let (word_end, h) = match short_word(haystack, start) {
+                Some(short) => short,
+                None => {
+                    let end = next_space(haystack, start)?;
+                    (end, hash(&haystack[start..end]))
+                }
+            };
+            if word_end > start && self.may_start(h) {
+                while capitalised.get(caps).is_some_and(|&c| (c as usize) < start) {
+                    caps += 1;
+                }
+                let capital = |at: usize| capitalised[caps..].iter().take(2).any(|&c| c as usize == at);
+                let may_match = capital(start) || in_case_filter(&self.lower, h) || {
+                    // A key of two words or more, by its first two.
+                    let next = word_end + 1;
+                    let pair = match short_word(haystack, next) {
+                        Some((_, h2)) => Some(pair_hash(h, h2)),
+                        None => next_space(haystack, next).map(|end| pair_hash(h, hash(&haystack[next..end]))),
+                    };
+                    pair.is_some_and(|pair| {
+                        in_case_filter(&self.lower_pairs, pair)
+                            || (capital(next) && in_case_filter(&self.proper_pairs, pair))
+                    })
+                };
+                if may_match && let Some((end, pattern)) = self.longest_at(haystack, pad, haystack.len(), Some(h)) {
+                    return Some(Found { start: pad, end, pattern });
+                }
+            }
+            pad = word_end;
+        }
+    }
+
     /// The longest key that starts exactly at `start` and ends at or before
     /// `bound` (an anchored search): the fallback when a longer key at the
     /// same start failed its checks.
@@ -605,6 +739,10 @@ impl Scanner {
             + self.edge_word.owned_bytes()
             + self.terminal.owned_bytes()
             + self.scannable.owned_bytes()
+            + self.proper.owned_bytes()
+            + self.lower.owned_bytes()
+            + self.lower_pairs.owned_bytes()
+            + self.proper_pairs.owned_bytes()
     }
 
     /// Bytes of the scanner's tables, owned or mapped.
@@ -618,6 +756,10 @@ impl Scanner {
             + self.edge_word.table_bytes()
             + self.terminal.table_bytes()
             + self.scannable.table_bytes()
+            + self.proper.table_bytes()
+            + self.lower.table_bytes()
+            + self.lower_pairs.table_bytes()
+            + self.proper_pairs.table_bytes()
     }
 
     /// Writes the scanner's tables (see [`super::artefact`]).
@@ -632,6 +774,10 @@ impl Scanner {
         out.column(&self.edge_word);
         out.column(&self.terminal);
         out.column(&self.scannable);
+        out.column(&self.proper);
+        out.column(&self.lower);
+        out.column(&self.lower_pairs);
+        out.column(&self.proper_pairs);
     }
 
     /// Reads what [`Scanner::write`] wrote and checks that every table holds
@@ -658,6 +804,10 @@ impl Scanner {
             edge_word: input.column("edges")?,
             terminal: input.column("terminals")?,
             scannable: input.column("scannable keys")?,
+            proper: input.column("proper names")?,
+            lower: input.column("lower-case filter")?,
+            lower_pairs: input.column("lower-case pair filter")?,
+            proper_pairs: input.column("proper pair filter")?,
             patterns,
         };
         scanner.check().map_err(|e| format!("automaton: {e}"))?;
@@ -729,6 +879,18 @@ impl Scanner {
         }
         if self.scannable.len() != self.patterns.div_ceil(64) {
             return Err("scannable set does not match the patterns".to_owned());
+        }
+        // The case filters: all three empty (no proper names), or a set of
+        // the patterns' size and two filters a power of two long.
+        let cased = !self.proper.is_empty();
+        if cased
+            && (self.proper.len() != self.patterns.div_ceil(64)
+                || !self.lower.len().is_power_of_two()
+                || !self.lower_pairs.len().is_power_of_two()
+                || !self.proper_pairs.len().is_power_of_two())
+            || !(cased || self.lower.is_empty() && self.lower_pairs.is_empty() && self.proper_pairs.is_empty())
+        {
+            return Err("proper-name set or case filters do not match the patterns".to_owned());
         }
         Ok(())
     }
@@ -804,18 +966,99 @@ impl Scanner {
         if used.contains(&false) {
             return Err("a word labels no edge".to_owned());
         }
-        // Whether each subtree holds a scannable key, children before
-        // parents (they are numbered after them).
-        let mut reaches = vec![false; nodes];
-        for n in (0..nodes).rev() {
-            let own = self.terminal[n].checked_sub(1).is_some_and(|p| self.is_scannable(p as usize));
-            reaches[n] = own || children(n).any(|c| reaches[c]);
+        if !self.patterns.is_multiple_of(64) && self.proper.last().is_some_and(|&b| b >> (self.patterns % 64) != 0) {
+            return Err("the proper-name set names a pattern that does not exist".to_owned());
         }
-        if roots.filter(|&n| reaches[n]).any(|n| !self.may_start(hash(self.word(self.edge_word[n])))) {
-            return Err("the filter turns away a word that starts a key".to_owned());
+        // Whether each subtree holds a scannable key (of each case rule).
+        let reaches = self.reaches();
+        let word_hash = |n: usize| hash(self.word(self.edge_word[n]));
+        let cased = !self.proper.is_empty();
+        for n in roots {
+            let Reach { lower, proper } = reaches[n];
+            if (lower || proper) && !in_filter(&self.first, word_hash(n))
+                || cased && self.ends_lower(n as u32) && !in_case_filter(&self.lower, word_hash(n))
+            {
+                return Err("a filter turns away a word that starts a key".to_owned());
+            }
+            for c in cased.then(|| children(n)).into_iter().flatten() {
+                let pair = pair_hash(word_hash(n), word_hash(c));
+                if reaches[c].lower && !in_case_filter(&self.lower_pairs, pair)
+                    || reaches[c].proper && !in_case_filter(&self.proper_pairs, pair)
+                {
+                    return Err("a filter turns away two words that start a key".to_owned());
+                }
+            }
         }
         Ok(())
     }
+}
+
+/// Which scannable keys a trie node's subtree holds.
+#[derive(Debug, Clone, Copy, Default)]
+struct Reach {
+    /// One found in any case.
+    lower: bool,
+    /// A proper name (found only capitalised).
+    proper: bool,
+}
+
+/// The first-word filter over `hashes`, `per` bits per hash (a power of
+/// two in all, at least 4,096): about one in `per` other hashes passes.
+fn filter(hashes: impl Iterator<Item = u64>, per: usize) -> Column<u64> {
+    let hashes: Vec<u64> = hashes.collect();
+    let bits = (hashes.len() * per).next_power_of_two().max(1 << 12);
+    let mut filter = vec![0u64; bits / 64];
+    for h in hashes {
+        let bit = first_bit(h, bits);
+        filter[bit / 64] |= 1 << (bit % 64);
+    }
+    filter.into()
+}
+
+/// A case filter over `hashes`: a Bloom filter with two bits per hash
+/// ([`in_case_filter`]), `per` bits per hash in all (a power of two, at
+/// least 4,096). Two bits, because the words it must turn away are the
+/// most frequent of running text ("is", "the"), each passed thousands of
+/// times when its one bit happens to be set: at 16 bits a hash about 1 in
+/// 70 other hashes passes, not 1 in 16 (8 bits: 1 in 20).
+fn case_filter(hashes: impl Iterator<Item = u64>, per: usize) -> Column<u64> {
+    let hashes: Vec<u64> = hashes.collect();
+    let bits = (hashes.len() * per).next_power_of_two().max(1 << 12);
+    let mut filter = vec![0u64; bits / 64];
+    for h in hashes {
+        for bit in case_bits(h, bits) {
+            filter[bit / 64] |= 1 << (bit % 64);
+        }
+    }
+    filter.into()
+}
+
+/// The two bits of hash `h` in a case filter of `bits` bits: from its
+/// high bits and from its middle bits (the word table uses the low ones).
+#[inline]
+fn case_bits(h: u64, bits: usize) -> [usize; 2] {
+    [(h >> 40) as usize & (bits - 1), (h >> 16) as usize & (bits - 1)]
+}
+
+/// Whether case filter `filter` passes hash `h`.
+#[inline]
+fn in_case_filter(filter: &[u64], h: u64) -> bool {
+    case_bits(h, filter.len() * 64).iter().all(|&bit| filter[bit / 64] & (1 << (bit % 64)) != 0)
+}
+
+/// The hash of two words in a row, from theirs.
+#[inline]
+fn pair_hash(first: u64, second: u64) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let h = (first ^ second.rotate_left(23).wrapping_mul(K)).wrapping_mul(K);
+    h ^ (h >> 29)
+}
+
+/// Whether `filter` (a power-of-two number of bits) passes hash `h`.
+#[inline]
+fn in_filter(filter: &[u64], h: u64) -> bool {
+    let bit = first_bit(h, filter.len() * 64);
+    filter[bit / 64] & (1 << (bit % 64)) != 0
 }
 
 /// The filter bit of a hash in a filter of `bits` bits (a power of two):
@@ -942,7 +1185,7 @@ mod tests {
     #[test]
     fn unscannable_keys_are_looked_up_not_found() {
         let keys = [" ayatollah ali khamenei ", " ali khamenei ", " iran "];
-        let scanner = Scanner::build_with(&keys, &[false, true, true]).unwrap();
+        let scanner = Scanner::build_with(&keys, &[false, true, true], &[false; 3]).unwrap();
         let found = scanner.find_from(b" ayatollah ali khamenei said ", 0).unwrap();
         assert_eq!((found.start, found.pattern), (10, 1));
         assert_eq!(scanner.lookup_key(" ayatollah ali khamenei "), Some(0));
@@ -999,6 +1242,54 @@ mod tests {
                     .map(|m| (m.start(), m.end(), m.pattern().as_usize()));
                 let got = scanner.find_at(bytes, start, bound).map(|f| (f.start, f.end, f.pattern));
                 prop_assert_eq!(got, want);
+            }
+        }
+
+        /// `find_from_cased` stops at every word start where some key
+        /// could pass the proper-name rule (a key found in any case; or
+        /// a proper one whose first word, or second, is capitalised), with
+        /// `find_from`'s longest key there; anywhere else it stops only
+        /// where its filters let a word through by chance, and never
+        /// where no key starts. Round-tripped through the artefact columns,
+        /// the filters still pass the check.
+        #[test]
+        fn cased_search_skips_only_what_the_case_rule_rejects(
+            keys in prop::collection::btree_set(prop::collection::vec(0usize..8, 1..4), 1..12),
+            proper in prop::collection::vec(any::<bool>(), 12),
+            haystack in prop::collection::vec(0usize..8, 0..30),
+            capitals in prop::collection::vec(any::<bool>(), 30),
+        ) {
+            let keys: Vec<String> = keys.into_iter().map(text).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let proper = &proper[..keys.len()];
+            let scanner = Scanner::build_with(&refs, &vec![true; keys.len()], proper).unwrap();
+            read_back(&round_trip(&scanner)).unwrap();
+            let haystack = text(haystack);
+            let bytes = haystack.as_bytes();
+            let starts: Vec<usize> = (1..bytes.len()).filter(|&i| bytes[i - 1] == b' ').collect();
+            let capitalised: Vec<u32> =
+                starts.iter().zip(&capitals).filter(|(_, c)| **c).map(|(&s, _)| s as u32).collect();
+            let capital = |at: usize| capitalised.contains(&(at as u32));
+            // Whether some key at word start `at` passes the rule.
+            let passes = |at: usize| {
+                keys.iter().zip(proper).any(|(key, &proper)| {
+                    bytes[at - 1..].starts_with(key.as_bytes())
+                        && (!proper
+                            || capital(at)
+                            || key[1..key.len() - 1].find(' ').is_some_and(|space| capital(at + space + 1)))
+                })
+            };
+            let mut stops = Vec::new();
+            let mut from = 0;
+            while let Some(found) = scanner.find_from_cased(bytes, from, &capitalised) {
+                prop_assert_eq!(Some(found), scanner.find_at(bytes, found.start, bytes.len()));
+                stops.push(found.start + 1);
+                from = found.start + 1;
+            }
+            for &at in &starts {
+                if passes(at) {
+                    prop_assert!(stops.contains(&at), "passed over a word start where a key passes: {}", at);
+                }
             }
         }
     }

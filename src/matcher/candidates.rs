@@ -136,7 +136,7 @@ pub(super) fn exact_candidates<'d>(
     let mut candidates = Vec::with_capacity(haystack.len() / 64 + 1);
     let mut pos = 0;
     while pos < haystack.len() {
-        let Some(longest) = dict.scanner.find_from(haystack, pos) else {
+        let Some(longest) = dict.scanner.find_from_cased(haystack, pos, &folded.capitalised) else {
             break;
         };
         match longest_accepted(dict, longest, text, folded, preserved, selection) {
@@ -171,7 +171,7 @@ pub(super) fn all_candidates<'d>(
     let haystack = folded.text.as_bytes();
     let mut candidates = Vec::with_capacity(haystack.len() / 64 + 1);
     let mut pos = 0;
-    while let Some(longest) = dict.scanner.find_from(haystack, pos) {
+    while let Some(longest) = dict.scanner.find_from_cased(haystack, pos, &folded.capitalised) {
         let mut found = longest;
         loop {
             if let Some(candidate) = check(dict, found, text, folded, preserved, selection) {
@@ -265,8 +265,13 @@ fn check<'d>(
     let key_claims = dict.key_claims(key);
     let mut claims = ClaimsBuilder::new(key_claims);
     let mut names_nothing_here = false;
+    // Whether the text writes the name as a proper name, found on first need.
+    let mut capitalised: Option<bool> = None;
     for (i, target) in key_claims.iter().enumerate() {
         if selection != Selection::ALL && !selection.sees(dict.claim_dictionaries(target)) {
+            continue;
+        }
+        if target.proper() && !*capitalised.get_or_insert_with(|| written_as_name(folded, start, end)) {
             continue;
         }
         if let Some(forms) = dict.case_forms(target) {
@@ -319,6 +324,14 @@ fn is_padded(form: &str, inner: &str) -> bool {
         return form == " ";
     }
     form.strip_prefix(' ').and_then(|f| f.strip_suffix(' ')) == Some(inner)
+}
+
+/// Whether the text writes the folded span `[start, end)` as a proper name
+/// ([`crate::dictionary::NameCase::Proper`]): its first word capitalised,
+/// or its second after a lower-case first ("al-Assad", "the Hague").
+pub(super) fn written_as_name(folded: &Folded, start: usize, end: usize) -> bool {
+    let capital = |at: usize| folded.capitalised.binary_search(&(at as u32)).is_ok();
+    capital(start) || folded.text[start..end].find(' ').is_some_and(|space| capital(start + space + 1))
 }
 
 /// Whether the last word of the folded span `[start, end)` begins, in the

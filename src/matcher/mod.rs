@@ -25,10 +25,19 @@
 //!    one of them ("the Gulf").
 //! 6. **Descriptors.** An alias ending in a generic word ("Anbar Province",
 //!    "Harir Air Base", "State of Law Coalition") includes it only when the
-//!    text capitalises it: "Anbar province" is the mention "Anbar". A
-//!    lenient source's one-word alias that is a common word ("May", "Met";
-//!    [`crate::text::common`]) is marked the same way at build time: it
-//!    matches only capitalised.
+//!    text capitalises it: "Anbar province" is the mention "Anbar".
+//!
+//!    **Proper names.** An alias a `names=proper` file (every file, by
+//!    default; not the embedded dictionary) writes with a capital
+//!    ("Springfield", "Name", "Al-Assad") matches only where the text
+//!    capitalises the mention's first word, or its second after a
+//!    lower-case first ("al-Assad", "the Hague"): GeoNames' town of Name
+//!    is not every "name" of running text
+//!    ([`crate::dictionary::NameCase`]). A lenient source's one-word alias
+//!    that is a common word ("May", "Met"; [`crate::text::common`]) is
+//!    marked a proper name however it is written. The scan skips
+//!    lower-case words that can only start such names
+//!    ([`crate::dictionary::scanner::Scanner::find_from_cased`]).
 //! 7. **Fallback.** When the longest alias at a position fails rules 4–6,
 //!    the next longest alias at the same position is tried, and so on; when
 //!    none passes, the search moves on one byte.

@@ -40,6 +40,7 @@ struct Target {
     short_form: bool,
     default: bool,
     capitalised_tail: bool,
+    proper: bool,
 }
 
 impl Target {
@@ -122,6 +123,7 @@ impl RefDict {
             short_form: c.short_form(),
             default: c.default(),
             capitalised_tail: c.capitalised_tail(),
+            proper: c.proper(),
         };
         let mut keys = Vec::new();
         let mut entries = Vec::new();
@@ -317,6 +319,7 @@ impl RefDict {
                 || target.case_matches(preserved.get_or_insert_with(|| fold_key(original, CaseMode::Preserve))))
                 && target.after().is_none_or(|phrases| phrases.iter().any(|p| before.ends_with(p.as_str())))
                 && (!target.capitalised_tail || last_word_capitalised(text, folded, start, end))
+                && (!target.proper || first_or_second_word_capitalised(text, folded, start, end))
         };
         let mut targets = Vec::new();
         let mut names_nothing_here = false;
@@ -429,6 +432,17 @@ fn last_word_capitalised(text: &str, folded: &Folded, start: usize, end: usize) 
     let width = folded.text[word..].chars().next().map_or(1, char::len_utf8);
     let (original, _) = folded.map.original_span(word, word + width);
     text[original..].chars().next().is_some_and(char::is_uppercase)
+}
+
+/// A proper name's case rule, from the caller's text: the first word, or
+/// the second after a lower-case first, begins with a capital.
+fn first_or_second_word_capitalised(text: &str, folded: &Folded, start: usize, end: usize) -> bool {
+    let begins_capitalised = |word: usize| {
+        let width = folded.text[word..].chars().next().map_or(1, char::len_utf8);
+        let (original, _) = folded.map.original_span(word, word + width);
+        text[original..].chars().next().is_some_and(char::is_uppercase)
+    };
+    begins_capitalised(start) || folded.text[start..end].find(' ').is_some_and(|i| begins_capitalised(start + i + 1))
 }
 
 /// Where a name run starting with the capitalised word at `cap` really

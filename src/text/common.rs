@@ -3,8 +3,8 @@
 //! are almost always the ordinary word, so a one-word alias that folds to
 //! one of them, written by a lenient (non-strict) source, names something
 //! only where the caller's text capitalises it: the dictionary build marks
-//! such a claim like a descriptor tail (rule 6 of [`crate::matcher`]), and
-//! the matcher checks the capital. Curated sources decide case rules alias
+//! such a claim a proper name, whatever the source's `names=` option
+//! ([`crate::dictionary::NameCase`]), and the matcher checks the capital. Curated sources decide case rules alias
 //! by alias (`case = "sensitive"`), so they are left alone.
 //!
 //! The list: English function words, auxiliaries and the most frequent
