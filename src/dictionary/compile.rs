@@ -362,6 +362,8 @@ struct ClaimDraft {
     /// Every spelling of it is a proper name of a `names=proper` source:
     /// running text must capitalise it (`NameCase::Proper`).
     proper: bool,
+    /// A lenient source's one-word common word ([`Claim::common_word`]).
+    common_word: bool,
 }
 
 /// What few claims being built have.
@@ -402,6 +404,7 @@ impl ClaimDraft {
             default: spec.default,
             capitalised_tail: false,
             proper,
+            common_word: false,
         }
     }
 
@@ -417,6 +420,7 @@ impl ClaimDraft {
             default: false,
             capitalised_tail: false,
             proper,
+            common_word: false,
         }
     }
 
@@ -789,7 +793,8 @@ fn freeze_claim(draft: &ClaimDraft, strings: &mut Renumber<'_>, rare: &mut Vec<C
         | flag(draft.short_form, super::SHORT_FORM)
         | flag(draft.default, super::DEFAULT)
         | flag(draft.capitalised_tail, super::CAPITALISED_TAIL)
-        | flag(draft.proper, super::PROPER_NAME);
+        | flag(draft.proper, super::PROPER_NAME)
+        | flag(draft.common_word, super::COMMON_WORD);
     Claim {
         entity: draft.entity,
         spelling,
@@ -1402,7 +1407,8 @@ impl Builder {
         debug_assert_eq!(self.aliases.ends.len(), entity_index as usize, "aliases are grouped in entity order");
         self.aliases.add(text);
         // A lenient source's one-word alias that is a common word
-        // ("May", "Met") needs a capital in the text (text::common).
+        // ("May", "Met", "In") needs a capital in the text, and one that
+        // does not open a sentence (text::common).
         let needs_capital =
             !self.sources[pending.source as usize].strict && crate::text::common::is_common_word_key(key);
         let entry_index = match keys.get(key) {
@@ -1435,9 +1441,11 @@ impl Builder {
             Some(target) => target.merge(text, options, case_form, after, bit, proper),
             None => entry.claims.push(ClaimDraft::new(entity_index, text, options, case_form, after, bit, proper)),
         }
-        // (For one word, the capital a proper name needs.)
+        // (For one word, the capital a proper name needs, and not only
+        // the capital that opens a sentence.)
         if needs_capital && let Some(target) = entry.claims.iter_mut().find(|t| t.entity == entity_index) {
             target.proper = true;
+            target.common_word = true;
         }
     }
 

@@ -284,6 +284,7 @@ pub(crate) const SHORT_FORM: u8 = 2;
 pub(crate) const DEFAULT: u8 = 4;
 pub(crate) const CAPITALISED_TAIL: u8 = 8;
 pub(crate) const PROPER_NAME: u8 = 16;
+pub(crate) const COMMON_WORD: u8 = 32;
 
 impl Claim {
     /// Matched in running text (`true`) or used only by Normalize.
@@ -312,6 +313,14 @@ impl Claim {
     /// word, or its second after a lower-case first, must be capitalised.
     pub fn proper(&self) -> bool {
         self.flags & PROPER_NAME != 0
+    }
+
+    /// A lenient source's one-word alias that is a common word ("May",
+    /// "In"; [`crate::text::common`]): besides its capital (it is
+    /// [`Claim::proper`]), it needs one that a sentence's or a line's start
+    /// does not explain.
+    pub fn common_word(&self) -> bool {
+        self.flags & COMMON_WORD != 0
     }
 }
 

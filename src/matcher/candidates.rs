@@ -274,6 +274,9 @@ fn check<'d>(
         if target.proper() && !*capitalised.get_or_insert_with(|| written_as_name(folded, start, end)) {
             continue;
         }
+        if target.common_word() && opens_sentence(text, folded, start) {
+            continue;
+        }
         if let Some(forms) = dict.case_forms(target) {
             if !preserved_ready {
                 let (orig_start, orig_end) = folded.map.original_span(start, end);
@@ -332,6 +335,30 @@ fn is_padded(form: &str, inner: &str) -> bool {
 pub(super) fn written_as_name(folded: &Folded, start: usize, end: usize) -> bool {
     let capital = |at: usize| folded.capitalised.binary_search(&(at as u32)).is_ok();
     capital(start) || folded.text[start..end].find(' ').is_some_and(|space| capital(start + space + 1))
+}
+
+/// Whether the word at folded `start` opens a sentence or a line of the
+/// caller's text: before it, past spaces and opening quotes or brackets,
+/// is the text's start, a line break, or a full stop, question or
+/// exclamation mark, colon or ellipsis. There a capital is the sentence's,
+/// no evidence of a name ("In Iran, ...", "May 5: ...").
+pub(super) fn opens_sentence(text: &str, folded: &Folded, start: usize) -> bool {
+    let width = folded.text[start..].chars().next().map_or(1, char::len_utf8);
+    let (original, _) = folded.map.original_span(start, start + width);
+    for c in text[..original].chars().rev() {
+        match c {
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' => return true,
+            c if c.is_whitespace() || is_opening(c) => continue,
+            '.' | '!' | '?' | ':' | '…' => return true,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Quotation marks and opening brackets a sentence may start with.
+fn is_opening(c: char) -> bool {
+    matches!(c, '"' | '\'' | '“' | '”' | '‘' | '’' | '«' | '»' | '„' | '(' | '[' | '{' | '*' | '-' | '–' | '—')
 }
 
 /// Whether the last word of the folded span `[start, end)` begins, in the

@@ -34,8 +34,10 @@
 //!    lower-case first ("al-Assad", "the Hague"): GeoNames' town of Name
 //!    is not every "name" of running text
 //!    ([`crate::dictionary::NameCase`]). A lenient source's one-word alias
-//!    that is a common word ("May", "Met"; [`crate::text::common`]) is
-//!    marked a proper name however it is written. The scan skips
+//!    that is a common word ("May", "Nice", "In"; [`crate::text::common`])
+//!    is marked a proper name however it is written, and needs a capital
+//!    that no sentence or line start explains ("talks in Nice", not "Nice
+//!    is calm." or "In Iran, ..."). The scan skips
 //!    lower-case words that can only start such names
 //!    ([`crate::dictionary::scanner::Scanner::find_from_cased`]).
 //! 7. **Fallback.** When the longest alias at a position fails rules 4–6,

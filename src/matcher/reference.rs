@@ -41,6 +41,7 @@ struct Target {
     default: bool,
     capitalised_tail: bool,
     proper: bool,
+    common_word: bool,
 }
 
 impl Target {
@@ -124,6 +125,7 @@ impl RefDict {
             default: c.default(),
             capitalised_tail: c.capitalised_tail(),
             proper: c.proper(),
+            common_word: c.common_word(),
         };
         let mut keys = Vec::new();
         let mut entries = Vec::new();
@@ -320,6 +322,7 @@ impl RefDict {
                 && target.after().is_none_or(|phrases| phrases.iter().any(|p| before.ends_with(p.as_str())))
                 && (!target.capitalised_tail || last_word_capitalised(text, folded, start, end))
                 && (!target.proper || first_or_second_word_capitalised(text, folded, start, end))
+                && (!target.common_word || !starts_a_sentence(&text[..folded.map.original_span(start, end).0]))
         };
         let mut targets = Vec::new();
         let mut names_nothing_here = false;
@@ -432,6 +435,16 @@ fn last_word_capitalised(text: &str, folded: &Folded, start: usize, end: usize) 
     let width = folded.text[word..].chars().next().map_or(1, char::len_utf8);
     let (original, _) = folded.map.original_span(word, word + width);
     text[original..].chars().next().is_some_and(char::is_uppercase)
+}
+
+/// Whether text ending with `before` is at a sentence's or a line's start:
+/// its last character that is not a space, quote, bracket or dash is a
+/// sentence mark, or there is none, or a line break comes first.
+fn starts_a_sentence(before: &str) -> bool {
+    let rest = before.trim_end_matches(|c: char| {
+        (c.is_whitespace() && !matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')) || "\"'“”‘’«»„([{*-–—".contains(c)
+    });
+    rest.is_empty() || rest.ends_with(['\n', '\r', '\u{2028}', '\u{2029}', '.', '!', '?', ':', '…'])
 }
 
 /// A proper name's case rule, from the caller's text: the first word, or

@@ -314,6 +314,27 @@ fn overlap_policy_all() {
     }
 }
 
+/// A lenient source's common-word alias ("May", "Nice", "In") needs a
+/// capital that no sentence or line start explains: the capital of "In
+/// Iran, ..." or of a headline's first word is the sentence's, not a
+/// name's. Mid-sentence capitals still name the place.
+#[test]
+fn common_words_need_a_capital_no_sentence_start_explains() {
+    const PLACES: &str = "alias,id,type\nMay,loc:may,LOC\nNice,loc:nice,LOC\nIn,loc:in,LOC\n";
+    let dict = build(&[SourceText::new("places.csv", PLACES)]).unwrap();
+    let rows: &[(&str, &[&str])] = &[
+        ("In May the mayor of Nice spoke.", &["May", "Nice"]),
+        ("Nice is calm. “May” ends here! (In) brackets? In short: Nice.", &[]),
+        ("headline\nNice reopens; talks in Nice", &["Nice"]),
+        ("the road to In Salah and to Nice", &["In", "Nice"]),
+        ("— May, a town", &[]),
+    ];
+    for &(text, want) in rows {
+        let got: Vec<&str> = dict.extract(text).iter().map(|m| &text[m.span.start..m.span.end]).collect();
+        assert_eq!(got, want, "{text:?}");
+    }
+}
+
 /// Rule 6, proper names: a file's capitalised aliases are proper names. A catalogue
 /// (here CSV, as GeoNames-like lists come) names towns Name and
 /// Springfield; running text's "name" and "springfield" are not them,
