@@ -195,6 +195,40 @@ async fn shared_aliases_are_decided_per_mention_or_left_ambiguous() {
     assert_eq!(r[2].candidates[0].entity.as_ref().unwrap().id, "us-ga");
 }
 
+/// A file's capitalised aliases are proper names: through the real server,
+/// a catalogue of towns called Name, Springfield and Nice tags the towns,
+/// not the words; the same file loaded with `?names=any` (selected per
+/// request) matches in any case, and a common word ("Nice") needs a
+/// capital no sentence start explains either way.
+#[tokio::test(flavor = "multi_thread")]
+async fn capitalised_aliases_are_proper_names_unless_names_any() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |file: &str, prefix: &str| {
+        let path = dir.path().join(file);
+        let rows = format!("alias,id,type\nName,{prefix}name,LOC\nSpringfield,{prefix}sf,LOC\nNice,{prefix}nice,LOC\n");
+        std::fs::write(&path, rows).unwrap();
+        path.display().to_string()
+    };
+    let proper: SourceSpec = write("towns.csv", "p-").parse().unwrap();
+    let any_case: SourceSpec = format!("anycase={}?names=any", write("towns-any.csv", "a-")).parse().unwrap();
+    let app = app_with(vec![proper, any_case], false).await;
+    let text = "A name in springfield. The town of Name, near Springfield. Nice is calm; talks in Nice.";
+    let only = |name: &str| pb::ExtractOptions { dictionaries: vec![name.to_owned()], ..Default::default() };
+    let got: Vec<String> = extract(&app, text, only("towns")).await.iter().map(render).collect();
+    assert_eq!(got, ["Name=p-name/UNIQUE", "Springfield=p-sf/UNIQUE", "Nice=p-nice/UNIQUE"]);
+    let got: Vec<String> = extract(&app, text, only("anycase")).await.iter().map(render).collect();
+    assert_eq!(
+        got,
+        [
+            "name=a-name/UNIQUE",
+            "springfield=a-sf/UNIQUE",
+            "Name=a-name/UNIQUE",
+            "Springfield=a-sf/UNIQUE",
+            "Nice=a-nice/UNIQUE"
+        ]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn requests_select_dictionaries_by_name() {
     let mut specs = example_specs();
