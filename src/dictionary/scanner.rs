@@ -1258,7 +1258,7 @@ mod tests {
     /// Padded folded text: words from a small vocabulary between single
     /// spaces, as folding writes it.
     fn text(words: Vec<usize>) -> String {
-        const WORDS: [&str; 8] = ["a", "b", "ab", "ba", "|", "abc", "c", "bb"];
+        const WORDS: [&str; 8] = ["a", "b", "ab", "ba", "|", "abc", "c", "\u{e9}b"];
         let mut s = String::from(" ");
         for w in words {
             s.push_str(WORDS[w % WORDS.len()]);
