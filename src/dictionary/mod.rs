@@ -318,7 +318,7 @@ impl Claim {
     /// A lenient source's one-word alias that is a common word ("May",
     /// "In"; [`crate::text::common`]): besides its capital (it is
     /// [`Claim::proper`]), it needs one that a sentence's or a line's start
-    /// does not explain.
+    /// does not explain, in a word not all in capitals ("IN", "MAY").
     pub fn common_word(&self) -> bool {
         self.flags & COMMON_WORD != 0
     }

@@ -274,7 +274,10 @@ fn check<'d>(
         if target.proper() && !*capitalised.get_or_insert_with(|| written_as_name(folded, start, end)) {
             continue;
         }
-        if target.common_word() && opens_sentence(text, folded, start) {
+        if target.common_word()
+            && (opens_sentence(text, folded, start)
+                || dict.case_forms(target).is_none() && in_capitals(text, folded, start, end))
+        {
             continue;
         }
         if let Some(forms) = dict.case_forms(target) {
@@ -354,6 +357,24 @@ pub(super) fn opens_sentence(text: &str, folded: &Folded, start: usize) -> bool 
         }
     }
     true
+}
+
+/// Whether the caller's text writes the folded span `[start, end)` in
+/// capitals within a run of capitals: the word and the word before or
+/// after it, two letters or more each ("TALKS IN NICE"). A headline's
+/// capitals are no evidence of a name; a word in capitals among small
+/// letters ("the MET said") still is.
+pub(super) fn in_capitals(text: &str, folded: &Folded, start: usize, end: usize) -> bool {
+    let (original_start, original_end) = folded.map.original_span(start, end);
+    let shouted = |word: &str| {
+        let mut letters = word.chars().filter(|c| c.is_alphabetic());
+        let first_two = letters.next().zip(letters.next());
+        first_two.is_some_and(|(a, b)| a.is_uppercase() && b.is_uppercase()) && letters.all(char::is_uppercase)
+    };
+    let boundary = |c: char| !c.is_alphabetic();
+    let before = text[..original_start].trim_end_matches(boundary).rsplit(boundary).next().unwrap_or_default();
+    let after = text[original_end..].trim_start_matches(boundary).split(boundary).next().unwrap_or_default();
+    shouted(&text[original_start..original_end]) && (shouted(before) || shouted(after))
 }
 
 /// Quotation marks and opening brackets a sentence may start with.

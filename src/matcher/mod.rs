@@ -36,8 +36,9 @@
 //!    ([`crate::dictionary::NameCase`]). A lenient source's one-word alias
 //!    that is a common word ("May", "Nice", "In"; [`crate::text::common`])
 //!    is marked a proper name however it is written, and needs a capital
-//!    that no sentence or line start explains ("talks in Nice", not "Nice
-//!    is calm." or "In Iran, ..."). The scan skips
+//!    that no sentence or line start explains, in a word not all in
+//!    capitals ("talks in Nice", not "Nice is calm.", "In Iran, ..." or
+//!    "TALKS IN NICE"). The scan skips
 //!    lower-case words that can only start such names
 //!    ([`crate::dictionary::scanner::Scanner::find_from_cased`]).
 //! 7. **Fallback.** When the longest alias at a position fails rules 4–6,

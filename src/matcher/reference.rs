@@ -323,6 +323,9 @@ impl RefDict {
                 && (!target.capitalised_tail || last_word_capitalised(text, folded, start, end))
                 && (!target.proper || first_or_second_word_capitalised(text, folded, start, end))
                 && (!target.common_word || !starts_a_sentence(&text[..folded.map.original_span(start, end).0]))
+                && (!target.common_word
+                    || target.case_forms().is_some()
+                    || !in_a_shout(text, folded.map.original_span(start, end)))
         };
         let mut targets = Vec::new();
         let mut names_nothing_here = false;
@@ -435,6 +438,19 @@ fn last_word_capitalised(text: &str, folded: &Folded, start: usize, end: usize) 
     let width = folded.text[word..].chars().next().map_or(1, char::len_utf8);
     let (original, _) = folded.map.original_span(word, word + width);
     text[original..].chars().next().is_some_and(char::is_uppercase)
+}
+
+/// Whether `text[start..end]` and a neighbouring word are written in
+/// capitals (two letters or more, none small).
+fn in_a_shout(text: &str, (start, end): (usize, usize)) -> bool {
+    let shouted = |word: &str| {
+        let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
+        letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase())
+    };
+    let words_before: Vec<&str> = text[..start].split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).collect();
+    let words_after: Vec<&str> = text[end..].split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).collect();
+    shouted(&text[start..end])
+        && (words_before.last().is_some_and(|w| shouted(w)) || words_after.first().is_some_and(|w| shouted(w)))
 }
 
 /// Whether text ending with `before` is at a sentence's or a line's start:

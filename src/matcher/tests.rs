@@ -315,9 +315,10 @@ fn overlap_policy_all() {
 }
 
 /// A lenient source's common-word alias ("May", "Nice", "In") needs a
-/// capital that no sentence or line start explains: the capital of "In
-/// Iran, ..." or of a headline's first word is the sentence's, not a
-/// name's. Mid-sentence capitals still name the place.
+/// capital that no sentence or line start explains, and not only capitals:
+/// the capital of "In Iran, ..." or of a headline's first word is the
+/// sentence's, a headline's "TALKS IN NICE" shouts every word. Mid-sentence
+/// capitals still name the place.
 #[test]
 fn common_words_need_a_capital_no_sentence_start_explains() {
     const PLACES: &str = "alias,id,type\nMay,loc:may,LOC\nNice,loc:nice,LOC\nIn,loc:in,LOC\n";
@@ -328,6 +329,10 @@ fn common_words_need_a_capital_no_sentence_start_explains() {
         ("headline\nNice reopens; talks in Nice", &["Nice"]),
         ("the road to In Salah and to Nice", &["In", "Nice"]),
         ("— May, a town", &[]),
+        ("TALKS IN NICE: the May talks", &["May"]),
+        ("the NICE guidance", &["NICE"]),
+        // Multi-byte marks around the words (a fuzz seed found the slice).
+        ("«TALKS» IN NICE’s port", &[]),
     ];
     for &(text, want) in rows {
         let got: Vec<&str> = dict.extract(text).iter().map(|m| &text[m.span.start..m.span.end]).collect();

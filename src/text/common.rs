@@ -8,7 +8,8 @@
 //! ([`crate::dictionary::Claim::common_word`]), and the matcher checks the
 //! capital, and that it does not merely open a sentence or a line ("In
 //! Iran, ...": in a 1,000,000-entity catalogue, sentence-initial "In",
-//! "A", "To", "But" were a quarter of the mentions in news). Curated sources decide case rules alias
+//! "A", "To", "But" were a quarter of the mentions in news) or belong to a
+//! word in capitals ("TALKS IN NICE"). Curated sources decide case rules alias
 //! by alias (`case = "sensitive"`), so they are left alone.
 //!
 //! The list: English function words, auxiliaries and the most frequent
