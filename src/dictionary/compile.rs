@@ -1432,10 +1432,13 @@ impl Builder {
             default: pending.default || promote,
         };
         // A proper name (names=proper): written with a capital, with no
-        // case option of its own.
+        // case option of its own. An acronym by the automatic rule ("IRGC")
+        // is one too: its case form asks for more than a capital, and when
+        // a spelling without one merges into the claim (which drops the
+        // forms) the capital is still asked for (bug
+        // `merged-acronym-any-case`, found by the fuzz target `matcher`).
         let proper = self.sources[pending.source as usize].options.names == NameCase::Proper
             && pending.case == CaseRule::Auto
-            && case_form.is_none()
             && starts_with_capital(self.strings.str(text));
         match entry.claims.iter_mut().find(|t| t.entity == entity_index) {
             Some(target) => target.merge(text, options, case_form, after, bit, proper),
