@@ -314,16 +314,28 @@ pub(crate) fn apply_options(spec: &mut AliasSpec, options: &str) -> Result<(), S
 
 /// A prior: a finite, non-negative number.
 pub(crate) fn check_prior(prior: f64) -> Result<f64, String> {
-    if prior.is_finite() && prior >= 0.0 {
+    // Stored as f32: a prior finite as f64 but beyond f32 (143e94) would be
+    // infinite in the dictionary (bug `prior-overflows-f32`, found by the
+    // fuzz target `dictionary`: its artefact then failed its own check).
+    if prior.is_finite() && prior >= 0.0 && (prior as f32).is_finite() {
         Ok(prior)
     } else {
-        Err(format!("prior {prior} is not a finite non-negative number"))
+        Err(format!("prior {prior} is not a finite non-negative number of at most {:e}", f32::MAX))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn priors_are_finite_non_negative_f32() {
+        for (prior, ok) in
+            [(0.0, true), (2_145_906.0, true), (3.0e38, true), (1.43e96, false), (-1.0, false), (f64::NAN, false)]
+        {
+            assert_eq!(check_prior(prior).is_ok(), ok, "{prior}");
+        }
+    }
 
     #[test]
     fn json_lines_are_sniffed() {
