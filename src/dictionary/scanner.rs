@@ -121,6 +121,17 @@ impl std::fmt::Debug for Scanner {
 /// The name [`crate::dictionary::DictionaryInfo::automaton_kind`] reports.
 pub const KIND: &str = "word-trie";
 
+/// The word at `start` (up to the next space) and its hash: from one
+/// 8-byte load when it is short ([`short_word`]), else by the byte search
+/// and [`hash`]. `None` when no space follows.
+#[inline]
+fn word_at(haystack: &[u8], start: usize) -> Option<(usize, u64)> {
+    short_word(haystack, start).or_else(|| {
+        let end = next_space(haystack, start)?;
+        Some((end, hash(&haystack[start..end])))
+    })
+}
+
 /// A fixed, fast hash of a word's bytes (multiply-rotate over 8-byte
 /// chunks). Fixed, so a serialised table stays valid; its input is caller
 /// text only as a lookup, which cannot change the table's clustering.
@@ -607,18 +618,25 @@ impl Scanner {
     /// ones take the byte search and [`hash`].
     #[inline]
     pub fn find_from(&self, haystack: &[u8], from: usize) -> Option<Found> {
+        self.find_where(haystack, from, |_, _, h| self.may_start(h))
+    }
+
+    /// The leftmost-longest match in `haystack[from..]` that starts at a
+    /// word `passes(start, end, hash)` lets through: the one walk over the
+    /// words both searches share.
+    #[inline]
+    fn find_where(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        mut passes: impl FnMut(usize, usize, u64) -> bool,
+    ) -> Option<Found> {
         let mut pad = next_space(haystack, from)?;
         loop {
             let start = pad + 1;
-            let (word_end, h) = match short_word(haystack, start) {
-                Some(short) => short,
-                None => {
-                    let end = next_space(haystack, start)?;
-                    (end, hash(&haystack[start..end]))
-                }
-            };
+            let (word_end, h) = word_at(haystack, start)?;
             if word_end > start
-                && self.may_start(h)
+                && passes(start, word_end, h)
                 && let Some((end, pattern)) = self.longest_at(haystack, pad, haystack.len(), Some(h))
             {
                 return Some(Found { start: pad, end, pattern });
@@ -647,47 +665,28 @@ impl Scanner {
             return self.find_from(haystack, from);
         }
         let mut caps = capitalised.partition_point(|&c| (c as usize) < from);
-        let mut pad = next_space(haystack, from)?;
-        loop {
-            let start = pad + 1;
-            let (word_end, h) = match short_word(haystack, start) {
-                Some(short) => short,
-                None => {
-                    let end = next_space(haystack, start)?;
-                    (end, hash(&haystack[start..end]))
-                }
-            };
-            if word_end > start {
-                while capitalised.get(caps).is_some_and(|&c| (c as usize) < start) {
-                    caps += 1;
-                }
-                let capital = |at: usize| capitalised[caps..].iter().take(2).any(|&c| c as usize == at);
-                // A capitalised word may start any key; a lower-case one
-                // only what the case filters pass (they pass no word the
-                // first-word filter turns away, but for chance collisions,
-                // so it is not asked again: one probe fewer per word).
-                let may_match = if capital(start) {
-                    self.may_start(h)
-                } else {
-                    in_case_filter(&self.lower, h) || {
-                        // A key of two words or more, by its first two.
-                        let next = word_end + 1;
-                        let pair = match short_word(haystack, next) {
-                            Some((_, h2)) => Some(pair_hash(h, h2)),
-                            None => next_space(haystack, next).map(|end| pair_hash(h, hash(&haystack[next..end]))),
-                        };
-                        pair.is_some_and(|pair| {
-                            in_case_filter(&self.lower_pairs, pair)
-                                || (capital(next) && in_case_filter(&self.proper_pairs, pair))
-                        })
-                    }
-                };
-                if may_match && let Some((end, pattern)) = self.longest_at(haystack, pad, haystack.len(), Some(h)) {
-                    return Some(Found { start: pad, end, pattern });
-                }
+        self.find_where(haystack, from, |start, word_end, h| {
+            while capitalised.get(caps).is_some_and(|&c| (c as usize) < start) {
+                caps += 1;
             }
-            pad = word_end;
-        }
+            let capital = |at: usize| capitalised[caps..].iter().take(2).any(|&c| c as usize == at);
+            // A capitalised word may start any key; a lower-case one only
+            // what the case filters pass (they pass no word the first-word
+            // filter turns away, but for chance collisions, so it is not
+            // asked again: one probe fewer per word).
+            if capital(start) {
+                return self.may_start(h);
+            }
+            in_case_filter(&self.lower, h) || {
+                // A key of two words or more, by its first two.
+                let next = word_end + 1;
+                word_at(haystack, next).is_some_and(|(_, h2)| {
+                    let pair = pair_hash(h, h2);
+                    in_case_filter(&self.lower_pairs, pair)
+                        || (capital(next) && in_case_filter(&self.proper_pairs, pair))
+                })
+            }
+        })
     }
 
     /// The longest key that starts exactly at `start` and ends at or before

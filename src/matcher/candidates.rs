@@ -335,7 +335,7 @@ fn is_padded(form: &str, inner: &str) -> bool {
 /// Whether the text writes the folded span `[start, end)` as a proper name
 /// ([`crate::dictionary::NameCase::Proper`]): its first word capitalised,
 /// or its second after a lower-case first ("al-Assad", "the Hague").
-pub(super) fn written_as_name(folded: &Folded, start: usize, end: usize) -> bool {
+fn written_as_name(folded: &Folded, start: usize, end: usize) -> bool {
     let capital = |at: usize| folded.capitalised.binary_search(&(at as u32)).is_ok();
     capital(start) || folded.text[start..end].find(' ').is_some_and(|space| capital(start + space + 1))
 }
@@ -345,7 +345,7 @@ pub(super) fn written_as_name(folded: &Folded, start: usize, end: usize) -> bool
 /// is the text's start, a line break, or a full stop, question or
 /// exclamation mark, colon or ellipsis. There a capital is the sentence's,
 /// no evidence of a name ("In Iran, ...", "May 5: ...").
-pub(super) fn opens_sentence(text: &str, folded: &Folded, start: usize) -> bool {
+fn opens_sentence(text: &str, folded: &Folded, start: usize) -> bool {
     let width = folded.text[start..].chars().next().map_or(1, char::len_utf8);
     let (original, _) = folded.map.original_span(start, start + width);
     for c in text[..original].chars().rev() {
@@ -364,7 +364,7 @@ pub(super) fn opens_sentence(text: &str, folded: &Folded, start: usize) -> bool 
 /// after it, two letters or more each ("TALKS IN NICE"). A headline's
 /// capitals are no evidence of a name; a word in capitals among small
 /// letters ("the MET said") still is.
-pub(super) fn in_capitals(text: &str, folded: &Folded, start: usize, end: usize) -> bool {
+fn in_capitals(text: &str, folded: &Folded, start: usize, end: usize) -> bool {
     let (original_start, original_end) = folded.map.original_span(start, end);
     let shouted = |word: &str| {
         let mut letters = word.chars().filter(|c| c.is_alphabetic());
