@@ -131,14 +131,31 @@ pub(super) fn exact_candidates<'d>(
     preserved: &mut Folded,
     selection: Selection,
 ) -> Vec<Candidate<'d>> {
-    let haystack = folded.text.as_bytes();
     // News has about one name per 60 bytes.
-    let mut candidates = Vec::with_capacity(haystack.len() / 64 + 1);
+    let mut candidates = Vec::with_capacity(folded.text.len() / 64 + 1);
     let mut pos = 0;
+    while let Some(candidate) = next_exact(dict, text, folded, preserved, selection, pos) {
+        // The trailing pad of this key is the leading pad of the next.
+        pos = candidate.end;
+        candidates.push(candidate);
+    }
+    candidates
+}
+
+/// The first candidate of [`exact_candidates`] that starts at or after the
+/// folded position `pos` (a pad space or a word start): the leftmost
+/// start with an accepted key, its longest accepted key.
+pub(super) fn next_exact<'d>(
+    dict: &'d Dictionary,
+    text: &str,
+    folded: &Folded,
+    preserved: &mut Folded,
+    selection: Selection,
+    mut pos: usize,
+) -> Option<Candidate<'d>> {
+    let haystack = folded.text.as_bytes();
     while pos < haystack.len() {
-        let Some(longest) = dict.scanner.find_from_cased(haystack, pos, &folded.capitalised) else {
-            break;
-        };
+        let longest = dict.scanner.find_from_cased(haystack, pos, &folded.capitalised)?;
         match longest_accepted(dict, longest, text, folded, preserved, selection) {
             // A Normalize-only name yields to a name that starts inside
             // it and runs past it ("the East" in "the East Jerusalem
@@ -146,15 +163,11 @@ pub(super) fn exact_candidates<'d>(
             Some(candidate) if candidate.names_nothing() && overrun(dict, &candidate, haystack) => {
                 pos = longest.start + 1;
             }
-            Some(candidate) => {
-                // The trailing pad of this key is the leading pad of the next.
-                pos = candidate.end;
-                candidates.push(candidate);
-            }
+            Some(candidate) => return Some(candidate),
             None => pos = longest.start + 1,
         }
     }
-    candidates
+    None
 }
 
 /// [`super::OverlapPolicy::All`]: every key at every word start whose

@@ -365,7 +365,9 @@ fn extract_folding<'d>(
         };
         let mut candidates = variants::merge_variants(
             dictionary,
+            text,
             folded,
+            &mut scratch.preserved,
             exact,
             &mut scratch.skeleton,
             &mut scratch.words,

@@ -238,38 +238,29 @@ impl RefDict {
         REFERENCE_SCRATCH.with(|scratch| {
             let mut folded = scratch.borrow_mut();
             fold_into(text, CaseMode::Fold, &mut folded);
-            let mut candidates = self.r_exact_candidates(text, &folded);
-            let variants = self.r_variant_candidates(&folded);
-            if !variants.is_empty() {
-                candidates = merge_leftmost_longest(candidates, variants);
-            }
+            let candidates =
+                merge_leftmost_longest(self.r_exact_candidates(text, &folded), self.r_variant_candidates(&folded));
             self.r_resolve_candidates(text, &folded, candidates)
         })
     }
 
-    /// Rules 1–8 over the folded text: leftmost-longest keys, with fallback
-    /// to shorter keys at the same start when checks fail.
+    /// Rules 1–8 over the folded text: at every word start where a key
+    /// starts, the longest key whose checks pass (rule 7, falling back to
+    /// shorter keys), overlapping; [`merge_leftmost_longest`] picks among
+    /// them and the variants (rule 3).
     fn r_exact_candidates<'d>(&'d self, text: &str, folded: &Folded) -> Vec<Candidate<'d>> {
         let haystack = folded.text.as_bytes();
         let mut candidates = Vec::new();
         let mut pos = 0;
-        while pos < haystack.len() {
-            let Some(longest) = self.automaton.find_from(haystack, pos) else {
-                break;
-            };
+        while let Some(longest) = self.automaton.find_from(haystack, pos) {
+            pos = longest.start + 1;
             match self.r_longest_accepted(longest, text, folded) {
                 // A Normalize-only name yields to a name that starts inside
                 // it and runs past it ("the East" in "the East Jerusalem
                 // office"): it only blocks names inside itself.
-                Some(candidate) if candidate.names_nothing() && self.r_overrun(&candidate, haystack) => {
-                    pos = longest.start + 1;
-                }
-                Some(candidate) => {
-                    // The trailing pad of this key is the leading pad of the next.
-                    pos = candidate.end;
-                    candidates.push(candidate);
-                }
-                None => pos = longest.start + 1,
+                Some(candidate) if candidate.names_nothing() && self.r_overrun(&candidate, haystack) => {}
+                Some(candidate) => candidates.push(candidate),
+                None => {}
             }
         }
         candidates
@@ -373,8 +364,9 @@ impl RefDict {
             }
             let haystack = skeleton.as_bytes();
             let mut pos = 0;
+            // Every start, overlapping, as for exact candidates.
             while let Some(found) = automaton.find_from(haystack, pos) {
-                pos = found.end - 1;
+                pos = found.start + 1;
                 // The key's pads are the spaces around its first and last words.
                 let first = words.partition_point(|w| w.0 <= found.start + 1) - 1;
                 let last = words.partition_point(|w| w.0 < found.end - 1) - 1;
@@ -530,9 +522,9 @@ fn build_run(
     pos
 }
 
-/// Rule 3 across both passes: exact-pass candidates (already leftmost-
-/// longest among themselves) and variant candidates, merged so that the
-/// leftmost, then longest, wins; at equal spans the exact candidate wins.
+/// Rule 3 across both passes: exact-pass and variant candidates (each
+/// overlapping, one per start), merged so that the leftmost, then longest,
+/// wins; at equal spans the exact candidate wins.
 fn merge_leftmost_longest<'d>(exact: Vec<Candidate<'d>>, variants: Vec<Candidate<'d>>) -> Vec<Candidate<'d>> {
     let mut all: Vec<Candidate<'d>> = exact.into_iter().chain(variants).collect();
     all.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.variant.cmp(&b.variant)));

@@ -387,6 +387,32 @@ fn proper_names_need_a_capital() {
     }
 }
 
+/// Bug fix `uncovered-occurrence` (matcher fuzz target): a variant kept
+/// before an exact name that it overlaps drops that name, and the names
+/// inside the rest of it come back. Exact names and variants were each a
+/// leftmost-longest chain, which hid them: "Brigade 313" was lost, and
+/// "Nujaba" came back only as a variant of itself.
+#[test]
+fn a_variant_over_the_start_of_a_name_leaves_the_names_in_its_tail() {
+    const SOURCE: &str = "alias\tid\ttype\n\
+        Kataib Hezbollah\torg:kh\tORG\n\
+        Hezbollah Nujaba\torg:hn\tORG\n\
+        Nujaba\torg:nujaba\tORG\n\
+        Hezbollah Brigade\torg:hb\tORG\n\
+        Brigade 313\torg:b313\tORG\n";
+    let dict = build(&[SourceText::new("t.tsv", SOURCE)]).unwrap();
+    let rows: &[(&str, &[&str])] = &[
+        ("Kataeb Hezbollah Nujaba fighters", &["Kataeb Hezbollah=org:kh*", "Nujaba=org:nujaba"]),
+        ("Kataeb Hezbollah Brigade 313 fighters", &["Kataeb Hezbollah=org:kh*", "Brigade 313=org:b313"]),
+        // No variant in front: the exact chain as before.
+        ("Kataib Hezbollah Nujaba fighters", &["Kataib Hezbollah=org:kh", "Nujaba=org:nujaba"]),
+        ("Hezbollah Brigade 313 fighters", &["Hezbollah Brigade=org:hb"]),
+    ];
+    for (text, want) in rows {
+        assert_eq!(render(&dict, text), *want, "text: {text:?}");
+    }
+}
+
 /// Bug fix (issue 11): a lenient source's one-word alias that is a common
 /// word ("May", "Met") matched the ordinary word ("they met in may"); it
 /// now needs a capital in the text, like a descriptor tail (rule 6). A

@@ -10,9 +10,11 @@
 //! variant index; a run that an exact candidate already covers is never
 //! reduced to skeletons, which in news skips most runs.
 
+use std::collections::VecDeque;
+
 use super::{
     OverlapPolicy,
-    candidates::{Candidate, KeptClaims},
+    candidates::{Candidate, KeptClaims, next_exact},
 };
 use crate::{
     dictionary::{Dictionary, Selection},
@@ -32,6 +34,16 @@ use crate::{
 /// exact first at equal spans, and kept greedily when they start at or
 /// after the end of the last one kept.
 ///
+/// Each of the two lists is a leftmost-longest chain, which hides the
+/// candidates that start inside one of its links. When the other list's
+/// candidate is kept and the next link starts inside it, the link is
+/// dropped and what it hid comes first: the chain is scanned again from
+/// the end of what is kept ([`Pending`] for exact candidates; for a run's
+/// variants, the skeleton scan resumes at the first word after it).
+/// Without this, a variant that overlapped the start of an exact name lost
+/// the names inside that name's tail (bug `uncovered-occurrence`, found by
+/// the `matcher` fuzz target).
+///
 /// A run is skipped, skeletons unmade, when what is already kept, or the
 /// exact candidate starting where the run's first word starts, reaches
 /// its last word's end: every variant of the run would start inside it
@@ -39,9 +51,12 @@ use crate::{
 /// before it — a variant at its start is no longer than the run, and at
 /// equal spans exact comes first.) In news this skips most runs: names
 /// the dictionary spells exactly.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn merge_variants<'d>(
     dict: &'d Dictionary,
+    text: &str,
     folded: &Folded,
+    preserved: &mut Folded,
     exact: Vec<Candidate<'d>>,
     skeleton: &mut String,
     words: &mut Vec<(usize, usize, usize)>,
@@ -49,27 +64,29 @@ pub(super) fn merge_variants<'d>(
     overlaps: OverlapPolicy,
 ) -> Vec<Candidate<'d>> {
     let Some(index) = dict.variants.as_ref().filter(|_| !folded.capitalised.is_empty()) else { return exact };
-    let text = folded.text.as_str();
     let capitalised = &folded.capitalised;
     let all = overlaps == OverlapPolicy::All;
     let mut merged = Merged { kept: Vec::with_capacity(exact.len() + 8), covered: 0, all };
-    let mut exact = exact.into_iter().peekable();
+    let mut exact = Pending { queue: exact.into(), dict, text, folded, preserved, selection, all };
+    let folded_text = folded.text.as_str();
     let mut covered_until = 0;
     for (i, &cap) in capitalised.iter().enumerate() {
         let cap = cap as usize;
         if cap < covered_until {
             continue;
         }
-        let run_start = leading_articles(text, cap);
-        covered_until = run_words(text, &capitalised[i..], run_start, words);
+        let run_start = leading_articles(folded_text, cap);
+        covered_until = run_words(folded_text, &capitalised[i..], run_start, words);
         let (Some(&(_, first_start, _)), Some(&(_, _, last_end))) = (words.first(), words.last()) else {
             continue;
         };
-        while let Some(x) = exact.next_if(|x| x.start < first_start) {
+        while let Some(x) = exact.next_if(merged.covered, |x| x.start < first_start) {
             merged.offer(x);
         }
-        let next_exact_reach =
-            exact.peek().filter(|x| x.start == first_start && x.start >= merged.covered).map_or(0, |x| x.end);
+        let next_exact_reach = exact
+            .peek(merged.covered)
+            .filter(|x| x.start == first_start && x.start >= merged.covered)
+            .map_or(0, |x| x.end);
         if !all && merged.covered.max(next_exact_reach) >= last_end {
             continue;
         }
@@ -77,7 +94,7 @@ pub(super) fn merge_variants<'d>(
         skeleton.push(' ');
         for word in words.iter_mut() {
             word.0 = skeleton.len();
-            let made = skeleton_word(&text[word.1..word.2], skeleton);
+            let made = skeleton_word(&folded_text[word.1..word.2], skeleton);
             debug_assert!(made, "run_words keeps only words of ASCII lowercase letters");
             skeleton.push(' ');
         }
@@ -101,18 +118,90 @@ pub(super) fn merge_variants<'d>(
             let last = words.partition_point(|w| w.0 < found.end - 1) - 1;
             let variant =
                 Candidate { start: words[first].1, end: words[last].2, claims, variant: true, normalize_only: false };
-            while let Some(x) =
-                exact.next_if(|x| x.start < variant.start || (x.start == variant.start && x.end >= variant.end))
-            {
+            while let Some(x) = exact.next_if(merged.covered, |x| {
+                x.start < variant.start || (x.start == variant.start && x.end >= variant.end)
+            }) {
                 merged.offer(x);
+            }
+            if !all && variant.start < merged.covered {
+                // Dropped: the run's variants that it hid, starting at the
+                // first word after what is kept, come next.
+                match words.iter().find(|w| w.1 >= merged.covered) {
+                    Some(w) => pos = w.0 - 1,
+                    None => break,
+                }
+                continue;
             }
             merged.offer(variant);
         }
     }
-    for x in exact {
+    while let Some(x) = exact.next_if(merged.covered, |_| true) {
         merged.offer(x);
     }
     merged.kept
+}
+
+/// The exact candidates not yet offered to [`Merged`], in text order: the
+/// scan's leftmost-longest chain, scanned again from the end of what is
+/// kept when a kept variant ends inside the next link (see
+/// [`merge_variants`]).
+struct Pending<'d, 'a> {
+    queue: VecDeque<Candidate<'d>>,
+    dict: &'d Dictionary,
+    text: &'a str,
+    folded: &'a Folded,
+    preserved: &'a mut Folded,
+    selection: Selection,
+    /// [`OverlapPolicy::All`]: the list holds every candidate; nothing is
+    /// hidden.
+    all: bool,
+}
+
+impl<'d> Pending<'d, '_> {
+    /// The next candidate, if `take` accepts it, once the list agrees with
+    /// what is kept up to `covered`.
+    fn next_if(&mut self, covered: usize, take: impl Fn(&Candidate<'d>) -> bool) -> Option<Candidate<'d>> {
+        self.resync(covered);
+        if self.queue.front().is_some_and(take) { self.queue.pop_front() } else { None }
+    }
+
+    fn peek(&mut self, covered: usize) -> Option<&Candidate<'d>> {
+        self.resync(covered);
+        self.queue.front()
+    }
+
+    /// Drops the candidates that start before `covered` (the merge would
+    /// drop them). When one of them ran past `covered`, the chain is
+    /// scanned again from there until it meets the old chain again (one
+    /// start, one candidate: from there on the chains agree).
+    fn resync(&mut self, covered: usize) {
+        if self.all {
+            return;
+        }
+        let mut reach = covered;
+        while let Some(front) = self.queue.front().filter(|x| x.start < covered) {
+            reach = reach.max(front.end);
+            self.queue.pop_front();
+        }
+        if reach == covered {
+            return;
+        }
+        let mut fresh = Vec::new();
+        let mut pos = covered;
+        while let Some(candidate) = next_exact(self.dict, self.text, self.folded, self.preserved, self.selection, pos) {
+            if self.queue.front().is_some_and(|x| x.start <= candidate.start) {
+                break;
+            }
+            while self.queue.front().is_some_and(|x| x.start < candidate.end) {
+                self.queue.pop_front();
+            }
+            pos = candidate.end;
+            fresh.push(candidate);
+        }
+        for candidate in fresh.into_iter().rev() {
+            self.queue.push_front(candidate);
+        }
+    }
 }
 
 /// Candidates kept by rule 3, offered in sorted order.
