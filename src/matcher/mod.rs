@@ -55,7 +55,9 @@
 //!     skeletons ([`crate::text::skeleton`]) and matched against the
 //!     dictionary's skeleton index: "Qasim Suleimani", "Kataeb Hizbollah".
 //!     Such a mention has kind `Variant`. Variant and exact candidates
-//!     merge by rule 3; at equal spans the exact one wins.
+//!     merge by rule 3; at equal spans the exact one wins. A variant whose
+//!     words are all ordinary English words ([`crate::text::english`]) is
+//!     those words, not a name.
 //! 11. **Short forms.** A short form (an alias marked `short_form`; every
 //!     one-word alias of a person, "Soleimani"; and every person's surname,
 //!     derived from the canonical name) links to the entity the same

@@ -370,6 +370,10 @@ impl RefDict {
                 // The key's pads are the spaces around its first and last words.
                 let first = words.partition_point(|w| w.0 <= found.start + 1) - 1;
                 let last = words.partition_point(|w| w.0 < found.end - 1) - 1;
+                // Ordinary English words are no variant of a name.
+                if words[first..=last].iter().all(|w| crate::text::english::is_english_word(&text[w.1..w.2])) {
+                    continue;
+                }
                 let targets = claims[found.pattern].iter().collect();
                 candidates.push(Candidate {
                     start: words[first].1,

@@ -413,6 +413,29 @@ fn a_variant_over_the_start_of_a_name_leaves_the_names_in_its_tail() {
     }
 }
 
+/// Rule 10: a run of ordinary English words is those words, not a
+/// romanisation variant of a catalogue's name (with a million names,
+/// "Therefore" had the skeleton of the town "Tarafaru").
+#[test]
+fn english_words_are_no_variants() {
+    const SOURCE: &str = "alias\tid\ttype\n\
+        Tarafaru\tQ1\tLOC\n\
+        Siviral Matadis\tQ2\tLOC\n\
+        Kataib Hezbollah\torg:kh\tORG\n";
+    let dict = build(&[SourceText::new("t.tsv", SOURCE)]).unwrap();
+    let rows: &[(&str, &[&str])] = &[
+        ("Therefore, the talks ended.", &[]),
+        ("Several Methods were tried.", &[]),
+        ("Therefore Kataeb Hezbollah left.", &["Kataeb Hezbollah=org:kh*"]),
+        // Listed spellings and variants of names still match.
+        ("Tarafaru and Siviral Matadis", &["Tarafaru=Q1", "Siviral Matadis=Q2"]),
+        ("Tarafarou, Sivirel Matadis", &["Tarafarou=Q1*", "Sivirel Matadis=Q2*"]),
+    ];
+    for (text, want) in rows {
+        assert_eq!(render(&dict, text), *want, "text: {text:?}");
+    }
+}
+
 /// Bug fix (issue 11): a lenient source's one-word alias that is a common
 /// word ("May", "Met") matched the ordinary word ("they met in may"); it
 /// now needs a capital in the text, like a descriptor tail (rule 6). A

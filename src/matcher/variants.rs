@@ -3,12 +3,16 @@
 //! skeletons ([`crate::text::skeleton`]) and matched against the
 //! dictionary's skeleton index, then merged with the exact candidates by
 //! rule 3 (leftmost, then longest; at equal spans the exact one wins).
+//! A variant made only of ordinary English words ("Therefore", "Several
+//! Methods") is no name: the text means the words
+//! ([`crate::text::english`]).
 //!
 //! # Cost
 //!
 //! Nothing when the text has no capitalised word or the dictionary no
-//! variant index; a run that an exact candidate already covers is never
-//! reduced to skeletons, which in news skips most runs.
+//! variant index; a run that an exact candidate already covers, or whose
+//! words are all English, is never reduced to skeletons, which in news
+//! skips most runs.
 
 use std::collections::VecDeque;
 
@@ -20,6 +24,7 @@ use crate::{
     dictionary::{Dictionary, Selection},
     text::{
         Folded,
+        english::is_english_word,
         skeleton::{is_article, is_particle, skeleton_word},
     },
 };
@@ -80,6 +85,10 @@ pub(super) fn merge_variants<'d>(
         let (Some(&(_, first_start, _)), Some(&(_, _, last_end))) = (words.first(), words.last()) else {
             continue;
         };
+        if all_english(folded_text, words) {
+            // Every variant of the run would be English words only.
+            continue;
+        }
         while let Some(x) = exact.next_if(merged.covered, |x| x.start < first_start) {
             merged.offer(x);
         }
@@ -116,6 +125,12 @@ pub(super) fn merge_variants<'d>(
             // The key's pads are the spaces around its first and last words.
             let first = words.partition_point(|w| w.0 <= found.start + 1) - 1;
             let last = words.partition_point(|w| w.0 < found.end - 1) - 1;
+            if all_english(folded_text, &words[first..=last]) {
+                // No name (module docs); nor is any shorter variant at
+                // this start, of English words too: on to the next word.
+                pos = found.start + 1;
+                continue;
+            }
             let variant =
                 Candidate { start: words[first].1, end: words[last].2, claims, variant: true, normalize_only: false };
             while let Some(x) = exact.next_if(merged.covered, |x| {
@@ -229,6 +244,13 @@ impl<'d> Merged<'d> {
             self.kept.push(candidate);
         }
     }
+}
+
+/// Whether every word of a run (folded spans in `text`) is an ordinary
+/// English word: then the run is that English, not another spelling of a
+/// name ("Therefore", "Several", "Example" opening a sentence).
+fn all_english(text: &str, words: &[(usize, usize, usize)]) -> bool {
+    words.iter().all(|&(_, start, end)| is_english_word(&text[start..end]))
 }
 
 /// Where a name run starting with the capitalised word at `cap` really

@@ -71,6 +71,7 @@
 //! SWAR classification is about half; non-ASCII text at ~43.
 
 pub mod common;
+pub mod english;
 pub mod offsets;
 #[cfg(test)]
 mod reference;
