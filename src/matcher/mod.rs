@@ -12,7 +12,8 @@
 //!    only letters, digits, single spaces and a punctuation mark, so a key
 //!    can only match from a word start to a word end: "Hezbollah" never
 //!    matches inside "Hezbollahi", a possessive `’s` is a separate word
-//!    outside the span, and no name runs across a comma or a full stop.
+//!    outside the span, and no name runs across a comma, a full stop or a
+//!    paragraph break (a blank line, U+2029: [`crate::text`]).
 //! 3. **Leftmost, then longest.** At the leftmost position where any alias
 //!    starts, the longest alias wins: "Kataib Hezbollah" is one mention of
 //!    Kataib Hezbollah, never Hezbollah; "Qassem Soleimani Forces" is the

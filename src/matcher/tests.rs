@@ -279,6 +279,8 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("NFD mark on the first letter", "said \u{130}ran", &["\u{130}ran=loc:iran~"]),
     ("ZWJ after a name joins its last letter", "Iran\u{200d}\u{1f44d} said", &["Iran\u{200d}=loc:iran~"]),
     ("emoji with a modifier before a name", "\u{1f44d}\u{1f3fd}Iran said", &["Iran=loc:iran"]),
+    ("a name across a line break", "Kataib\nHezbollah", &["Kataib\nHezbollah=org:kataib-hezbollah~"]),
+    ("no name across a blank line", "Kataib\n\nHezbollah", &["Hezbollah=org:hezbollah"]),
     // regressions
     ("empty text", "", &[]),
     ("only punctuation", " -–— ", &[]),

@@ -278,6 +278,15 @@ fn classify_block(block: &[u8; 8]) -> (u64, u64, u64) {
     (word, space, upper)
 }
 
+/// Whether the line after a line feed at `from - 1` is blank (nothing but
+/// spaces, tabs and carriage returns before the next line feed): a
+/// paragraph break, which no name is written across, so the line feed folds
+/// as a hard separator, like U+2029 PARAGRAPH SEPARATOR. A single line
+/// feed stays soft: wrapped text breaks names across lines.
+fn blank_line_follows(bytes: &[u8], from: usize) -> bool {
+    bytes[from..].iter().find(|&&b| !matches!(b, b' ' | b'\t' | b'\r')) == Some(&b'\n')
+}
+
 /// The text ends in a space (always true of the leading pad).
 fn ends_in_space(out: &str) -> bool {
     out.as_bytes().last() == Some(&b' ')
@@ -339,6 +348,7 @@ impl Folder<'_> {
                     continue;
                 }
                 match class {
+                    SPACE if b == b'\n' && blank_line_follows(bytes, i + 1) => self.separator(i, 1, push_punct),
                     SPACE => self.separator(i, 1, push_space),
                     APOSTROPHE => self.apostrophe(text, i, 1),
                     _ => self.separator(i, 1, push_punct),
@@ -601,6 +611,13 @@ mod tests {
         ("ascii case", "Kataib HEZBOLLAH", " kataib hezbollah "),
         ("hyphen is space", "Al-Wadiah", " al wadiah "),
         ("space runs collapse", "Kataib \n\t Hezbollah", " kataib hezbollah "),
+        // No name runs across a paragraph: a blank line, or U+2029.
+        ("blank line is hard", "Qassem\n\nSoleimani", " qassem | soleimani "),
+        ("blank line with spaces and CRs", "Qassem \r\n \t\r\nSoleimani", " qassem | soleimani "),
+        ("blank lines merge", "Iran\n\n\n\nIraq", " iran | iraq "),
+        ("paragraph separator is hard", "Qassem\u{2029}Soleimani", " qassem | soleimani "),
+        ("line separator stays soft", "Qassem\u{2028}Soleimani", " qassem soleimani "),
+        ("one line break stays soft", "Qassem\r\nSoleimani", " qassem soleimani "),
         ("nbsp and en dash", "Al\u{a0}–\u{a0}Wadiah", " al wadiah "),
         ("accents", "Qāsem Soleimānī", " qasem soleimani "),
         ("dot below", "Ḥizballah", " hizballah "),

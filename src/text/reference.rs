@@ -119,6 +119,13 @@ impl Folder<'_> {
                         continue;
                     }
                     AsciiClass::Space if b == b' ' && !self.out.ends_with(' ') => self.out.push(' '),
+                    // A line feed opening a blank line: a paragraph break.
+                    AsciiClass::Space
+                        if b == b'\n'
+                            && bytes[i + 1..].iter().find(|&&b| !matches!(b, b' ' | b'\t' | b'\r')) == Some(&b'\n') =>
+                    {
+                        self.separator(i, 1, push_punct)
+                    }
                     AsciiClass::Space => self.separator(i, 1, push_space),
                     AsciiClass::Punct => self.separator(i, 1, push_punct),
                     AsciiClass::Apostrophe => self.apostrophe(text, i, 1),
@@ -337,11 +344,13 @@ fn classify(c: char, emit: &mut impl FnMut(Piece)) {
 /// written across.
 fn is_soft_separator(c: char) -> bool {
     use GeneralCategory::*;
-    c.is_whitespace()
-        || matches!(
-            get_general_category(c),
-            SpaceSeparator | LineSeparator | ParagraphSeparator | Control | DashPunctuation | ConnectorPunctuation
-        )
+    // A paragraph separator is hard: no name runs across paragraphs.
+    c != '\u{2029}'
+        && (c.is_whitespace()
+            || matches!(
+                get_general_category(c),
+                SpaceSeparator | LineSeparator | Control | DashPunctuation | ConnectorPunctuation
+            ))
 }
 
 /// Stage 3: characters that carry no identity for matching.

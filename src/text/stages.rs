@@ -245,14 +245,16 @@ fn classify(c: char, emit: &mut impl FnMut(Piece)) {
 }
 
 /// Whitespace, controls, hyphens, dashes and connectors: what a name may be
-/// written across.
+/// written across. Not U+2029 PARAGRAPH SEPARATOR: no name runs across
+/// paragraphs (nor across a blank line, `super::blank_line_follows`).
 pub fn is_soft_separator(c: char) -> bool {
     use GeneralCategory::*;
-    c.is_whitespace()
-        || matches!(
-            get_general_category(c),
-            SpaceSeparator | LineSeparator | ParagraphSeparator | Control | DashPunctuation | ConnectorPunctuation
-        )
+    c != '\u{2029}'
+        && (c.is_whitespace()
+            || matches!(
+                get_general_category(c),
+                SpaceSeparator | LineSeparator | Control | DashPunctuation | ConnectorPunctuation
+            ))
 }
 
 /// Stage 3: characters that carry no identity for matching.
