@@ -85,10 +85,6 @@ pub(super) fn merge_variants<'d>(
         let (Some(&(_, first_start, _)), Some(&(_, _, last_end))) = (words.first(), words.last()) else {
             continue;
         };
-        if all_english(folded_text, words) {
-            // Every variant of the run would be English words only.
-            continue;
-        }
         while let Some(x) = exact.next_if(merged.covered, |x| x.start < first_start) {
             merged.offer(x);
         }
@@ -97,6 +93,10 @@ pub(super) fn merge_variants<'d>(
             .filter(|x| x.start == first_start && x.start >= merged.covered)
             .map_or(0, |x| x.end);
         if !all && merged.covered.max(next_exact_reach) >= last_end {
+            continue;
+        }
+        if all_english(folded_text, words) {
+            // Every variant of the run would be English words only.
             continue;
         }
         skeleton.clear();
