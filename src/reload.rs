@@ -29,7 +29,11 @@ use crate::{
 /// and so in several glibc arenas; glibc keeps most of that freed memory
 /// resident, so without a trim a server would hold its build's garbage for
 /// its whole life. Measured on the 1M-alias dictionary: see
-/// docs/benchmarks.md. A no-op on other C libraries.
+/// docs/benchmarks.md. A no-op on other C libraries. The `entex` binary
+/// allocates with mimalloc, which returns freed pages itself (see
+/// `tune_allocator` in src/main.rs), so there this trims only what C code
+/// allocated with malloc; it is for programs that use the library with the
+/// system allocator.
 #[allow(unsafe_code)]
 pub fn return_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
