@@ -585,7 +585,13 @@ impl Keys {
     }
 
     fn get(&self, key: &str) -> Option<u32> {
-        match self.index.get(&self.hash(key)) {
+        self.get_hashed(key, self.hash(key))
+    }
+
+    /// [`Keys::get`], with `hash` = [`Keys::hash`]`(key)`, computed apart
+    /// (in parallel, while folding).
+    fn get_hashed(&self, key: &str, hash: u64) -> Option<u32> {
+        match self.index.get(&hash) {
             Some(&k) if self.str(k) == key => Some(k),
             Some(_) => self.collided.get(key).copied(),
             None => None,
@@ -594,10 +600,14 @@ impl Keys {
 
     /// Adds a key that [`Keys::get`] does not know, as number `self.len()`.
     fn insert(&mut self, key: &str) -> u32 {
+        self.insert_hashed(key, self.hash(key))
+    }
+
+    /// [`Keys::insert`], with `hash` = [`Keys::hash`]`(key)`.
+    fn insert_hashed(&mut self, key: &str, hash: u64) -> u32 {
         let k = self.ends.len() as u32;
         self.bytes.push_str(key);
         self.ends.push(self.bytes.len());
-        let hash = self.hash(key);
         match self.index.entry(hash) {
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(k);
@@ -839,9 +849,53 @@ struct FoldedAlias {
     /// Where its key ends in its entity's keys (it starts where the
     /// previous alias's ends).
     key_end: usize,
+    /// [`Keys::hash`] of its key.
+    hash: u64,
     case_form: Option<String>,
     after: Vec<String>,
     promote: bool,
+    /// Its key is one common word ([`crate::text::common`]).
+    common_word: bool,
+    /// Its text starts with a capital ([`starts_with_capital`]).
+    capital: bool,
+}
+
+/// Folds one entity's aliases: their keys, one after the other, and what
+/// else grouping needs of each, computed here because this runs in
+/// parallel and grouping does not.
+fn fold_entity(
+    entity: &EntityDraft,
+    specs: &[PendingAlias],
+    strings: &Interner,
+    types: &Types,
+    hasher: &foldhash::fast::FixedState,
+) -> (String, Vec<FoldedAlias>) {
+    use std::hash::BuildHasher;
+    let (person, name) = (types.get(entity.entity_type).is_person(), strings.str(entity.name));
+    let mut name_key = None;
+    let mut keys = String::new();
+    let folded = specs
+        .iter()
+        .map(|p| {
+            let text = strings.str(p.text);
+            let start = keys.len();
+            fold_key_into(text, CaseMode::Fold, &mut keys);
+            let key = &keys[start..];
+            let case_form = p.case.is_sensitive(text).then(|| fold_key(text, CaseMode::Preserve));
+            let after = p.after.iter().flat_map(|a| a.iter()).map(|a| fold_key(a, CaseMode::Fold)).collect();
+            let promote = person_short_form(p.short_form, person, name, key, &mut name_key);
+            FoldedAlias {
+                key_end: keys.len(),
+                hash: hasher.hash_one(key),
+                case_form,
+                after,
+                promote,
+                common_word: crate::text::common::is_common_word_key(key),
+                capital: starts_with_capital(text),
+            }
+        })
+        .collect();
+    (keys, folded)
 }
 
 /// Entities whose aliases are folded in parallel at a time: enough to keep
@@ -1296,53 +1350,60 @@ impl Builder {
         // Only claims of strict sources can conflict, so only theirs are kept.
         let mut first_seen: HashMap<(u32, u32), Location> = HashMap::new();
         let mut alias_specs = std::mem::take(&mut self.alias_specs);
+        // Grouping neither adds entities nor interns strings: the fold reads
+        // them while the grouping goes on.
+        let (entities, strings, types) =
+            (std::mem::take(&mut self.entities), std::mem::take(&mut self.strings), std::mem::take(&mut self.types));
+        let hasher = keys.hasher.clone();
         // Folding is the bulk of a large build, and independent per alias:
         // in parallel, a slice of entities at a time, so that the folded
         // forms of a million entities are never all held at once (and each
-        // slice's specs are freed as soon as it is grouped).
-        let mut chunk_start = 0;
-        while chunk_start < alias_specs.len() {
-            let chunk = chunk_start..(chunk_start + FOLD_CHUNK).min(alias_specs.len());
-            let (entities, strings, types) = (&self.entities, &self.strings, &self.types);
-            // Per entity: its aliases' keys, one after the other, and the rest.
-            let folded: Vec<(String, Vec<FoldedAlias>)> = alias_specs[chunk.clone()]
+        // slice's specs are freed as soon as it is grouped). The next
+        // slice is folded while this one is grouped (the grouping is
+        // sequential: one key map), so the grouping is the critical path.
+        let fold = |first: usize, specs: &[Vec<PendingAlias>]| -> Vec<(String, Vec<FoldedAlias>)> {
+            specs
                 .par_iter()
                 .enumerate()
-                .map(|(offset, specs)| {
-                    let entity = &entities[chunk_start + offset];
-                    let (person, name) = (types.get(entity.entity_type).is_person(), strings.str(entity.name));
-                    let mut name_key = None;
-                    let mut keys = String::new();
-                    let folded = specs
-                        .iter()
-                        .map(|p| {
-                            let text = strings.str(p.text);
-                            let start = keys.len();
-                            fold_key_into(text, CaseMode::Fold, &mut keys);
-                            let key = &keys[start..];
-                            let case_form = p.case.is_sensitive(text).then(|| fold_key(text, CaseMode::Preserve));
-                            let after =
-                                p.after.iter().flat_map(|a| a.iter()).map(|a| fold_key(a, CaseMode::Fold)).collect();
-                            let promote = person_short_form(p.short_form, person, name, key, &mut name_key);
-                            FoldedAlias { key_end: keys.len(), case_form, after, promote }
-                        })
-                        .collect();
-                    (keys, folded)
-                })
-                .collect();
-            for (offset, (folded_keys, folded)) in folded.into_iter().enumerate() {
-                let entity_index = (chunk_start + offset) as u32;
-                let specs = std::mem::take(&mut alias_specs[entity_index as usize]);
-                let mut start = 0;
-                for (pending, folded) in specs.into_iter().zip(folded) {
-                    let key = &folded_keys[start..folded.key_end];
-                    start = folded.key_end;
-                    self.group_alias(entity_index, pending, (key, folded), &mut entries, &mut keys, &mut first_seen);
+                .map(|(offset, specs)| fold_entity(&entities[first + offset], specs, &strings, &types, &hasher))
+                .collect()
+        };
+        let mut chunk_start = 0;
+        let mut folded = fold(0, &alias_specs[..FOLD_CHUNK.min(alias_specs.len())]);
+        while chunk_start < alias_specs.len() {
+            let chunk_end = (chunk_start + FOLD_CHUNK).min(alias_specs.len());
+            let (current, rest) = alias_specs.split_at_mut(chunk_end);
+            let next = &rest[..FOLD_CHUNK.min(rest.len())];
+            let group = |this: &mut Self| {
+                for (offset, (folded_keys, folded)) in folded.into_iter().enumerate() {
+                    let entity_index = (chunk_start + offset) as u32;
+                    let specs = std::mem::take(&mut current[entity_index as usize]);
+                    let mut start = 0;
+                    for (pending, folded) in specs.into_iter().zip(folded) {
+                        let key = &folded_keys[start..folded.key_end];
+                        start = folded.key_end;
+                        this.group_alias(
+                            entity_index,
+                            pending,
+                            (key, folded),
+                            &strings,
+                            &mut entries,
+                            &mut keys,
+                            &mut first_seen,
+                        );
+                    }
+                    this.aliases.end_entity();
                 }
-                self.aliases.end_entity();
-            }
-            chunk_start = chunk.end;
+            };
+            folded = if next.is_empty() {
+                group(self);
+                Vec::new()
+            } else {
+                rayon::join(|| fold(chunk_end, next), || group(self)).0
+            };
+            chunk_start = chunk_end;
         }
+        (self.entities, self.strings, self.types) = (entities, strings, types);
         drop(alias_specs);
 
         let mut ignores = std::mem::take(&mut self.ignores);
@@ -1381,21 +1442,25 @@ impl Builder {
     }
 
     /// Adds one folded alias of entity `entity_index` to its key's claims.
+    /// (`strings` is the builder's, lent apart while the next slice is
+    /// folded beside this one; hence one argument more than clippy likes.)
+    #[allow(clippy::too_many_arguments)]
     fn group_alias(
         &mut self,
         entity_index: u32,
         pending: PendingAlias,
         (key, folded): (&str, FoldedAlias),
+        strings: &Interner,
         entries: &mut Vec<KeyDraft>,
         keys: &mut Keys,
         first_seen: &mut HashMap<(u32, u32), Location>,
     ) {
-        let FoldedAlias { key_end: _, case_form, after, promote } = folded;
+        let FoldedAlias { key_end: _, hash, case_form, after, promote, common_word, capital } = folded;
         let text = pending.text;
         let problem = if key == EMPTY_KEY {
-            Some(format!("alias {:?} has no letters or digits", self.strings.str(text)))
+            Some(format!("alias {:?} has no letters or digits", strings.str(text)))
         } else if after.iter().any(|p| p == EMPTY_KEY) {
-            Some(format!("alias {:?}: an `after` phrase has no letters or digits", self.strings.str(text)))
+            Some(format!("alias {:?}: an `after` phrase has no letters or digits", strings.str(text)))
         } else {
             None
         };
@@ -1409,12 +1474,11 @@ impl Builder {
         // A lenient source's one-word alias that is a common word
         // ("May", "Met", "In") needs a capital in the text, and one that
         // does not open a sentence (text::common).
-        let needs_capital =
-            !self.sources[pending.source as usize].strict && crate::text::common::is_common_word_key(key);
-        let entry_index = match keys.get(key) {
+        let needs_capital = !self.sources[pending.source as usize].strict && common_word;
+        let entry_index = match keys.get_hashed(key, hash) {
             Some(i) => i,
             None => {
-                let key = keys.insert(key);
+                let key = keys.insert_hashed(key, hash);
                 entries.push(KeyDraft { key, claims: Claims::None, ignore: 0 });
                 key
             }
@@ -1439,7 +1503,7 @@ impl Builder {
         // `merged-acronym-any-case`, found by the fuzz target `matcher`).
         let proper = self.sources[pending.source as usize].options.names == NameCase::Proper
             && pending.case == CaseRule::Auto
-            && starts_with_capital(self.strings.str(text));
+            && capital;
         match entry.claims.iter_mut().find(|t| t.entity == entity_index) {
             Some(target) => target.merge(text, options, case_form, after, bit, proper),
             None => entry.claims.push(ClaimDraft::new(entity_index, text, options, case_form, after, bit, proper)),
