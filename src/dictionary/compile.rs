@@ -564,13 +564,25 @@ struct Keys {
     /// Keys whose hash a different, earlier key has (a 64-bit collision:
     /// next to never, but a key must never be given twice).
     collided: HashMap<String, u32>,
-    hasher: foldhash::fast::FixedState,
+    hasher: KeyHasher,
+}
+
+/// The hash [`Keys`] files a key under. Its own type, so that the fold,
+/// which hashes keys in parallel for the grouping's lookups, hashes them
+/// exactly as [`Keys::hash`] does.
+#[derive(Clone, Default)]
+struct KeyHasher(foldhash::fast::FixedState);
+
+impl KeyHasher {
+    fn hash(&self, key: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.0.hash_one(key)
+    }
 }
 
 impl Keys {
     fn hash(&self, key: &str) -> u64 {
-        use std::hash::BuildHasher;
-        self.hasher.hash_one(key)
+        self.hasher.hash(key)
     }
 
     fn str(&self, k: u32) -> &str {
@@ -868,9 +880,8 @@ fn fold_entity(
     specs: &[PendingAlias],
     strings: &Interner,
     types: &Types,
-    hasher: &foldhash::fast::FixedState,
+    hasher: &KeyHasher,
 ) -> (String, Vec<FoldedAlias>) {
-    use std::hash::BuildHasher;
     let (person, name) = (types.get(entity.entity_type).is_person(), strings.str(entity.name));
     let mut name_key = None;
     let mut keys = String::new();
@@ -886,7 +897,7 @@ fn fold_entity(
             let promote = person_short_form(p.short_form, person, name, key, &mut name_key);
             FoldedAlias {
                 key_end: keys.len(),
-                hash: hasher.hash_one(key),
+                hash: hasher.hash(key),
                 case_form,
                 after,
                 promote,
