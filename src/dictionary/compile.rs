@@ -338,9 +338,18 @@ fn put(list: &mut Vec<(StrId, StrId)>, strings: &mut Interner, key: &str, value:
     }
 }
 
-/// A source's map as a sorted list of interned pairs.
-fn interned_map(map: BTreeMap<String, String>, strings: &mut Interner) -> Vec<(StrId, StrId)> {
-    map.iter().map(|(k, v)| (strings.intern(k), strings.intern(v))).collect()
+/// The strings of a record, in the order [`Builder::define_entity`]
+/// interns them: name, aliases, description, external ids and attributes
+/// (key, value).
+fn record_strings(spec: &EntitySpec) -> impl Iterator<Item = &str> {
+    fn pairs(map: &BTreeMap<String, String>) -> impl Iterator<Item = &str> {
+        map.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()])
+    }
+    std::iter::once(spec.name.as_str())
+        .chain(spec.aliases.iter().map(|a| a.text.as_str()))
+        .chain(spec.description.as_deref())
+        .chain(pairs(&spec.external_ids))
+        .chain(pairs(&spec.attributes))
 }
 
 /// One entity's claim on a folded key while it is being built: 32 bytes,
@@ -715,8 +724,18 @@ fn freeze(
     // Ids are not interned while building (they are keys and message text
     // there): hash them in parallel, intern them in order.
     let hashes: Vec<u64> = drafts.par_iter().map(|d| early.hash(d.id.as_str())).collect();
-    let id_names: Vec<[StrId; 2]> =
-        drafts.iter().zip(hashes).map(|(d, id)| [early.intern_hashed(d.id.as_str(), id), d.name]).collect();
+    // (Each probe a likely cache miss: the slot sixteen ids ahead is
+    // fetched while this one is interned.)
+    let id_names: Vec<[StrId; 2]> = drafts
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            if let Some(&ahead) = hashes.get(i + 16) {
+                early.prefetch(ahead);
+            }
+            [early.intern_hashed(d.id.as_str(), hashes[i]), d.name]
+        })
+        .collect();
     let early_types: Vec<StrId> = types.iter().map(|t| early.intern(t)).collect();
     // Every string is interned now: the index of millions of them need not
     // sit beside the tables.
@@ -966,9 +985,15 @@ impl PendingAlias {
     }
 
     fn new(spec: AliasSpec, source: usize, strings: &mut Interner) -> Self {
+        let hash = strings.hash(&spec.text);
+        Self::new_hashed(spec, source, strings, hash)
+    }
+
+    /// [`PendingAlias::new`], with `hash` the interner's hash of its text.
+    fn new_hashed(spec: AliasSpec, source: usize, strings: &mut Interner, hash: u64) -> Self {
         let AliasSpec { text, case, extract, after, short_form, default, at } = spec;
         Self {
-            text: strings.intern(&text),
+            text: strings.intern_hashed(&text, hash),
             source: source as u32,
             // A line past 2^32 needs a file past 4 GiB, which the string
             // arena refuses anyway.
@@ -981,6 +1006,11 @@ impl PendingAlias {
         }
     }
 }
+
+/// How many records or rows [`Builder`] hashes, and whose index slots it
+/// fetches, ahead of interning them: enough misses in flight to overlap,
+/// few enough that the slots are still cached when they are used.
+const PREFETCH_AHEAD: usize = 16;
 
 struct Builder {
     entities: Vec<EntityDraft>,
@@ -1180,38 +1210,78 @@ impl Builder {
     /// Entities that records define (TOML, JSON Lines, FollowTheMoney).
     fn define_entities(&mut self, source: usize, specs: Vec<EntitySpec>) {
         let dictionary = self.sources[source].dictionary;
-        for spec in specs {
-            if let Some(first) = self.index.get(&spec.id, &self.entities) {
-                let message =
-                    format!("entity id {} is already defined at {}", spec.id, self.defined_at[first as usize].at);
-                self.define_problems.push((source, Problem { at: spec.at, message }));
-                continue;
+        // The strings of the next few records are hashed, and their index
+        // slots fetched, before the records are interned: the probes of a
+        // large catalogue miss the cache, and this way the misses of a
+        // batch overlap (the build's critical path was the interner's
+        // probes, one miss after another).
+        let mut hashes = Vec::new();
+        let mut specs = specs.into_iter();
+        loop {
+            let batch: Vec<EntitySpec> = specs.by_ref().take(PREFETCH_AHEAD).collect();
+            if batch.is_empty() {
+                break;
             }
-            // The canonical name is an alias with default options, unless the
-            // aliases list repeats it with options of its own.
-            let mut aliases = Vec::with_capacity(spec.aliases.len() + 1);
-            let strings = &mut self.strings;
-            let name = strings.intern(&spec.name);
-            if !spec.aliases.iter().any(|a| a.text == spec.name) {
-                aliases.push(PendingAlias::plain(name, source, &spec.at));
+            hashes.clear();
+            let mut counts = [0usize; PREFETCH_AHEAD];
+            for (spec, count) in batch.iter().zip(&mut counts) {
+                for text in record_strings(spec) {
+                    let hash = self.strings.hash(text);
+                    self.strings.prefetch(hash);
+                    hashes.push(hash);
+                    *count += 1;
+                }
             }
-            aliases.extend(spec.aliases.into_iter().map(|spec| PendingAlias::new(spec, source, strings)));
-            self.sources[source].alias_count += aliases.len() as u64;
-            let entity = EntityDraft {
-                id: spec.id,
-                entity_type: self.types.number(spec.entity_type),
-                name,
-                description: strings.intern_opt(spec.description.as_deref()),
-                parent: spec.parent,
-                external_ids: interned_map(spec.external_ids, strings),
-                attributes: interned_map(spec.attributes, strings),
-                prior: spec.prior.map(|p| p as f32),
-                dictionary,
-            };
-            let definition =
-                Definition { at: spec.at, source: source as u32, record: true, type_given: true, name_given: true };
-            self.new_entity(entity, aliases, definition);
+            let mut own = hashes.as_slice();
+            for (spec, count) in batch.into_iter().zip(counts) {
+                let (mine, rest) = own.split_at(count);
+                own = rest;
+                self.define_entity(source, dictionary, spec, mine);
+            }
         }
+    }
+
+    /// One record of [`Builder::define_entities`]; `hashes` are the
+    /// interner's hashes of its [`record_strings`].
+    fn define_entity(&mut self, source: usize, dictionary: u8, spec: EntitySpec, hashes: &[u64]) {
+        if let Some(first) = self.index.get(&spec.id, &self.entities) {
+            let message = format!("entity id {} is already defined at {}", spec.id, self.defined_at[first as usize].at);
+            self.define_problems.push((source, Problem { at: spec.at, message }));
+            return;
+        }
+        let mut hashes = hashes.iter().copied();
+        let mut hash = || hashes.next().expect("a hash for each of the record's strings");
+        // The canonical name is an alias with default options, unless the
+        // aliases list repeats it with options of its own.
+        let mut aliases = Vec::with_capacity(spec.aliases.len() + 1);
+        let strings = &mut self.strings;
+        let name = strings.intern_hashed(&spec.name, hash());
+        if !spec.aliases.iter().any(|a| a.text == spec.name) {
+            aliases.push(PendingAlias::plain(name, source, &spec.at));
+        }
+        for alias in spec.aliases {
+            aliases.push(PendingAlias::new_hashed(alias, source, strings, hash()));
+        }
+        self.sources[source].alias_count += aliases.len() as u64;
+        let description = spec.description.as_deref().map_or(NONE, |d| strings.intern_hashed(d, hash()));
+        let mut interned_map = |map: BTreeMap<String, String>| -> Vec<(StrId, StrId)> {
+            map.iter().map(|(k, v)| (strings.intern_hashed(k, hash()), strings.intern_hashed(v, hash()))).collect()
+        };
+        let (external_ids, attributes) = (interned_map(spec.external_ids), interned_map(spec.attributes));
+        let entity = EntityDraft {
+            id: spec.id,
+            entity_type: self.types.number(spec.entity_type),
+            name,
+            description,
+            parent: spec.parent,
+            external_ids,
+            attributes,
+            prior: spec.prior.map(|p| p as f32),
+            dictionary,
+        };
+        let definition =
+            Definition { at: spec.at, source: source as u32, record: true, type_given: true, name_given: true };
+        self.new_entity(entity, aliases, definition);
     }
 
     /// Alias rows (CSV, TSV, spaCy): each adds an alias to its entity, and

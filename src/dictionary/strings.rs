@@ -82,9 +82,8 @@ pub struct Interner {
     /// build reads every alias back several times).
     bytes: String,
     ends: Vec<u32>,
-    /// Hash of a string -> its id. A 64-bit collision between different
-    /// strings only costs a duplicate (the second is stored again).
-    index: foldhash::HashMap<u64, StrId>,
+    /// Hash of a string -> its id ([`Index`]).
+    index: Index,
     hasher: foldhash::fast::FixedState,
     /// [`Interner::forget_index`] was called.
     forgotten: bool,
@@ -102,19 +101,30 @@ impl Interner {
         self.hasher.hash_one(s)
     }
 
+    /// Asks the memory system for the index slot of `hash` ahead of
+    /// [`Interner::intern_hashed`]: a large build interns millions of
+    /// strings, almost each probe a cache miss into a table of millions,
+    /// and a caller that hashes a batch first lets those misses overlap
+    /// instead of paying them one after another.
+    #[inline]
+    pub fn prefetch(&self, hash: u64) {
+        self.index.prefetch(hash);
+    }
+
     /// [`Interner::intern`], with `hash` = [`Interner::hash`]`(s)`.
     pub fn intern_hashed(&mut self, s: &str, hash: u64) -> StrId {
         debug_assert!(!self.forgotten, "interning after forget_index");
-        if let Some(&id) = self.index.get(&hash)
-            && self.str(id) == s
-        {
-            return id;
-        }
+        let bytes = &self.bytes;
+        let slot = match self.index.find(hash, |[start, end]| &bytes[start as usize..end as usize] == s) {
+            Ok(id) => return id,
+            Err(slot) => slot,
+        };
+        let start = self.bytes.len() as u32;
         self.bytes.push_str(s);
         let end = u32::try_from(self.bytes.len()).expect("dictionary strings exceed 4 GiB");
         self.ends.push(end);
         let id = self.ends.len() as StrId - 1;
-        self.index.entry(hash).or_insert(id);
+        self.index.insert(slot, hash, id, [start, end]);
         id
     }
 
@@ -128,7 +138,7 @@ impl Interner {
     /// (Debug builds) On a later [`Interner::intern`], which would store a
     /// string again rather than find it.
     pub fn forget_index(&mut self) {
-        self.index = foldhash::HashMap::default();
+        self.index = Index::default();
         self.forgotten = true;
     }
 
@@ -195,6 +205,102 @@ impl<'a> Renumber<'a> {
     }
 }
 
+/// The interner's hash index: open addressing with linear probing over
+/// 16-byte slots `[tag, id + 1, start, end]` (id 0: empty), a power of two
+/// of them, at most three quarters full (four slots share a cache line, so
+/// a longer probe mostly stays in the line it started in).
+///
+/// A slot holds the string's span as well as its id, so a probe that finds
+/// the string compares its bytes with one read of the arena, not a read of
+/// the ends first; and one slot is one memory access, where a general
+/// hash map reads its control bytes and then its bucket. The home slot is
+/// the hash's top bits and the tag its top 32, so the table grows without
+/// hashing a string again.
+#[derive(Default)]
+struct Index {
+    slots: Vec<[u32; 4]>,
+    /// `log2(slots.len())`, 0 while empty.
+    bits: u32,
+    len: usize,
+}
+
+impl Index {
+    const MIN_BITS: u32 = 10;
+
+    #[inline]
+    fn home(&self, tag: u32) -> usize {
+        (u64::from(tag) >> (32 - self.bits)) as usize
+    }
+
+    #[inline]
+    fn prefetch(&self, hash: u64) {
+        if self.bits == 0 {
+            return;
+        }
+        let slot: *const [u32; 4] = &self.slots[self.home((hash >> 32) as u32)];
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is a hint: it never faults and reads nothing
+        // into the program; the pointer is to a live slot anyway.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(slot.cast());
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = slot;
+    }
+
+    /// The id of the string with `hash` whose span `same` accepts, or the
+    /// empty slot where it goes.
+    #[inline]
+    fn find(&self, hash: u64, same: impl Fn([u32; 2]) -> bool) -> Result<StrId, usize> {
+        if self.bits == 0 {
+            return Err(usize::MAX);
+        }
+        let tag = (hash >> 32) as u32;
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(tag);
+        loop {
+            let [t, id, start, end] = self.slots[i];
+            if id == 0 {
+                return Err(i);
+            }
+            if t == tag && same([start, end]) {
+                return Ok(id - 1);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Stores `id` at `slot` (from [`Index::find`] for the same `hash`).
+    fn insert(&mut self, slot: usize, hash: u64, id: StrId, span: [u32; 2]) {
+        let tag = (hash >> 32) as u32;
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow();
+            self.place([tag, id + 1, span[0], span[1]]);
+        } else {
+            self.slots[slot] = [tag, id + 1, span[0], span[1]];
+        }
+        self.len += 1;
+    }
+
+    fn place(&mut self, slot: [u32; 4]) {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(slot[0]);
+        while self.slots[i][1] != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = slot;
+    }
+
+    fn grow(&mut self) {
+        self.bits = (self.bits + 1).max(Self::MIN_BITS);
+        let old = std::mem::replace(&mut self.slots, vec![[0; 4]; 1 << self.bits]);
+        for slot in old.into_iter().filter(|s| s[1] != 0) {
+            self.place(slot);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,6 +320,25 @@ mod tests {
         assert!(broken.check().is_err(), "an end inside a character");
         let short = Strings { bytes: strings.bytes.clone(), ends: vec![11u32].into() };
         assert!(short.check().is_err(), "ends that do not cover the arena");
+    }
+
+    #[test]
+    fn the_index_survives_growth_and_colliding_hashes() {
+        let mut interner = Interner::default();
+        interner.prefetch(42); // on an empty index: nothing to fetch
+        let words: Vec<String> = (0..5000).map(|i| format!("w{i}")).collect();
+        // Every fifth word shares a hash with its neighbour (a 64-bit
+        // collision, and tags equal): both are kept, each found again.
+        let hash = |i: usize| if i % 5 == 1 { interner.hash(&words[i - 1]) } else { interner.hash(&words[i]) };
+        let hashes: Vec<u64> = (0..words.len()).map(hash).collect();
+        let ids: Vec<StrId> = words.iter().zip(&hashes).map(|(w, &h)| interner.intern_hashed(w, h)).collect();
+        assert_eq!(ids, (0..words.len() as StrId).collect::<Vec<_>>(), "each distinct string once, in order");
+        for (i, (w, &h)) in words.iter().zip(&hashes).enumerate() {
+            interner.prefetch(h);
+            assert_eq!(interner.intern_hashed(w, h), i as StrId, "{w}");
+            assert_eq!(interner.str(i as StrId), w);
+        }
+        assert_eq!(interner.finish().len(), words.len());
     }
 
     #[test]
