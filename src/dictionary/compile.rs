@@ -565,14 +565,8 @@ impl Claims {
 /// millions of keys of a large catalogue.
 #[derive(Default)]
 struct Keys {
-    bytes: String,
-    /// Key `k` is `bytes[ends[k - 1]..ends[k]]` (from 0 for the first).
-    ends: Vec<usize>,
-    /// Hash of a key -> its number.
-    index: HashMap<u64, u32>,
-    /// Keys whose hash a different, earlier key has (a 64-bit collision:
-    /// next to never, but a key must never be given twice).
-    collided: HashMap<String, u32>,
+    /// Keys are interned strings (hashed by [`KeyHasher`]).
+    keys: Interner,
     hasher: KeyHasher,
 }
 
@@ -595,14 +589,12 @@ impl Keys {
     }
 
     fn str(&self, k: u32) -> &str {
-        let start = (k as usize).checked_sub(1).map_or(0, |p| self.ends[p]);
-        &self.bytes[start..self.ends[k as usize]]
+        self.keys.str(k)
     }
 
     /// Frees the index: no key is looked up or added after this.
     fn forget_index(&mut self) {
-        self.index = HashMap::default();
-        self.collided = HashMap::default();
+        self.keys.forget_index();
     }
 
     fn get(&self, key: &str) -> Option<u32> {
@@ -612,11 +604,13 @@ impl Keys {
     /// [`Keys::get`], with `hash` = [`Keys::hash`]`(key)`, computed apart
     /// (in parallel, while folding).
     fn get_hashed(&self, key: &str, hash: u64) -> Option<u32> {
-        match self.index.get(&hash) {
-            Some(&k) if self.str(k) == key => Some(k),
-            Some(_) => self.collided.get(key).copied(),
-            None => None,
-        }
+        self.keys.find_hashed(key, hash)
+    }
+
+    /// Fetches the index slot of a key [`Keys::get_hashed`] will be asked
+    /// for soon (see [`Interner::prefetch`]).
+    fn prefetch(&self, hash: u64) {
+        self.keys.prefetch(hash);
     }
 
     /// Adds a key that [`Keys::get`] does not know, as number `self.len()`.
@@ -626,18 +620,7 @@ impl Keys {
 
     /// [`Keys::insert`], with `hash` = [`Keys::hash`]`(key)`.
     fn insert_hashed(&mut self, key: &str, hash: u64) -> u32 {
-        let k = self.ends.len() as u32;
-        self.bytes.push_str(key);
-        self.ends.push(self.bytes.len());
-        match self.index.entry(hash) {
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(k);
-            }
-            std::collections::hash_map::Entry::Occupied(_) => {
-                self.collided.insert(key.to_owned(), k);
-            }
-        }
-        k
+        self.keys.intern_hashed(key, hash)
     }
 }
 
@@ -742,8 +725,11 @@ fn freeze(
     early.forget_index();
     let mut strings = Renumber::new(&early);
     let mut records = Vec::with_capacity(drafts.len());
-    let (mut alias_ends, mut aliases) = (Vec::with_capacity(drafts.len()), Vec::new());
-    let (mut extra_ends, mut extras) = (Vec::with_capacity(drafts.len()), Vec::new());
+    // Sized up front: growing tables of millions by doubling copied them
+    // over and over (a fifth of this phase).
+    let (mut alias_ends, mut aliases) = (Vec::with_capacity(drafts.len()), Vec::with_capacity(entity_aliases.all.len()));
+    let extra_count = drafts.iter().map(|d| d.external_ids.len() + d.attributes.len()).sum();
+    let (mut extra_ends, mut extras) = (Vec::with_capacity(drafts.len()), Vec::with_capacity(extra_count));
     for (e, ((draft, [id, name]), entity_type)) in drafts.iter().zip(id_names).zip(type_of).enumerate() {
         // Aliases first, so that the name (the first alias) is one string.
         for &alias in entity_aliases.of(e) {
@@ -1436,6 +1422,13 @@ impl Builder {
         let (entities, strings, types) =
             (std::mem::take(&mut self.entities), std::mem::take(&mut self.strings), std::mem::take(&mut self.types));
         let hasher = keys.hasher.clone();
+        // Sized for every alias a key of its own (an upper bound: aliases
+        // share keys), so that the tables of a large build are not copied
+        // at each doubling; untouched capacity is address space, not memory.
+        let pending: usize = alias_specs.iter().map(Vec::len).sum();
+        keys.keys.reserve(pending, strings.byte_len() + 2 * pending);
+        entries.reserve(pending);
+        self.aliases.all.reserve(pending);
         // Folding is the bulk of a large build, and independent per alias:
         // in parallel, a slice of entities at a time, so that the folded
         // forms of a million entities are never all held at once (and each
@@ -1456,7 +1449,15 @@ impl Builder {
             let (current, rest) = alias_specs.split_at_mut(chunk_end);
             let next = &rest[..FOLD_CHUNK.min(rest.len())];
             let group = |this: &mut Self| {
-                for (offset, (folded_keys, folded)) in folded.into_iter().enumerate() {
+                let mut folded = folded;
+                for offset in 0..folded.len() {
+                    // The key index's slots of the aliases a few entities
+                    // on, fetched now, arrive while these are grouped
+                    // (each lookup a likely cache miss in a large build).
+                    if let Some((_, ahead)) = folded.get(offset + PREFETCH_AHEAD / 4) {
+                        ahead.iter().for_each(|alias| keys.prefetch(alias.hash));
+                    }
+                    let (folded_keys, folded) = std::mem::take(&mut folded[offset]);
                     let entity_index = (chunk_start + offset) as u32;
                     let specs = std::mem::take(&mut current[entity_index as usize]);
                     let mut start = 0;

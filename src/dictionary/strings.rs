@@ -111,7 +111,42 @@ impl Interner {
         self.index.prefetch(hash);
     }
 
-    /// [`Interner::intern`], with `hash` = [`Interner::hash`]`(s)`.
+    /// The id of `s` if it is interned; `hash` as for
+    /// [`Interner::intern_hashed`].
+    pub fn find_hashed(&self, s: &str, hash: u64) -> Option<StrId> {
+        debug_assert!(!self.forgotten, "looking up after forget_index");
+        let bytes = &self.bytes;
+        self.index.find(hash, |[start, end]| &bytes[start as usize..end as usize] == s).ok()
+    }
+
+    /// The number of strings interned.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether no string is interned.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The bytes of all strings interned.
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Makes room for `strings` more strings of `bytes` bytes in all
+    /// without growing the arena or the index again: a build that knows
+    /// its size up front does not copy millions of strings at each
+    /// doubling.
+    pub fn reserve(&mut self, strings: usize, bytes: usize) {
+        self.bytes.reserve(bytes);
+        self.ends.reserve(strings);
+        self.index.reserve(strings);
+    }
+
+    /// [`Interner::intern`], with `hash` = [`Interner::hash`]`(s)`, or
+    /// any other hash function, as long as every string of this interner
+    /// comes with the same one.
     pub fn intern_hashed(&mut self, s: &str, hash: u64) -> StrId {
         debug_assert!(!self.forgotten, "interning after forget_index");
         let bytes = &self.bytes;
@@ -180,7 +215,15 @@ pub struct Renumber<'a> {
 
 impl<'a> Renumber<'a> {
     pub fn new(from: &'a Interner) -> Self {
-        Self { from, map: vec![NONE; from.ends.len()], bytes: Vec::new(), ends: Vec::new() }
+        // The new arena holds a subset of the old one: sized for all of it,
+        // so that millions of strings are not copied again at each doubling
+        // (the excess, if any, is returned by `finish`).
+        Self {
+            from,
+            map: vec![NONE; from.ends.len()],
+            bytes: Vec::with_capacity(from.bytes.len()),
+            ends: Vec::with_capacity(from.ends.len()),
+        }
     }
 
     /// The new id of `old` ([`NONE`] stays [`NONE`]).
@@ -283,6 +326,17 @@ impl Index {
         self.len += 1;
     }
 
+    /// Grows now for `more` entries, so that no insert of them grows it.
+    fn reserve(&mut self, more: usize) {
+        let mut bits = self.bits.max(Self::MIN_BITS);
+        while (self.len + more) * 4 > (3usize << bits) {
+            bits += 1;
+        }
+        if bits != self.bits {
+            self.resize(bits);
+        }
+    }
+
     fn place(&mut self, slot: [u32; 4]) {
         let mask = self.slots.len() - 1;
         let mut i = self.home(slot[0]);
@@ -293,7 +347,11 @@ impl Index {
     }
 
     fn grow(&mut self) {
-        self.bits = (self.bits + 1).max(Self::MIN_BITS);
+        self.resize((self.bits + 1).max(Self::MIN_BITS));
+    }
+
+    fn resize(&mut self, bits: u32) {
+        self.bits = bits;
         let old = std::mem::replace(&mut self.slots, vec![[0; 4]; 1 << self.bits]);
         for slot in old.into_iter().filter(|s| s[1] != 0) {
             self.place(slot);
