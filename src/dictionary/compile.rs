@@ -168,7 +168,7 @@ pub fn build_sources(mut sources: Vec<SourceText>) -> Result<Dictionary, LoadErr
     let order = scanner::order_by_bytes(entries.len(), |i| {
         keys.str(entries[i as usize].key).as_bytes().get(1..).unwrap_or_default()
     });
-    scanner::permute(&mut entries, order);
+    let entries = scanner::permuted(entries, &order);
     let decorated = decorated_forms(&entries, &keys);
     let scannable: Vec<bool> = entries.iter().zip(&decorated).map(|(e, &d)| is_pattern(e, &keys) && !d).collect();
     // Keys that running text must capitalise: every claim a proper name.
