@@ -50,6 +50,9 @@ pub(super) fn leading_modifier_letters(before: &str) -> usize {
 pub(super) fn trailing_punctuation(dictionary: &Dictionary, target: &Claim, rest: &str) -> usize {
     dictionary
         .spellings(target)
+        // Almost every spelling ends in a letter: no suffix, and no
+        // Unicode class lookups to find that out.
+        .filter(|w| !w.as_bytes().last().is_some_and(u8::is_ascii_alphanumeric))
         .map(|w| &w[w.trim_end_matches(|c: char| !c.is_alphanumeric()).len()..])
         .filter(|suffix| rest.starts_with(suffix) && ends_a_word(rest, suffix.len()))
         .map(str::len)
