@@ -727,7 +727,8 @@ fn freeze(
     let mut records = Vec::with_capacity(drafts.len());
     // Sized up front: growing tables of millions by doubling copied them
     // over and over (a fifth of this phase).
-    let (mut alias_ends, mut aliases) = (Vec::with_capacity(drafts.len()), Vec::with_capacity(entity_aliases.all.len()));
+    let (mut alias_ends, mut aliases) =
+        (Vec::with_capacity(drafts.len()), Vec::with_capacity(entity_aliases.all.len()));
     let extra_count = drafts.iter().map(|d| d.external_ids.len() + d.attributes.len()).sum();
     let (mut extra_ends, mut extras) = (Vec::with_capacity(drafts.len()), Vec::with_capacity(extra_count));
     for (e, ((draft, [id, name]), entity_type)) in drafts.iter().zip(id_names).zip(type_of).enumerate() {
@@ -1700,9 +1701,14 @@ impl Builder {
                     }
                     Some(i) => {
                         let entry = &mut entries[i as usize];
+                        // The person's own surname alias bound to titles
+                        // ("Secretary Austin") leaves the surname to be
+                        // derived too: after the full name, the bare
+                        // surname is still the person.
+                        let own_bound = |t: &ClaimDraft| t.entity == index && t.after().is_some();
                         let taken = entry.ignore != 0
                             || entry.claims.len() >= SURNAME_CLAIMS
-                            || entry.claims.iter().any(|t| !t.short_form || t.entity == index);
+                            || entry.claims.iter().any(|t| !own_bound(t) && (!t.short_form || t.entity == index));
                         if !taken {
                             entry.claims.push(target);
                         }

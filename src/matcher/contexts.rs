@@ -12,7 +12,10 @@
 //! - it names the place, or a place whose parent it is (Baghdad in Iraq).
 //!
 //! Only when exactly one claimant is decided; two states' ministries in one
-//! story decide nothing. Lower-case generic uses ("the interior ministry
+//! story decide nothing. Only institutions and places are bound to a place:
+//! a person's alias bound to titles ("Secretary Austin") is decided by the
+//! title right before it (rule 5), never by a "Secretary" elsewhere in the
+//! story (which named most of the Allens and Johnsons of running news). Lower-case generic uses ("the interior ministry
 //! of each state") are not capitalised runs and stay unmatched.
 //!
 //! # Cost
@@ -116,6 +119,7 @@ pub(super) fn recover<'d>(
                 .iter()
                 .filter(|t| {
                     t.extract()
+                        && !dict.entity(t.entity).is_person()
                         && selection.sees(dict.claim_dictionaries(t))
                         && dict.case_matches(t, &preserved)
                         && decides(t)
@@ -174,6 +178,12 @@ name = "Iraqi Ministry of Water Resources"
 aliases = [{ text = "Water Ministry", after = ["Iraq's", "Iraqi"] }]
 
 [[entity]]
+id = "per:antony-blinken"
+type = "PER"
+name = "Antony Blinken"
+aliases = [{ text = "Tony", after = ["Secretary"] }]
+
+[[entity]]
 id = "org:yemen-water-ministry"
 type = "ORG"
 name = "Yemeni Ministry of Water"
@@ -199,6 +209,8 @@ aliases = [{ text = "Water Ministry", after = ["Yemen's", "Yemeni"] }]
             &["Basra=loc:basra", "Yemen=loc:yemen"],
         ),
         ("lower case is generic", "The water ministry of Basra spoke.", &["Basra=loc:basra"]),
+        ("a title decides only right before the name", "Secretary Tony spoke.", &["Tony=per:antony-blinken"]),
+        ("a person is bound to no place: a title elsewhere decides nothing", "The Secretary left. Tony spoke.", &[]),
     ];
 
     #[test]

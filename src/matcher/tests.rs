@@ -114,6 +114,12 @@ type = "PER"
 name = "Abu Fadak al-Mohammedawi"
 
 [[entity]]
+id = "per:lloyd-austin"
+type = "PER"
+name = "Lloyd Austin"
+aliases = [{ text = "Austin", after = ["Secretary", "Defense Secretary"] }]
+
+[[entity]]
 id = "loc:sanaa"
 type = "LOC"
 name = "Sanaa"
@@ -245,6 +251,16 @@ const RULES: &[(&str, &str, &[&str])] = &[
         ],
     ),
     ("derived surname alone is nothing", "Mohammedawi said", &[]),
+    // a surname alias bound to titles ("Secretary Austin") is still the
+    // person's surname after the full name, and is decided by nothing else
+    ("surname after a title", "Defense Secretary Austin spoke", &["Austin=per:lloyd-austin^"]),
+    (
+        "title-bound surname after the full name",
+        "Lloyd Austin arrived. Later Austin spoke",
+        &["Lloyd Austin=per:lloyd-austin", "Austin=per:lloyd-austin^"],
+    ),
+    ("title-bound surname alone is nothing", "Austin spoke", &[]),
+    ("a title elsewhere does not decide a surname", "The Secretary spoke. Austin said", &[]),
     // titles are outside spans and block nothing
     ("title before name", "Maj. Gen. Qassem Soleimani", &["Qassem Soleimani=per:qassem-soleimani"]),
     ("honorific before name", "Sheikh Abu Fadak al-Mohammedawi", &["Abu Fadak al-Mohammedawi=per:abu-fadak"]),
