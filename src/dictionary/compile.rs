@@ -338,6 +338,17 @@ fn put(list: &mut Vec<(StrId, StrId)>, strings: &mut Interner, key: &str, value:
     }
 }
 
+/// An `after` phrase folded as [`super::follows_phrase`] reads it: a
+/// phrase written with a closing full stop ("Gen.", "U.S.") keeps the
+/// stop's mark (`" gen | "`), since the text's stop folds to one too.
+fn fold_after(phrase: &str) -> String {
+    let mut key = fold_key(phrase, CaseMode::Fold);
+    if phrase.trim_end().ends_with('.') && !key.ends_with("| ") {
+        key.push_str("| ");
+    }
+    key
+}
+
 /// The strings of a record, in the order [`Builder::define_entity`]
 /// interns them: name, aliases, description, external ids and attributes
 /// (key, value).
@@ -899,7 +910,7 @@ fn fold_entity(
             fold_key_into(text, CaseMode::Fold, &mut keys);
             let key = &keys[start..];
             let case_form = p.case.is_sensitive(text).then(|| fold_key(text, CaseMode::Preserve));
-            let after = p.after.iter().flat_map(|a| a.iter()).map(|a| fold_key(a, CaseMode::Fold)).collect();
+            let after = p.after.iter().flat_map(|a| a.iter()).map(|a| fold_after(a)).collect();
             let promote = person_short_form(p.short_form, person, name, key, &mut name_key);
             FoldedAlias {
                 key_end: keys.len(),

@@ -623,9 +623,17 @@ impl Dictionary {
     }
 
     /// `None`: no context needed. `Some(phrases)`: in running text, one of
-    /// these folded, padded phrases must end right before the alias.
+    /// these folded, padded phrases must end right before the alias
+    /// ([`follows_phrase`]).
     pub fn after(&self, claim: &Claim) -> Option<&[String]> {
         self.rare(claim)?.after.as_deref()
+    }
+
+    /// Whether the folded text `before` an alias (up to its leading pad)
+    /// ends with one of the claim's `after` phrases; `true` for a claim
+    /// that needs none.
+    pub fn follows_context(&self, claim: &Claim, before: &str) -> bool {
+        self.after(claim).is_none_or(|phrases| phrases.iter().any(|p| follows_phrase(before, p)))
     }
 
     /// The dictionaries that wrote the claim, one bit each.
@@ -713,4 +721,14 @@ impl Dictionary {
         shares.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         shares
     }
+}
+
+/// Whether folded text `before` (up to and including the pad before a
+/// name) ends with the folded `after` phrase `phrase`. A phrase written
+/// with a closing full stop ("Gen.") is folded with the stop's mark
+/// (`" gen | "`) and is met with or without it ("Gen. Austin", "Gen
+/// Austin"); a phrase without one is not met across a stop ("he became a
+/// Secretary. Austin said").
+pub fn follows_phrase(before: &str, phrase: &str) -> bool {
+    before.ends_with(phrase) || phrase.strip_suffix("| ").is_some_and(|p| before.ends_with(p))
 }

@@ -304,7 +304,7 @@ fn check<'d>(
                 continue;
             }
         }
-        if dict.after(target).is_some_and(|phrases| !phrases.iter().any(|p| before.ends_with(p.as_str()))) {
+        if !dict.follows_context(target, before) {
             continue;
         }
         if target.capitalised_tail() && !last_word_capitalised(text, folded, start, end) {

@@ -133,7 +133,7 @@ fn claims_in_capitals<'d>(
             t.extract()
                 && selection.sees(dict.claim_dictionaries(t))
                 && dict.case_forms(t).is_some_and(|forms| forms.iter().any(|f| f.to_uppercase() == preserved))
-                && dict.after(t).is_none_or(|phrases| phrases.iter().any(|p| before.ends_with(p.as_str())))
+                && dict.follows_context(t, before)
                 && (!t.short_form() || named.contains(&t.entity))
         })
         .collect();

@@ -14,7 +14,7 @@ use std::{cell::RefCell, collections::HashMap, sync::Arc};
 
 use super::MatchKind;
 use crate::{
-    dictionary::{Dictionary, EntityIndex, scanner::Found},
+    dictionary::{Dictionary, EntityIndex, follows_phrase, scanner::Found},
     text::{
         CaseMode, Folded, Span, fold_into, fold_key,
         skeleton::{is_article, is_particle},
@@ -310,7 +310,7 @@ impl RefDict {
         let mut applies = |target: &Target| {
             (target.case_forms().is_none()
                 || target.case_matches(preserved.get_or_insert_with(|| fold_key(original, CaseMode::Preserve))))
-                && target.after().is_none_or(|phrases| phrases.iter().any(|p| before.ends_with(p.as_str())))
+                && target.after().is_none_or(|phrases| phrases.iter().any(|p| follows_phrase(before, p)))
                 && (!target.capitalised_tail || last_word_capitalised(text, folded, start, end))
                 && (!target.proper || first_or_second_word_capitalised(text, folded, start, end))
                 && (!target.common_word || !starts_a_sentence(&text[..folded.map.original_span(start, end).0]))

@@ -117,7 +117,7 @@ name = "Abu Fadak al-Mohammedawi"
 id = "per:lloyd-austin"
 type = "PER"
 name = "Lloyd Austin"
-aliases = [{ text = "Austin", after = ["Secretary", "Defense Secretary"] }]
+aliases = [{ text = "Austin", after = ["Secretary", "Defense Secretary", "Gen.", "Lt. Gen."] }]
 
 [[entity]]
 id = "loc:sanaa"
@@ -260,6 +260,9 @@ const RULES: &[(&str, &str, &[&str])] = &[
         &["Lloyd Austin=per:lloyd-austin", "Austin=per:lloyd-austin^"],
     ),
     ("title-bound surname alone is nothing", "Austin spoke", &[]),
+    ("an abbreviated title", "Gen. Austin spoke", &["Austin=per:lloyd-austin^"]),
+    ("an abbreviated title of two words", "the Lt. Gen. Austin spoke", &["Austin=per:lloyd-austin^"]),
+    ("a sentence that ends in a title word", "He became a Secretary. Austin spoke", &[]),
     ("a title elsewhere does not decide a surname", "The Secretary spoke. Austin said", &[]),
     // titles are outside spans and block nothing
     ("title before name", "Maj. Gen. Qassem Soleimani", &["Qassem Soleimani=per:qassem-soleimani"]),
