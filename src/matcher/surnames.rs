@@ -2,9 +2,11 @@
 //! way later in the document (rule 16). "Ahmed al-Jubouri … Jubouri" is
 //! rule 11, but "Waad Qado … Qadu", "Hisham al-Hashimi … Hashemi" and a
 //! transcript's "Khamenie" are neither an alias nor a derived surname. A
-//! capitalised word that the dictionary does not know, after a person's full
-//! mention, names that person when it is a spelling of the surname the
-//! mention was written with (or the person's canonical surname):
+//! capitalised word that the dictionary does not know (or knows only as
+//! other persons' names, none of them linked here: [`known_otherwise`]),
+//! after a person's full mention, names that person when it is a spelling
+//! of the surname the mention was written with (or the person's canonical
+//! surname):
 //!
 //! - a romanisation variant: the same skeleton ([`crate::text::skeleton`]);
 //! - a one-letter slip (one edit) in a surname of six letters or more,
@@ -58,6 +60,24 @@ fn skeleton(word: &str) -> String {
     let mut out = String::new();
     skeleton_word(word, &mut out);
     out
+}
+
+/// Whether the padded folded word is a key whose own rules decide it, so
+/// that rule 16 may not read it as `person`'s surname: a key that may name
+/// something other than a person, an ignore phrase, or one of `person`'s
+/// own names (its case and context rules turned it away here). A key that
+/// names only other persons, none of them linked here (they would cover
+/// the word), is one of their surnames or title-bound aliases ("Col.
+/// Hashemi") written without its context: the named person's surname in
+/// another spelling is the better reading ("Hisham al-Hashimi ... critics
+/// such as Hashemi").
+fn known_otherwise(dict: &Dictionary, key: &str, person: EntityIndex) -> bool {
+    dict.key(key).is_some_and(|k| {
+        let claims = dict.key_claims(k);
+        dict.key_ignore(k) != 0
+            || claims.is_empty()
+            || claims.iter().any(|c| c.entity == person || !dict.entity(c.entity).is_person())
+    })
 }
 
 /// Rule 16 over the linked mentions of `text` (in text order).
@@ -119,7 +139,8 @@ pub(super) fn link_variants<'d>(
                         && strsim::levenshtein(&s.folded, word) == 1))
         });
         let Some(first) = close.next() else { continue };
-        if close.any(|s| s.entity != first.entity) || dict.key(&folded.text[start - 1..=end]).is_some() {
+        if close.any(|s| s.entity != first.entity) || known_otherwise(dict, &folded.text[start - 1..=end], first.entity)
+        {
             continue;
         }
         // An article joined by a hyphen belongs to the name ("al-Eisawi").
@@ -180,6 +201,17 @@ type = "PER"
 name = "Salwa Qado"
 
 [[entity]]
+id = "per:hisham-al-hashimi"
+type = "PER"
+name = "Hisham al-Hashimi"
+
+[[entity]]
+id = "per:sayyed-hashemi"
+type = "PER"
+name = "Sayyed Hashemi"
+aliases = [{ text = "Hashemi", case = "sensitive", after = ["Col."] }]
+
+[[entity]]
 id = "loc:basra"
 type = "LOC"
 name = "Basra"
@@ -213,6 +245,25 @@ name = "Basra"
             &["Waleed Kadu=per:waleed-kadu", "Salwa Qado=per:salwa-qado"],
         ),
         ("a short word is not a slip", "Yusuf al-Dabbagh met Basri.", &["Yusuf al-Dabbagh=per:yusuf-al-dabbagh"]),
+        (
+            "another person's surname the document does not name",
+            "Hisham al-Hashimi was shot. Critics such as Hashemi spoke.",
+            &["Hisham al-Hashimi=per:hisham-al-hashimi", "Hashemi=per:hisham-al-hashimi"],
+        ),
+        (
+            "another person's surname the document names",
+            "Sayyed Hashemi met Hisham al-Hashimi. Hashemi spoke.",
+            &[
+                "Sayyed Hashemi=per:sayyed-hashemi",
+                "Hisham al-Hashimi=per:hisham-al-hashimi",
+                "Hashemi=per:sayyed-hashemi",
+            ],
+        ),
+        (
+            "a place is no surname",
+            "Yusuf al-Dabbagh met Basra.",
+            &["Yusuf al-Dabbagh=per:yusuf-al-dabbagh", "Basra=loc:basra"],
+        ),
         // Fuzz bug wide-char-before-article (dictionary campaign of
         // f271399): the article's start was taken one byte after the
         // non-letter before it, inside a wide character, and panicked.
