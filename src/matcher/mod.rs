@@ -95,7 +95,8 @@
 //!     that is its alone
 //!     ([`caps`]; switch: [`MatchRules::capitals`]).
 //! 16. **Surnames written otherwise.** After a person's full mention, a
-//!     capitalised word the dictionary does not know names that person
+//!     capitalised word the dictionary does not know (or knows only as
+//!     other persons' names, none of them named) names that person
 //!     when it is a romanisation variant of the surname, or one letter
 //!     away from a surname of six letters or more, and no other person of
 //!     the document is as close ([`surnames`]; switch:
@@ -108,7 +109,8 @@
 //!     that rule 5 keeps to a place's context ("Interior Ministry" after
 //!     "Iraq's") names its entity without that context when the document
 //!     writes the context elsewhere or names the place (or a place in it),
-//!     and decides no other claimant ([`contexts`]; switch:
+//!     and decides no other claimant; not a person's alias bound to titles
+//!     ("Secretary Austin"), which only its title decides ([`contexts`]; switch:
 //!     [`MatchRules::place_context`]).
 //! 19. **List entries, surname first.** "SINWAR, Yahya", "AL-ATIFI,
 //!     Mohammed Nasser": a surname in capitals, a comma and given names is
