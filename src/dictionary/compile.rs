@@ -718,13 +718,13 @@ fn freeze(
     // Ids are not interned while building (they are keys and message text
     // there): hash them in parallel, intern them in order.
     let hashes: Vec<u64> = drafts.par_iter().map(|d| early.hash(d.id.as_str())).collect();
-    // (Each probe a likely cache miss: the slot sixteen ids ahead is
+    // (Each probe a likely cache miss: the slot `PREFETCH_AHEAD` ids on is
     // fetched while this one is interned.)
     let id_names: Vec<[StrId; 2]> = drafts
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            if let Some(&ahead) = hashes.get(i + 16) {
+            if let Some(&ahead) = hashes.get(i + PREFETCH_AHEAD) {
                 early.prefetch(ahead);
             }
             [early.intern_hashed(d.id.as_str(), hashes[i]), d.name]

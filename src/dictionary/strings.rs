@@ -115,18 +115,13 @@ impl Interner {
     /// [`Interner::intern_hashed`].
     pub fn find_hashed(&self, s: &str, hash: u64) -> Option<StrId> {
         debug_assert!(!self.forgotten, "looking up after forget_index");
+        self.probe(s, hash).ok()
+    }
+
+    /// `s`'s id, or the index slot where it goes.
+    fn probe(&self, s: &str, hash: u64) -> Result<StrId, usize> {
         let bytes = &self.bytes;
-        self.index.find(hash, |[start, end]| &bytes[start as usize..end as usize] == s).ok()
-    }
-
-    /// The number of strings interned.
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// Whether no string is interned.
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.index.find(hash, |[start, end]| &bytes[start as usize..end as usize] == s)
     }
 
     /// The bytes of all strings interned.
@@ -149,8 +144,7 @@ impl Interner {
     /// comes with the same one.
     pub fn intern_hashed(&mut self, s: &str, hash: u64) -> StrId {
         debug_assert!(!self.forgotten, "interning after forget_index");
-        let bytes = &self.bytes;
-        let slot = match self.index.find(hash, |[start, end]| &bytes[start as usize..end as usize] == s) {
+        let slot = match self.probe(s, hash) {
             Ok(id) => return id,
             Err(slot) => slot,
         };
