@@ -50,8 +50,9 @@
 
 // No unsafe code, except audited calls, each with its SAFETY comment:
 // `reload::return_freed_memory` (glibc's malloc_trim),
-// `dictionary::artefact::read` (mapping the artefact file) and the build's
-// CPU-time probe in `dictionary::compile` (getrusage).
+// `dictionary::artefact::read` (mapping the artefact file), the build's
+// CPU-time probe in `dictionary::compile` (getrusage) and the cache-line
+// hint `dictionary::strings::prefetch`.
 #![deny(unsafe_code)]
 
 pub mod admission;

@@ -160,9 +160,8 @@ pub mod craft {
     pub const WORD_ENDS: usize = 13;
     pub const SLOTS: usize = 14;
     pub const FILTER: usize = 15;
-    pub const ROOT_CHILD: usize = 16;
-    pub const CHILD_START: usize = 17;
-    pub const TERMINAL: usize = 19;
+    /// `[first child, terminal]` per node, and one past the last.
+    pub const NODES: usize = 16;
 
     fn u32s(bytes: &[u8]) -> Vec<u32> {
         bytes.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))).collect()
@@ -174,7 +173,8 @@ pub mod craft {
 
     /// The columns of a dictionary of one-word aliases `Iran` and `Iraq`
     /// (its trie: the root, then one node per word; two words, so a word
-    /// table of 16 slots holding 2).
+    /// table of 16 slots of four numbers, `[root child, id + 1, first eight
+    /// bytes]`, holding 2).
     pub fn iran_iraq() -> Vec<Vec<u8>> {
         let dictionary = build(&[SourceText::new("c.tsv", "Iran\tloc:iran\nIraq\tloc:iraq\n")]).expect("it builds");
         columns(crate::artefact::payload_of(&artefact::to_bytes(&dictionary)))
@@ -188,34 +188,50 @@ pub mod craft {
             columns[index] = bytes_of(&change(u32s(&columns[index])));
             payload(&columns)
         };
+        // The node records with these first children, terminals kept.
+        let children = |starts: [u32; 4]| {
+            move |mut nodes: Vec<u32>| {
+                for (i, start) in starts.into_iter().enumerate() {
+                    nodes[2 * i] = start;
+                }
+                nodes
+            }
+        };
         vec![
             // Only the occupied slots (2, a power of two): a probe for any
             // word that no key holds never meets a free slot.
             (
                 "word-table-full",
-                with(SLOTS, &|slots| slots.chunks(2).filter(|s| s[1] != 0).flatten().copied().collect()),
+                with(SLOTS, &|slots| slots.chunks(4).filter(|s| s[1] != 0).flatten().copied().collect()),
             ),
-            // A word's fingerprint changed: the word is never found.
+            // A word's bytes changed: the word is never found.
             (
                 "word-not-in-table",
                 with(SLOTS, &|mut slots| {
-                    let at = slots.chunks(2).position(|s| s[1] != 0).expect("an occupied slot");
-                    slots[2 * at] ^= 1;
+                    let at = slots.chunks(4).position(|s| s[1] != 0).expect("an occupied slot");
+                    slots[4 * at + 2] ^= 1;
                     slots
                 }),
             ),
-            // The root index swapped: "Iran" in text names Iraq's key.
-            ("root-index-swapped", with(ROOT_CHILD, &|root| root.into_iter().rev().collect())),
+            // The root children swapped: "Iran" in text names Iraq's key.
+            (
+                "root-index-swapped",
+                with(SLOTS, &|mut slots| {
+                    let occupied: Vec<usize> = (0..slots.len() / 4).filter(|&i| slots[4 * i + 1] != 0).collect();
+                    slots.swap(4 * occupied[0], 4 * occupied[1]);
+                    slots
+                }),
+            ),
             // Children [1, 2, 2, 3]: node 2 is its own child.
-            ("trie-cycle", with(CHILD_START, &|_| vec![1, 2, 2, 3])),
+            ("trie-cycle", with(NODES, &children([1, 2, 2, 3]))),
             // Children [1, 2, 3, 3]: "Iraq" hangs under "Iran".
-            ("trie-reshaped", with(CHILD_START, &|_| vec![1, 2, 3, 3])),
+            ("trie-reshaped", with(NODES, &children([1, 2, 3, 3]))),
             // Both word nodes end the same key.
             (
                 "terminal-twice",
-                with(TERMINAL, &|mut terminal| {
-                    terminal[2] = terminal[1];
-                    terminal
+                with(NODES, &|mut nodes| {
+                    nodes[5] = nodes[3];
+                    nodes
                 }),
             ),
             // The filter cleared: no word passes, nothing is ever found.

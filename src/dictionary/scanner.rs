@@ -18,29 +18,36 @@
 //! # Layout
 //!
 //! - **Vocabulary**: every distinct word, in one byte arena with offsets;
-//!   an open-addressing table of (tag, word id, first eight bytes) slots
-//!   under a fixed hash (the table is built from the dictionary, never from
-//!   caller text, so no input can lengthen its probe sequences). The tag is
-//!   a 31-bit fingerprint and a bit for words longer than eight bytes, so a
-//!   word of eight bytes or fewer (most words) is told apart in its slot
-//!   alone: a lookup touches one cache line, not the arena and its offsets
-//!   too, which in a large dictionary are a cache miss each.
+//!   an open-addressing table of (root child, word id, first eight bytes)
+//!   slots under a fixed hash (the table is built from the dictionary,
+//!   never from caller text, so no input can lengthen its probe
+//!   sequences). A word of eight bytes or fewer (most words) is told apart
+//!   by its zero-padded first eight bytes in its slot alone (no word holds
+//!   a NUL): a lookup touches one cache line, not the arena and its
+//!   offsets too, which in a large dictionary are a cache miss each. The
+//!   slot also names the word's node as the root's child (bit 31: the word
+//!   is longer than eight bytes), so a word that starts a key costs one
+//!   slot and then its node record: two cache lines.
 //! - **Filter**: one bit per hash bucket of the words that start a key.
 //! - **Case filters**, when some keys are proper names (found only where
-//!   the text capitalises them: a `names=proper` catalogue): one bit per
-//!   hash bucket of the words that are a key found in any case, and of
-//!   the first two words of keys of two words or more, found in any case
-//!   or proper. A word the text writes in lower case must pass one of them
-//!   (the proper pairs only when the next word is capitalised), so a
-//!   catalogue of a million proper names does not walk its tables for
-//!   every "name", "list" and "the" of running text
-//!   ([`Scanner::find_from_cased`]).
+//!   the text capitalises them: a `names=proper` catalogue): two bits per
+//!   hash (in one 64-bit word) of the words that are a key found in any
+//!   case, and of the first two words of keys of two words or more, found
+//!   in any case or proper. A word the text writes in lower case must pass
+//!   one of them (the proper pairs only when the next word is
+//!   capitalised), so a catalogue of a million proper names does not walk
+//!   its tables for every "name", "list" and "the" of running text
+//!   ([`Scanner::find_from_cased`]). Not one filter of the words that
+//!   start a key found in any case: in a catalogue many common words start
+//!   one ("the" of "the hague") and are themselves a proper name, so the
+//!   walk would find, and the matcher refuse, what the pair filter turns
+//!   away (measured: 2.4 times the walks).
 //! - **Trie**: nodes numbered breadth-first, so node `n`'s children are the
-//!   contiguous nodes `child_start[n]..child_start[n + 1]` and the edge into
-//!   node `c` is labelled `edge_word[c]`; children are sorted by word id, and
-//!   found by binary search. The root's children are many (every first
-//!   word), so they are also indexed by word id (`root_child`).
-//!   `terminal[n]` is the pattern ending at `n`, plus one (0: none).
+//!   contiguous nodes from `n`'s first child to `n + 1`'s, and the edge
+//!   into node `c` is labelled `edge_word[c]`; children are sorted by word
+//!   id, and found by binary search. A node's record holds its first child
+//!   and the pattern ending there, plus one (0: none). The root's children
+//!   are many (every first word), so the word table's slots name them.
 //!
 //! # Invariants
 //!
@@ -55,13 +62,15 @@
 //! # Cost
 //!
 //! Per word of text: a hash and a filter probe; per word that may start a
-//! key: a table lookup (a fingerprint compare, then the bytes) and a trie
-//! walk as long as the key. Memory: words' bytes + 12 bytes per word + 16
-//! bytes per table slot (load ≤ 1/2) + 12 bytes per trie node.
+//! key: a table lookup (the first eight bytes, then, for a longer word,
+//! the rest) and a trie walk as long as the key. Memory: words' bytes + 4
+//! bytes per word + 16 bytes per table slot (load ≤ 1/2) + 12 bytes per
+//! trie node.
 
 use rayon::prelude::*;
 
 use super::column::{Column, ColumnReader, ColumnWriter};
+use super::strings::prefetch;
 
 /// One match of a key: folded byte span `[start, end)` (pads included) and
 /// pattern index.
@@ -79,24 +88,26 @@ pub struct Scanner {
     /// `word_bytes[word_ends[w - 1]..word_ends[w]]` (from 0 for the first).
     word_bytes: Column<u8>,
     word_ends: Column<u32>,
-    /// Open addressing, power-of-two length: `[tag, word id + 1, first
-    /// eight bytes (low, high)]` ([`slot_of`]), id 0 empty.
+    /// Open addressing, power-of-two length: `[root child, word id + 1,
+    /// first eight bytes (low, high)]` ([`slot_of`]), id 0 empty.
     slots: Column<[u32; 4]>,
     /// Bit set over hash buckets of words that start some scannable key.
     first: Column<u64>,
-    /// Per word id: the root's child for that word, 0 if none.
-    root_child: Column<u32>,
-    child_start: Column<u32>,
+    /// Per node, and one past the last: `[first child, terminal]`, so
+    /// node `n`'s children are `nodes[n][0]..nodes[n + 1][0]` and
+    /// `nodes[n][1]` is the pattern ending there plus one (0: none). One
+    /// record, so a step of the walk touches one cache line, not two
+    /// tables.
+    nodes: Column<[u32; 2]>,
     edge_word: Column<u32>,
-    terminal: Column<u32>,
     /// Bit `p`: pattern `p` is found in running text.
     scannable: Column<u64>,
     /// Bit `p`: pattern `p` is found only where the text capitalises its
     /// first word, or its second after a lower-case first (a proper name
     /// of a `names=proper` source). Empty when no pattern is.
     proper: Column<u64>,
-    /// Bit set over hash buckets (as `first`) of the words that are a
-    /// scannable one-word key found in any case; empty when `proper` is.
+    /// Case filter ([`case_filter`]) of the words that are a scannable
+    /// one-word key found in any case; empty when `proper` is.
     lower: Column<u64>,
     /// Bit set over hash buckets of word pairs ([`pair_hash`]) that begin
     /// a scannable key of two words or more found in any case.
@@ -112,7 +123,7 @@ impl std::fmt::Debug for Scanner {
         f.debug_struct("Scanner")
             .field("patterns", &self.patterns)
             .field("words", &self.word_ends.len())
-            .field("nodes", &self.terminal.len())
+            .field("nodes", &self.node_count())
             .field("bytes", &self.heap_bytes())
             .finish()
     }
@@ -323,20 +334,20 @@ impl Scanner {
             }
             scanner.proper = bits.into();
         }
-        scanner.fill_table();
-        scanner.build_trie(&order, sequence)?;
+        let roots = scanner.build_trie(&order, sequence)?;
+        scanner.fill_table(&roots);
         scanner.fill_first();
         Ok(scanner)
     }
 
-    /// Builds `child_start`, `edge_word`, `terminal` and `root_child` from
-    /// the patterns in `order`, whose word-id sequences are sorted and
-    /// distinct.
+    /// Builds `nodes` and `edge_word` from the patterns in `order`, whose
+    /// word-id sequences are sorted and distinct, and returns the root's
+    /// child per word id (0: none) for the word table.
     ///
     /// Level by level: the nodes of depth `d + 1` are the distinct prefixes
     /// of length `d + 1`, made in sorted order, so their parents come in
     /// ascending order and each node's children are contiguous and sorted.
-    fn build_trie<'s>(&mut self, order: &[u32], sequence: impl Fn(usize) -> &'s [u32]) -> Result<(), String> {
+    fn build_trie<'s>(&mut self, order: &[u32], sequence: impl Fn(usize) -> &'s [u32]) -> Result<Vec<u32>, String> {
         let mut node_of: Vec<u32> = vec![0; order.len()];
         let mut parent: Vec<u32> = vec![0];
         let mut edge_word: Vec<u32> = vec![u32::MAX]; // the root has no edge
@@ -360,27 +371,48 @@ impl Scanner {
                     terminal[node as usize] = pattern + 1;
                 }
             }
-            u32::try_from(edge_word.len()).map_err(|_| "too many trie nodes for 32-bit ids".to_owned())?;
+            // Below 2^31: a slot keeps bit 31 of its root child for the
+            // word's length.
+            if edge_word.len() > LONG_WORD as usize {
+                return Err("too many trie nodes for 31-bit ids".to_owned());
+            }
         }
         let nodes = edge_word.len();
         let mut children = vec![0u32; nodes];
         for &p in &parent[1..] {
             children[p as usize] += 1;
         }
-        let mut child_start = Vec::with_capacity(nodes + 1);
-        child_start.push(1u32);
-        for count in &children {
-            child_start.push(child_start.last().expect("non-empty") + count);
+        let mut records = Vec::with_capacity(nodes + 1);
+        let mut first_child = 1u32;
+        for (count, terminal) in children.iter().zip(&terminal) {
+            records.push([first_child, *terminal]);
+            first_child += count;
         }
+        records.push([first_child, 0]);
         let mut root_child = vec![0u32; self.word_ends.len()];
-        for node in child_start[0]..child_start[1] {
+        for node in records[0][0]..records[1][0] {
             root_child[edge_word[node as usize] as usize] = node;
         }
-        self.child_start = child_start.into();
+        self.nodes = records.into();
         self.edge_word = edge_word.into();
-        self.terminal = terminal.into();
-        self.root_child = root_child.into();
-        Ok(())
+        Ok(root_child)
+    }
+
+    /// The number of trie nodes, the root included.
+    fn node_count(&self) -> usize {
+        self.nodes.len().saturating_sub(1)
+    }
+
+    /// Node `n`'s children.
+    #[inline]
+    fn children(&self, n: u32) -> std::ops::Range<u32> {
+        self.nodes[n as usize][0]..self.nodes[n as usize + 1][0]
+    }
+
+    /// The pattern ending at node `n`, if any.
+    #[inline]
+    fn terminal(&self, n: u32) -> Option<u32> {
+        self.nodes[n as usize][1].checked_sub(1)
     }
 
     fn word(&self, id: u32) -> &[u8] {
@@ -389,7 +421,8 @@ impl Scanner {
         &self.word_bytes[start..end]
     }
 
-    fn fill_table(&mut self) {
+    /// Fills the word table; `roots[id]` is the root's child for word `id`.
+    fn fill_table(&mut self, roots: &[u32]) {
         let capacity = (self.word_ends.len() * 2).next_power_of_two().max(16);
         let mut slots = vec![[0u32; 4]; capacity];
         for id in 0..self.word_ends.len() as u32 {
@@ -400,7 +433,7 @@ impl Scanner {
             while slots[i][1] != 0 {
                 i = (i + 1) & mask;
             }
-            slots[i] = slot_of(word, h, id);
+            slots[i] = slot_of(word, roots[id as usize], id);
         }
         self.slots = slots.into();
     }
@@ -423,7 +456,7 @@ impl Scanner {
     #[allow(clippy::type_complexity)]
     fn filters(&self) -> (Column<u64>, Option<(Column<u64>, Column<u64>, Column<u64>)>) {
         let reaches = self.reaches();
-        let roots = self.child_start[0]..self.child_start[1];
+        let roots = self.children(0);
         let word_hash = |n: u32| hash(self.word(self.edge_word[n as usize]));
         let starters = roots.clone().filter(|&n| reaches[n as usize].lower || reaches[n as usize].proper);
         // About 16 bits per starting word: under 1 in 16 of other words pass.
@@ -435,10 +468,7 @@ impl Scanner {
         // Pairs are many (about one per key of two words), and a pair a
         // filter lets through only costs the walk it would have saved: 8 bits.
         let pairs: Vec<(u64, Reach)> = roots
-            .flat_map(|n| {
-                let children = self.child_start[n as usize]..self.child_start[n as usize + 1];
-                children.map(move |c| (n, c))
-            })
+            .flat_map(|n| self.children(n).map(move |c| (n, c)))
             .map(|(n, c)| (pair_hash(word_hash(n), word_hash(c)), reaches[c as usize]))
             .collect();
         let lower_pairs = case_filter(pairs.iter().filter(|(_, r)| r.lower).map(|(h, _)| *h), 8);
@@ -448,9 +478,7 @@ impl Scanner {
 
     /// Whether a scannable key found in any case ends at `node`.
     fn ends_lower(&self, node: u32) -> bool {
-        self.terminal[node as usize]
-            .checked_sub(1)
-            .is_some_and(|p| self.is_scannable(p as usize) && !self.is_proper(p as usize))
+        self.terminal(node).is_some_and(|p| self.is_scannable(p as usize) && !self.is_proper(p as usize))
     }
 
     /// Whether pattern `p` is a proper name (found only capitalised).
@@ -462,11 +490,11 @@ impl Scanner {
     /// Per node, which scannable keys its subtree holds (children are
     /// numbered after their parents, so one backward pass).
     fn reaches(&self) -> Vec<Reach> {
-        let nodes = self.terminal.len();
+        let nodes = self.node_count();
         let mut reaches = vec![Reach::default(); nodes];
         for n in (0..nodes).rev() {
             let mut reach = Reach::default();
-            if let Some(p) = self.terminal[n].checked_sub(1).map(|p| p as usize)
+            if let Some(p) = self.terminal(n as u32).map(|p| p as usize)
                 && self.is_scannable(p)
             {
                 if self.is_proper(p) {
@@ -475,7 +503,8 @@ impl Scanner {
                     reach.lower = true;
                 }
             }
-            for child in &reaches[self.child_start[n] as usize..self.child_start[n + 1] as usize] {
+            let children = self.children(n as u32);
+            for child in &reaches[children.start as usize..children.end as usize] {
                 reach.lower |= child.lower;
                 reach.proper |= child.proper;
             }
@@ -489,11 +518,12 @@ impl Scanner {
         in_filter(&self.first, h)
     }
 
-    /// The id of `word`, if any key holds it.
+    /// `word`'s id and its node as the root's child (0: no key starts
+    /// with it), if any key holds it.
     #[inline]
-    fn lookup(&self, word: &[u8], h: u64) -> Option<u32> {
+    fn lookup(&self, word: &[u8], h: u64) -> Option<(u32, u32)> {
         let mask = self.slots.len() - 1;
-        let [tag, _, low, high] = slot_of(word, h, 0);
+        let [_, _, low, high] = slot_of(word, 0, 0);
         let long = word.len() > 8;
         let mut i = h as usize & mask;
         loop {
@@ -501,29 +531,39 @@ impl Scanner {
             if slot[1] == 0 {
                 return None;
             }
-            // Tag and first eight bytes equal: the same word, when it is
-            // short (no NUL in a word: zero padding ends it); a long one is
-            // compared whole.
-            if slot[0] == tag && slot[2] == low && slot[3] == high && (!long || self.word(slot[1] - 1) == word) {
-                return Some(slot[1] - 1);
+            // First eight bytes and length class equal: the same word,
+            // when it is short (no NUL in a word: zero padding ends it); a
+            // long one is compared whole.
+            if slot[2] == low
+                && slot[3] == high
+                && (slot[0] & LONG_WORD != 0) == long
+                && (!long || self.word(slot[1] - 1) == word)
+            {
+                return Some((slot[1] - 1, slot[0] & !LONG_WORD));
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// The root's child for `word`: the node after it, if a key starts so.
+    #[inline]
+    fn root(&self, word: &[u8], h: u64) -> Option<u32> {
+        self.lookup(word, h).map(|(_, root)| root).filter(|&n| n != 0)
     }
 
     /// Whether some key, scannable or not, starts with `word` (folded, no
     /// spaces): one hash and probe, so that a stage that looks keys up
     /// word by word can skip a word no key starts with.
     pub fn starts_key(&self, word: &[u8]) -> bool {
-        self.lookup(word, hash(word)).is_some_and(|id| self.root_child.get(id as usize).is_some_and(|&n| n != 0))
+        self.root(word, hash(word)).is_some()
     }
 
     /// The child of `node` by the edge labelled `word`.
     #[inline]
     fn child(&self, node: u32, word: u32) -> Option<u32> {
-        let (start, end) = (self.child_start[node as usize], self.child_start[node as usize + 1]);
-        let children = &self.edge_word[start as usize..end as usize];
-        children.binary_search(&word).ok().map(|i| start + i as u32)
+        let children = self.children(node);
+        let labels = &self.edge_word[children.start as usize..children.end as usize];
+        labels.binary_search(&word).ok().map(|i| children.start + i as u32)
     }
 
     pub fn pattern_count(&self) -> usize {
@@ -544,8 +584,7 @@ impl Scanner {
         let mut word_end = next_space(haystack, word_start)?;
         let word = &haystack[word_start..word_end];
         let h = first_hash.unwrap_or_else(|| hash(word));
-        let id = self.lookup(word, h)?;
-        let mut node = *self.root_child.get(id as usize).filter(|&&n| n != 0)?;
+        let mut node = self.root(word, h)?;
         let mut best = None;
         let mut first_step = !self.lower.is_empty();
         loop {
@@ -553,12 +592,13 @@ impl Scanner {
             if end > bound {
                 break;
             }
-            if let Some(pattern) = self.terminal[node as usize].checked_sub(1)
+            let [first_child, terminal] = self.nodes[node as usize];
+            if let Some(pattern) = terminal.checked_sub(1)
                 && self.is_scannable(pattern as usize)
             {
                 best = Some((end, pattern as usize));
             }
-            if self.child_start[node as usize] == self.child_start[node as usize + 1] {
+            if first_child == self.nodes[node as usize + 1][0] {
                 break;
             }
             word_start = word_end + 1;
@@ -573,7 +613,7 @@ impl Scanner {
                 }
                 first_step = false;
             }
-            let Some(id) = self.lookup(word, next_hash) else { break };
+            let Some((id, _)) = self.lookup(word, next_hash) else { break };
             let Some(child) = self.child(node, id) else { break };
             node = child;
         }
@@ -590,25 +630,25 @@ impl Scanner {
         if !self.may_start(h) {
             return None;
         }
-        self.root_child.get(self.lookup(word, h)? as usize).copied().filter(|&n| n != 0)
+        self.root(word, h)
     }
 
     /// The node after `node` by `word` (folded bytes), if a key goes on so.
     #[inline]
     pub(crate) fn next_node(&self, node: u32, word: &[u8]) -> Option<u32> {
-        self.child(node, self.lookup(word, hash(word))?)
+        self.child(node, self.lookup(word, hash(word))?.0)
     }
 
     /// Whether some key goes on past `node`.
     #[inline]
     pub(crate) fn has_children(&self, node: u32) -> bool {
-        self.child_start[node as usize] != self.child_start[node as usize + 1]
+        !self.children(node).is_empty()
     }
 
     /// Whether a scannable key ends at `node`.
     #[inline]
     pub(crate) fn ends_key(&self, node: u32) -> bool {
-        self.terminal[node as usize].checked_sub(1).is_some_and(|p| self.is_scannable(p as usize))
+        self.terminal(node).is_some_and(|p| self.is_scannable(p as usize))
     }
 
     /// The leftmost-longest match in `haystack[from..]`, in haystack offsets.
@@ -656,9 +696,9 @@ impl Scanner {
     /// `find_from`'s only in skipping matches nobody keeps.
     ///
     /// Cost: as `find_from`, plus a cursor over `capitalised` and a probe
-    /// of one or two small filters per word that may start a key; the
-    /// tables (a cache miss each in a large dictionary) are not touched
-    /// for a lower-case word that only starts proper names.
+    /// of one or two case filters per lower-case word (one memory access
+    /// each); the tables (a cache miss each in a large dictionary) are not
+    /// touched for a lower-case word that only starts proper names.
     #[inline]
     pub fn find_from_cased(&self, haystack: &[u8], from: usize, capitalised: &[u32]) -> Option<Found> {
         if self.lower.is_empty() {
@@ -675,6 +715,16 @@ impl Scanner {
             // filter turns away, but for chance collisions, so it is not
             // asked again: one probe fewer per word).
             if capital(start) {
+                // The next capitalised word's slot, so that its miss
+                // overlaps with this word's walk and the matcher's work on
+                // what it finds: a capitalised word is looked up more
+                // often than not, and in a large dictionary the word table
+                // is far beyond the cache.
+                if let Some(&next) = capitalised.get(caps + 1)
+                    && let Some((_, next_hash)) = word_at(haystack, next as usize)
+                {
+                    prefetch(&self.slots[next_hash as usize & (self.slots.len() - 1)]);
+                }
                 return self.may_start(h);
             }
             in_case_filter(&self.lower, h) || {
@@ -705,27 +755,26 @@ impl Scanner {
         let inner = key.strip_prefix(' ')?.strip_suffix(' ')?;
         let mut words = inner.split(' ');
         let first = words.next()?.as_bytes();
-        let mut node = *self.root_child.get(self.lookup(first, hash(first))? as usize).filter(|&&n| n != 0)?;
+        let mut node = self.root(first, hash(first))?;
         for word in words {
-            node = self.child(node, self.lookup(word.as_bytes(), hash(word.as_bytes()))?)?;
+            node = self.child(node, self.lookup(word.as_bytes(), hash(word.as_bytes()))?.0)?;
         }
-        self.terminal[node as usize].checked_sub(1).map(|p| p as usize)
+        self.terminal(node).map(|p| p as usize)
     }
 
     /// Every key with its pattern, in trie order (for fuzzy search and the
     /// reference matcher); the text is rebuilt from the words.
     pub fn keys(&self) -> impl Iterator<Item = (usize, String)> + '_ {
         // Depth-first, children in order: (node, the key's text up to it).
-        let mut stack: Vec<(u32, String)> =
-            (self.child_start[0]..self.child_start[1]).rev().map(|n| (n, String::from(" "))).collect();
+        let mut stack: Vec<(u32, String)> = self.children(0).rev().map(|n| (n, String::from(" "))).collect();
         std::iter::from_fn(move || {
             while let Some((node, prefix)) = stack.pop() {
                 let word = String::from_utf8_lossy(self.word(self.edge_word[node as usize]));
                 let text = format!("{prefix}{word} ");
-                for child in (self.child_start[node as usize]..self.child_start[node as usize + 1]).rev() {
+                for child in self.children(node).rev() {
                     stack.push((child, text.clone()));
                 }
-                if let Some(p) = self.terminal[node as usize].checked_sub(1) {
+                if let Some(p) = self.terminal(node) {
                     return Some((p as usize, text));
                 }
             }
@@ -739,7 +788,8 @@ impl Scanner {
     pub fn visit_keys(&self, prefix: &str, mut visit: impl FnMut(usize, &str)) {
         let mut text = String::from(" ");
         // (node, length of `text` before the node's word)
-        let mut stack: Vec<(u32, usize)> = (self.child_start[0]..self.child_start[1])
+        let mut stack: Vec<(u32, usize)> = self
+            .children(0)
             .rev()
             .filter(|&n| self.word(self.edge_word[n as usize]).starts_with(prefix.as_bytes()))
             .map(|n| (n, 1))
@@ -749,10 +799,10 @@ impl Scanner {
             text.push_str(&String::from_utf8_lossy(self.word(self.edge_word[node as usize])));
             text.push(' ');
             let here = text.len();
-            if let Some(p) = self.terminal[node as usize].checked_sub(1) {
+            if let Some(p) = self.terminal(node) {
                 visit(p as usize, &text);
             }
-            for child in (self.child_start[node as usize]..self.child_start[node as usize + 1]).rev() {
+            for child in self.children(node).rev() {
                 stack.push((child, here));
             }
         }
@@ -765,10 +815,8 @@ impl Scanner {
             + self.word_ends.owned_bytes()
             + self.slots.owned_bytes()
             + self.first.owned_bytes()
-            + self.root_child.owned_bytes()
-            + self.child_start.owned_bytes()
+            + self.nodes.owned_bytes()
             + self.edge_word.owned_bytes()
-            + self.terminal.owned_bytes()
             + self.scannable.owned_bytes()
             + self.proper.owned_bytes()
             + self.lower.owned_bytes()
@@ -782,10 +830,8 @@ impl Scanner {
             + self.word_ends.table_bytes()
             + self.slots.table_bytes()
             + self.first.table_bytes()
-            + self.root_child.table_bytes()
-            + self.child_start.table_bytes()
+            + self.nodes.table_bytes()
             + self.edge_word.table_bytes()
-            + self.terminal.table_bytes()
             + self.scannable.table_bytes()
             + self.proper.table_bytes()
             + self.lower.table_bytes()
@@ -800,10 +846,8 @@ impl Scanner {
         out.column(&self.word_ends);
         out.column(&self.slots);
         out.column(&self.first);
-        out.column(&self.root_child);
-        out.column(&self.child_start);
+        out.column(&self.nodes);
         out.column(&self.edge_word);
-        out.column(&self.terminal);
         out.column(&self.scannable);
         out.column(&self.proper);
         out.column(&self.lower);
@@ -830,10 +874,8 @@ impl Scanner {
             word_ends: input.column("word ends")?,
             slots: input.column("word table")?,
             first: input.column("filter")?,
-            root_child: input.column("root index")?,
-            child_start: input.column("children")?,
+            nodes: input.column("nodes")?,
             edge_word: input.column("edges")?,
-            terminal: input.column("terminals")?,
             scannable: input.column("scannable keys")?,
             proper: input.column("proper names")?,
             lower: input.column("lower-case filter")?,
@@ -859,8 +901,8 @@ impl Scanner {
     /// has an empty slot (else a probe for an unknown word never ends); the
     /// trie is a tree numbered breadth-first (every node's children come
     /// after it, so no walk can cycle), children in strictly ascending word
-    /// order (binary search); the root index names exactly the root's
-    /// children; each pattern ends at exactly one node and every leaf ends
+    /// order (binary search); the word table's root children are exactly
+    /// the root's children; each pattern ends at exactly one node and every leaf ends
     /// one; the filter passes every word that starts a scannable key. Table
     /// sizes are not checked against what the build would choose: a larger
     /// table or a filter bit too many changes no answer.
@@ -877,28 +919,28 @@ impl Scanner {
     /// Every index in range: what makes the tables safe to index at all.
     fn check_ranges(&self) -> Result<(), String> {
         let words = self.word_ends.len();
-        let nodes = self.terminal.len();
+        let nodes = self.node_count();
         if self.word_ends.windows(2).any(|w| w[0] > w[1])
             || self.word_ends.last().map_or(!self.word_bytes.is_empty(), |&e| e as usize != self.word_bytes.len())
         {
             return Err("word ends out of order or out of range".to_owned());
         }
-        if nodes == 0 || self.edge_word.len() != nodes || self.child_start.len() != nodes + 1 {
+        if nodes == 0 || self.edge_word.len() != nodes {
             return Err("trie tables differ in length".to_owned());
         }
-        if self.child_start.windows(2).any(|w| w[0] > w[1])
-            || self.child_start.last().is_some_and(|&e| e as usize != nodes)
-            || self.child_start[0] != 1
+        if self.nodes.windows(2).any(|w| w[0][0] > w[1][0])
+            || self.nodes.last().is_some_and(|&[end, terminal]| end as usize != nodes || terminal != 0)
+            || self.nodes[0][0] != 1
         {
             return Err("children out of order or out of range".to_owned());
         }
         if self.edge_word[1..].iter().any(|&w| w as usize >= words) {
             return Err("an edge names a word that does not exist".to_owned());
         }
-        if self.terminal.iter().any(|&t| t as usize > self.patterns) {
+        if self.nodes.iter().any(|&[_, t]| t as usize > self.patterns) {
             return Err("a terminal names a pattern that does not exist".to_owned());
         }
-        if self.root_child.len() != words || self.root_child.iter().any(|&n| n as usize >= nodes) {
+        if self.slots.iter().any(|s| (s[0] & !LONG_WORD) as usize >= nodes) {
             return Err("root index out of range".to_owned());
         }
         if !self.first.len().is_power_of_two() || !self.slots.len().is_power_of_two() {
@@ -944,16 +986,17 @@ impl Scanner {
         if self.slots.len() <= words {
             return Err("the word table has no free slot".to_owned());
         }
-        if !(0..words as u32).into_par_iter().all(|id| self.lookup(self.word(id), hash(self.word(id))) == Some(id)) {
+        if !(0..words as u32)
+            .into_par_iter()
+            .all(|id| self.lookup(self.word(id), hash(self.word(id))).map(|(found, _)| found) == Some(id))
+        {
             return Err("a word is not found in the word table".to_owned());
         }
         // A short word is told apart by its slot alone: every slot must
-        // hold its own word's tag and bytes.
+        // hold its own word's length class and bytes (its root child is
+        // checked with the trie).
         let slot_ok = |slot: &[u32; 4]| {
-            slot[1] == 0 || {
-                let word = self.word(slot[1] - 1);
-                *slot == slot_of(word, hash(word), slot[1] - 1)
-            }
+            slot[1] == 0 || *slot == slot_of(self.word(slot[1] - 1), slot[0] & !LONG_WORD, slot[1] - 1)
         };
         if !self.slots.par_iter().all(slot_ok) {
             return Err("a slot of the word table does not hold its word".to_owned());
@@ -963,28 +1006,38 @@ impl Scanner {
 
     /// The trie is a tree over the words whose every path spells a key.
     fn check_trie(&self) -> Result<(), String> {
-        let nodes = self.terminal.len();
+        let nodes = self.node_count();
         let words = self.word_ends.len();
         // Breadth-first numbering: node n's children start after n, so
         // each node's parent comes before it and no walk can cycle.
-        if (0..nodes).any(|n| self.child_start[n] as usize <= n) {
+        if (0..nodes).any(|n| self.nodes[n][0] as usize <= n) {
             return Err("a node is its own descendant".to_owned());
         }
-        let children = |n: usize| self.child_start[n] as usize..self.child_start[n + 1] as usize;
+        let children = |n: usize| {
+            let range = self.children(n as u32);
+            range.start as usize..range.end as usize
+        };
         if (0..nodes).any(|n| self.edge_word[children(n)].windows(2).any(|w| w[0] >= w[1])) {
             return Err("a node's children are not in strictly ascending word order".to_owned());
         }
-        if self.edge_word[0] != u32::MAX || self.terminal[0] != 0 {
+        if self.edge_word[0] != u32::MAX || self.nodes[0][1] != 0 {
             return Err("the root has an edge or ends a key".to_owned());
         }
+        // Each slot's root child is a child of the root labelled with the
+        // slot's word; as many as the root has children (words are
+        // distinct, so they are all of them).
         let roots = children(0);
-        if self.root_child.iter().filter(|&&n| n != 0).count() != roots.len()
-            || roots.clone().any(|n| self.root_child[self.edge_word[n] as usize] as usize != n)
+        let named = self.slots.iter().filter(|s| s[0] & !LONG_WORD != 0).count();
+        if named != roots.len()
+            || self.slots.iter().any(|s| {
+                let n = (s[0] & !LONG_WORD) as usize;
+                n != 0 && (!roots.contains(&n) || s[1] == 0 || self.edge_word[n] != s[1] - 1)
+            })
         {
             return Err("the root index does not name the root's children".to_owned());
         }
         let mut ended = vec![0u64; self.patterns.div_ceil(64)];
-        for (n, &t) in self.terminal.iter().enumerate() {
+        for (n, &[_, t]) in self.nodes[..nodes].iter().enumerate() {
             if let Some(p) = t.checked_sub(1).map(|p| p as usize) {
                 if ended[p / 64] & (1 << (p % 64)) != 0 {
                     return Err(format!("pattern {p} ends at two nodes"));
@@ -1035,18 +1088,21 @@ impl Scanner {
     }
 }
 
-/// The word table's slot of `word` (hash `h`) with id `id`: `[tag, id + 1,
-/// low, high]`, where the tag is the hash's top 31 bits with bit 31 set for
-/// a word longer than eight bytes, and low and high its first eight bytes,
-/// zero-padded.
+/// Bit 31 of a slot's first field: its word is longer than eight bytes.
+const LONG_WORD: u32 = 1 << 31;
+
+/// The word table's slot of `word` with id `id` and root child `root`:
+/// `[root, id + 1, low, high]`, with [`LONG_WORD`] set in the first field
+/// for a word longer than eight bytes, and low and high its first eight
+/// bytes, zero-padded.
 #[inline]
-fn slot_of(word: &[u8], h: u64, id: u32) -> [u32; 4] {
+fn slot_of(word: &[u8], root: u32, id: u32) -> [u32; 4] {
     let mut prefix = [0u8; 8];
     let n = word.len().min(8);
     prefix[..n].copy_from_slice(&word[..n]);
     let prefix = u64::from_le_bytes(prefix);
-    let tag = (h >> 33) as u32 | (u32::from(word.len() > 8) << 31);
-    [tag, id + 1, prefix as u32, (prefix >> 32) as u32]
+    let long = if word.len() > 8 { LONG_WORD } else { 0 };
+    [root | long, id + 1, prefix as u32, (prefix >> 32) as u32]
 }
 
 /// Which scannable keys a trie node's subtree holds.
@@ -1076,7 +1132,11 @@ fn filter(hashes: impl Iterator<Item = u64>, per: usize) -> Column<u64> {
 /// least 4,096). Two bits, because the words it must turn away are the
 /// most frequent of running text ("is", "the"), each passed thousands of
 /// times when its one bit happens to be set: at 16 bits a hash about 1 in
-/// 70 other hashes passes, not 1 in 16 (8 bits: 1 in 20).
+/// 60 other hashes passes, not 1 in 16 (8 bits: 1 in 19). Both bits lie in
+/// one 64-bit word (a blocked filter): a probe is one memory access, where
+/// two independent bits were two, and these filters are asked for nearly
+/// every word of running text, at sizes beyond the core's cache in a
+/// catalogue of a million names.
 fn case_filter(hashes: impl Iterator<Item = u64>, per: usize) -> Column<u64> {
     let hashes: Vec<u64> = hashes.collect();
     let bits = (hashes.len() * per).next_power_of_two().max(1 << 12);
@@ -1089,11 +1149,13 @@ fn case_filter(hashes: impl Iterator<Item = u64>, per: usize) -> Column<u64> {
     filter.into()
 }
 
-/// The two bits of hash `h` in a case filter of `bits` bits: from its
-/// high bits and from its middle bits (the word table uses the low ones).
+/// The two bits of hash `h` in a case filter of `bits` bits: a 64-bit
+/// word chosen by its high bits, and two bits of that word by its middle
+/// ones (the word table uses the low bits).
 #[inline]
 fn case_bits(h: u64, bits: usize) -> [usize; 2] {
-    [(h >> 40) as usize & (bits - 1), (h >> 16) as usize & (bits - 1)]
+    let word = ((h >> 40) as usize & (bits - 1)) & !63;
+    [word | (h >> 16) as usize & 63, word | (h >> 22) as usize & 63]
 }
 
 /// Whether case filter `filter` passes hash `h`.
