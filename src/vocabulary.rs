@@ -75,6 +75,34 @@ impl TypeFilter {
     }
 }
 
+/// Generic words that end many place and party names but are common nouns
+/// on their own (folded). Rule: as the last word of a multi-word alias they
+/// belong to the name only when capitalised in the text.
+pub const DESCRIPTORS: &[&str] = &[
+    "province",
+    "governorate",
+    "district",
+    "region",
+    "camp",
+    "base",
+    "airbase",
+    "airport",
+    "strait",
+    "straits",
+    "field",
+    "bloc",
+    "coalition",
+    "list",
+    "port",
+    "crossing",
+    "prison",
+    "dam",
+    "border",
+    "valley",
+    "desert",
+    "city",
+];
+
 /// Generic nouns that follow a name in news without belonging to it
 /// ("the Houthi movement", "the Hashd commission", "the Azm and Siyada
 /// alliances"), folded. Written in lower case after a name, they stay out of

@@ -83,7 +83,10 @@ use super::{
     source::{Format, InvalidRows, MAX_DICTIONARIES, NameCase, SourceOptions, SourceText},
     strings::{Interner, NONE, Renumber, StrId},
 };
-use crate::text::{CaseMode, fold_key, fold_key_into, skeleton::skeleton_key, titles::starts_with_title};
+use crate::{
+    text::{CaseMode, fold_key, fold_key_into, skeleton::skeleton_key, titles::starts_with_title},
+    vocabulary::DESCRIPTORS,
+};
 
 /// Why a dictionary could not be built: every problem found, located.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -1858,34 +1861,6 @@ fn decorated_forms(entries: &[KeyDraft], keys: &Keys) -> Vec<bool> {
 fn starts_with_capital(alias: &str) -> bool {
     alias.chars().find(|c| c.is_alphabetic()).is_some_and(char::is_uppercase)
 }
-
-/// Generic words that end many place and party names but are common nouns
-/// on their own (folded). Rule: as the last word of a multi-word alias they
-/// belong to the name only when capitalised in the text.
-const DESCRIPTORS: &[&str] = &[
-    "province",
-    "governorate",
-    "district",
-    "region",
-    "camp",
-    "base",
-    "airbase",
-    "airport",
-    "strait",
-    "straits",
-    "field",
-    "bloc",
-    "coalition",
-    "list",
-    "port",
-    "crossing",
-    "prison",
-    "dam",
-    "border",
-    "valley",
-    "desert",
-    "city",
-];
 
 fn mark_descriptor_tails(entries: &mut [KeyDraft], keys: &Keys) {
     for entry in entries {

@@ -394,6 +394,11 @@ fn extract_folding<'d>(
         } else {
             candidates
         };
+        let candidates = if options.rules.generic_tails {
+            tails::recover_heads(dictionary, folded, candidates, selection)
+        } else {
+            candidates
+        };
         let candidates = if options.rules.middle_names {
             middles::extend_middle_names(dictionary, folded, candidates, selection)
         } else {

@@ -8,16 +8,197 @@
 //! alias: its case rule, extractable). Capitalised, the noun is part of the
 //! name ("Amal Movement"), as rule 6 has it for place descriptors.
 //!
+//! The same holds for a place descriptor (rule 6: "Air Base", "Province")
+//! before linking: an alias that ends in one is found only where the text
+//! capitalises it, and where the text writes the descriptor in lower case
+//! after a head that is no alias of its own ("at al-Asad air base", where
+//! "Al Asad Air Base" is the alias), the head alone names the place
+//! ([`recover_heads`]).
+//!
 //! # Cost
 //!
 //! One word comparison per mention; a fold and a lookup only for a mention
-//! that ends in a lower-case generic noun.
+//! that ends in a lower-case generic noun. For the descriptors, a word
+//! comparison per word after each capitalised word the scan left
+//! uncovered, and a lookup only where a lower-case descriptor follows.
 
+use super::candidates::{Candidate, KeptClaims, written_as_name};
 use crate::{
-    dictionary::Dictionary,
-    text::{CaseMode, UnitCounter, fold_key},
-    vocabulary::{GENERIC_TAILS, MatchKind, Mention},
+    dictionary::{Dictionary, Selection},
+    text::{CaseMode, Folded, UnitCounter, fold_key, skeleton::is_article},
+    vocabulary::{DESCRIPTORS, GENERIC_TAILS, MatchKind, Mention},
 };
+
+/// Most words of a name with its descriptor ("Jurf al Sakhar air base").
+const MAX_WORDS: usize = 7;
+
+/// Rule 14 for place descriptors, merged into `candidates` (in text order,
+/// never overlapping): after each capitalised word the scan left uncovered
+/// (with an article before it: "al-Asad"), the longest run of words that
+/// ends in lower-case descriptors ("air base") and is a key whose claims
+/// want a capitalised tail, and pass every other check, is a candidate
+/// over its head: the words before the lower-case run.
+pub(super) fn recover_heads<'d>(
+    dict: &'d Dictionary,
+    folded: &Folded,
+    candidates: Vec<Candidate<'d>>,
+    selection: Selection,
+) -> Vec<Candidate<'d>> {
+    let f = folded.text.as_str();
+    let capital = |at: usize| folded.capitalised.binary_search(&(at as u32)).is_ok();
+    let mut found = Vec::new();
+    let mut next = 0;
+    // The end of the last candidate found here: heads never overlap.
+    let mut taken = 0;
+    for (i, &cap) in folded.capitalised.iter().enumerate() {
+        let cap = cap as usize;
+        while next < candidates.len() && candidates[next].end <= cap {
+            next += 1;
+        }
+        if cap < taken || candidates.get(next).is_some_and(|c| c.start <= cap) {
+            continue;
+        }
+        // Most capitalised words the scan left (sentence starts, names of
+        // no entity) have no lower-case descriptor after them: that is
+        // asked first, over words on the stack, before anything else.
+        let lower_descriptor = |&(s, e): &(usize, usize)| is_descriptor(&f[s..e]) && !capital(s);
+        if !descriptor_follows(f, cap, &folded.capitalised[i + 1..]) {
+            continue;
+        }
+        let mut words = [(0, 0); MAX_WORDS];
+        let count = words_from(f, cap, &mut words);
+        // An article joined before the capital belongs to the head.
+        let start = f[..cap.saturating_sub(1)]
+            .rfind(' ')
+            .map(|i| i + 1)
+            .filter(|&i| i + 1 < cap && is_article(&f[i..cap - 1]))
+            .filter(|&i| candidates.get(next.wrapping_sub(1)).is_none_or(|c| c.end <= i) && i >= taken)
+            .unwrap_or(cap);
+        let count = if start == cap { count } else { words_from(f, start, &mut words) };
+        let words = &words[..count];
+        for len in (2..=words.len()).rev() {
+            if !lower_descriptor(&words[len - 1]) {
+                continue;
+            }
+            // The head: the words before the lower-case run at the end.
+            let head = words[..len].iter().rposition(|&(s, _)| capital(s)).map_or(0, |i| i + 1);
+            let (head_end, end) = (words[head.max(1) - 1].1, words[len - 1].1);
+            if head == 0 || candidates.get(next).is_some_and(|c| c.start < end) {
+                continue;
+            }
+            let Some(k) = dict.key(&f[start - 1..=end]) else { continue };
+            if selection.sees(dict.key_ignore(k)) {
+                break;
+            }
+            let before = &f[..start];
+            let claims: Vec<_> = dict
+                .key_claims(k)
+                .iter()
+                .filter(|t| {
+                    t.capitalised_tail()
+                        && t.extract()
+                        && selection.sees(dict.claim_dictionaries(t))
+                        && dict.case_forms(t).is_none()
+                        && !t.common_word()
+                        && (!t.proper() || written_as_name(folded, start, head_end))
+                        && dict.follows_context(t, before)
+                })
+                .collect();
+            if claims.is_empty() {
+                continue;
+            }
+            found.push(Candidate {
+                start,
+                end: head_end,
+                claims: KeptClaims::Picked(claims),
+                variant: false,
+                normalize_only: false,
+            });
+            taken = end;
+            break;
+        }
+    }
+    super::candidates::merge(candidates, found)
+}
+
+/// Whether a lower-case descriptor comes after the capitalised word at
+/// `cap` of the padded folded text `f`, within [`MAX_WORDS`] words, before a
+/// hard separator and before two lower-case words in a row that are no
+/// descriptor (a head's particles come one at a time, "Jurf al Sakhar";
+/// "air base" is the longest lower-case lead-in to a descriptor). The gate
+/// of [`recover_heads`], asked at every capitalised word the scan left: a
+/// few word ends and a length compare each, no allocation, no search
+/// (`later` are the capitalised words after `cap`, ascending).
+fn descriptor_follows(f: &str, cap: usize, mut later: &[u32]) -> bool {
+    let mut at = cap;
+    let mut lower_run = 0;
+    for _ in 0..MAX_WORDS {
+        let Some(end) = word_end(f, at) else { return false };
+        let word = &f[at..end];
+        if word == "|" || end == at {
+            return false;
+        }
+        if at != cap {
+            let lower = later.first().is_none_or(|&c| c as usize != at);
+            if !lower {
+                later = &later[1..];
+            }
+            if lower && is_descriptor(word) {
+                return true;
+            }
+            lower_run = if lower { lower_run + 1 } else { 0 };
+            if lower_run == 2 {
+                return false;
+            }
+        }
+        at = end + 1;
+    }
+    false
+}
+
+/// The end of the word of `f` at `at`: the next space. A byte loop, not
+/// `str::find`: words are short, and the general search's setup cost more
+/// than the search (measured: most of this stage's time).
+fn word_end(f: &str, at: usize) -> Option<usize> {
+    f.as_bytes().get(at..)?.iter().position(|&b| b == b' ').map(|i| at + i)
+}
+
+/// Whether `word` (folded) is one of [`DESCRIPTORS`]: lengths first, as
+/// nearly every word asked is not.
+fn is_descriptor(word: &str) -> bool {
+    const LENGTHS: (usize, usize) = {
+        let (mut shortest, mut longest, mut i) = (usize::MAX, 0, 0);
+        while i < DESCRIPTORS.len() {
+            let n = DESCRIPTORS[i].len();
+            if n < shortest {
+                shortest = n;
+            }
+            if n > longest {
+                longest = n;
+            }
+            i += 1;
+        }
+        (shortest, longest)
+    };
+    (LENGTHS.0..=LENGTHS.1).contains(&word.len()) && DESCRIPTORS.contains(&word)
+}
+
+/// Fills `words` with the (start, end) of the words of the padded folded
+/// text `f` from `at`, up to a hard separator or `words.len()` of them, and
+/// returns how many.
+fn words_from(f: &str, mut at: usize, words: &mut [(usize, usize)]) -> usize {
+    let mut count = 0;
+    while count < words.len() {
+        let Some(end) = word_end(f, at) else { break };
+        if &f[at..end] == "|" || end == at {
+            break;
+        }
+        words[count] = (at, end);
+        count += 1;
+        at = end + 1;
+    }
+    count
+}
 
 /// Rule 14 over the linked mentions of `text`, in text order.
 pub(super) fn trim_generic_tails<'d>(
@@ -79,6 +260,17 @@ aliases = ["Nineveh Guard militia"]
 id = "org:sinjar-alliance"
 type = "ORG"
 name = "Sinjar alliance"
+
+[[entity]]
+id = "loc:ain-al-asad"
+type = "LOC"
+name = "Ain al-Asad"
+aliases = ["Al Asad Air Base"]
+
+[[entity]]
+id = "loc:anbar"
+type = "LOC"
+name = "Anbar Province"
 "#;
 
     /// (name, text, every mention as "text=id")
@@ -95,6 +287,17 @@ name = "Sinjar alliance"
             "The Sinjar alliance met.",
             &["Sinjar alliance=org:sinjar-alliance"],
         ),
+        // place descriptors (rule 6) in lower case after a head that is no alias
+        (
+            "a descriptor in lower case leaves the head",
+            "Drones hit al-Asad air base on Monday.",
+            &["al-Asad=loc:ain-al-asad"],
+        ),
+        ("capitalised, the whole alias", "Drones hit Al Asad Air Base.", &["Al Asad Air Base=loc:ain-al-asad"]),
+        ("a head with no article", "Fighting in Anbar province went on.", &["Anbar=loc:anbar"]),
+        ("not across a full stop", "They left Al Asad. Air base staff stayed.", &[]),
+        ("no head, no name", "the air base was quiet", &[]),
+        ("the head must be capitalised", "drones hit al-asad air base", &[]),
     ];
 
     #[test]
