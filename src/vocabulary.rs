@@ -27,7 +27,8 @@ pub enum Linking {
     /// The alias names one entity (among those the request sees).
     Unique,
     /// The document decided: a full mention of the entity before (or, for
-    /// a shared alias, after) this one.
+    /// a shared alias, after) this one, or the context phrase a short form
+    /// is bound to right before it ("Hezbollah's Executive Council").
     Document,
     /// The dictionary's declared default for the form.
     Default,

@@ -308,7 +308,11 @@ enum Decision<'d> {
 /// The nearest earlier full mention that contains the short form wins if
 /// its entity claims the form or is of the same type ("Bagheri" after "Ali
 /// Bagheri Kani" is him, though only Mohammad Bagheri lists "Bagheri"); then
-/// the nearest earlier full mention of a claiming entity; then the default.
+/// the nearest earlier full mention of a claiming entity; then the default;
+/// then the one claim bound to a context (`after`) that the words right
+/// before it supply: "Hezbollah's Executive Council" names Hezbollah's
+/// council though the document names it no other way (the checks kept only
+/// claims whose context is there; two such claims decide nothing).
 fn resolve_short_form<'d>(
     dictionary: &Dictionary,
     claims: &KeptClaims<'d>,
@@ -338,5 +342,10 @@ fn resolve_short_form<'d>(
             let mut defaults = claims.iter().filter(|t| t.default());
             let target = defaults.next()?;
             defaults.next().is_none().then_some((target.entity, target, Linking::Default))
+        })
+        .or_else(|| {
+            let mut in_context = claims.iter().filter(|t| dictionary.after(t).is_some());
+            let target = in_context.next()?;
+            in_context.next().is_none().then_some((target.entity, target, Linking::Document))
         })
 }

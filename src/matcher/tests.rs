@@ -1103,6 +1103,19 @@ fn default_dictionary_shared_institution_names() {
                 "Council of Representatives=org:bahrain-council-of-representatives",
             ],
         ),
+        // A short form bound to a context is decided by that context
+        // right before it, with no full mention earlier ...
+        (
+            "Hezbollah's Executive Council met; Hezbollah's Shura Council did not.",
+            &[
+                "Hezbollah=org:hezbollah",
+                "Executive Council=org:hezbollah-executive-council",
+                "Hezbollah=org:hezbollah",
+                "Shura Council=org:hezbollah-shura-council",
+            ],
+        ),
+        // ... and alone, a name many bodies share, it links nothing.
+        ("The Shura Council met.", &[]),
         (
             "Matthew Miller briefed reporters.\nMR. MILLER: We have nothing on Zayouna.",
             &["Matthew Miller=per:matthew-miller", "MILLER=per:matthew-miller", "Zayouna=loc:zayouna"],
