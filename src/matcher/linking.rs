@@ -14,7 +14,7 @@
 use super::{
     ExtractOptions,
     candidates::{Candidate, KeptClaims},
-    spans,
+    other_names, spans,
 };
 use crate::{
     dictionary::{Claim, Dictionary, EntityIndex},
@@ -140,6 +140,19 @@ pub(super) fn link<'d>(
             antecedents.want(&folded.text[candidate.start - 1..=candidate.end]);
         }
     }
+    // Rule 20, asked before the candidates are consumed: the short forms
+    // that are words of other names, in order (almost always none).
+    let strangers: Vec<usize> = if options.rules.other_names {
+        (0..candidates.len())
+            .filter(|&i| {
+                matches!(classes[i], Class::Short)
+                    && other_names::beside_another_name(dict, text, folded, &candidates, i)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut strangers = strangers.into_iter().peekable();
     let mut offsets = folded.map.cursor();
     let mut units = UnitCounter::new(text);
     for (i, (candidate, class)) in candidates.into_iter().zip(classes).enumerate() {
@@ -147,6 +160,7 @@ pub(super) fn link<'d>(
         let (entity, target, linking, kind, mut ambiguous) = match class {
             Class::Nothing => continue,
             Class::Single(target) => (Some(target.entity), target, Linking::Unique, normal, Vec::new()),
+            Class::Short if strangers.next_if_eq(&i).is_some() => continue,
             Class::Short => {
                 let short = &folded.text[candidate.start - 1..=candidate.end];
                 match resolve_short_form(dict, &candidate.claims, short, &antecedents) {

@@ -116,6 +116,12 @@
 //!     Mohammed Nasser": a surname in capitals, a comma and given names is
 //!     one mention when "Given Surname" is a person's alias ([`lists`];
 //!     switch: [`MatchRules::list_entries`]).
+//! 20. **A word of another name.** A person's one-word short form right
+//!     beside a capitalised word that no candidate covers and that reads as
+//!     a name (not an English word, title, particle, day or month, nor in
+//!     capitals) is a word of someone else's name: "Abbas Nilforoushan" is
+//!     not Abbas Araghchi, "Rifaat Assad" not Bashar ([`other_names`];
+//!     switch: [`MatchRules::other_names`]).
 //!
 //! A request may select some of the loaded dictionaries
 //! ([`crate::dictionary::Selection`]): the others' claims and ignore phrases
@@ -156,7 +162,8 @@
 //!    then [`caps`]: names in capitals the scan rejected (rule 15), and
 //!    [`middles`]: middle initials and names (rule 17), [`contexts`]:
 //!    place-bound names the document decides (rule 18);
-//! 4. [`linking`]: short forms, shared aliases, the type filter (rules 11, 12);
+//! 4. [`linking`]: short forms, shared aliases, the type filter (rules 11,
+//!    12, and [`other_names`]: rule 20);
 //! 5. [`spans`]: offsets into the caller's text (rule 9, the offset invariant);
 //! 6. [`surnames`], [`lists`], [`tails`], [`acronyms`]: surnames written
 //!    otherwise (rule 16), list entries (rule 19), generic nouns after
@@ -177,6 +184,7 @@ mod contexts;
 mod linking;
 mod lists;
 mod middles;
+mod other_names;
 #[cfg(test)]
 mod reference;
 mod spans;
@@ -233,6 +241,8 @@ pub struct MatchRules {
     pub place_context: bool,
     /// Rule 19: list entries written surname first.
     pub list_entries: bool,
+    /// Rule 20: a person's short form beside a word of another name.
+    pub other_names: bool,
 }
 
 impl MatchRules {
@@ -245,6 +255,7 @@ impl MatchRules {
         middle_names: true,
         place_context: true,
         list_entries: true,
+        other_names: true,
     };
     /// Every rule off: the rules the reference matcher implements.
     pub const NONE: Self = Self {
@@ -255,6 +266,7 @@ impl MatchRules {
         middle_names: false,
         place_context: false,
         list_entries: false,
+        other_names: false,
     };
 }
 
