@@ -33,7 +33,7 @@ use crate::{
 /// run would have shown them. Insertion tries O(words²) runs per mention
 /// (names have a handful of words), most rejected by length alone; a
 /// lookup is O(1), so a long document stays linear.
-struct Antecedents<'f> {
+struct Antecedents<'f, 'd> {
     /// Padded folded word runs that some short form of the document spells
     /// (`" bagheri "`) -> index into `entities`.
     wanted: foldhash::HashMap<&'f str, usize>,
@@ -45,6 +45,9 @@ struct Antecedents<'f> {
     entities: Vec<Vec<EntityIndex>>,
     /// Entity -> sequence number of its most recent full mention.
     last_of: foldhash::HashMap<EntityIndex, usize>,
+    /// Ids of the entities mentioned in full, kept once a short form is
+    /// wanted: a short form's claimant may be decided by its parent.
+    ids: foldhash::HashSet<&'d str>,
     seen: usize,
     /// Word bounds of the mention being added (reused).
     bounds: Vec<(usize, usize)>,
@@ -58,13 +61,14 @@ fn length_bit(len: usize) -> u128 {
     1 << len.min(127)
 }
 
-impl<'f> Antecedents<'f> {
+impl<'f, 'd> Antecedents<'f, 'd> {
     fn new() -> Self {
         Self {
             wanted: foldhash::HashMap::default(),
             lengths: 0,
             entities: Vec::new(),
             last_of: foldhash::HashMap::default(),
+            ids: foldhash::HashSet::default(),
             seen: 0,
             bounds: Vec::new(),
         }
@@ -85,13 +89,15 @@ impl<'f> Antecedents<'f> {
         self.wanted.get(short).map_or(&[], |&i| &self.entities[i])
     }
 
-    /// Records a full mention of `entity` at folded `[start, end)`.
-    fn add(&mut self, entity: EntityIndex, folded: &'f str, start: usize, end: usize) {
+    /// Records a full mention of `entity` (whose id is `id`) at folded
+    /// `[start, end)`.
+    fn add(&mut self, entity: EntityIndex, id: &'d str, folded: &'f str, start: usize, end: usize) {
         self.seen += 1;
         self.last_of.insert(entity, self.seen);
         if self.wanted.is_empty() {
             return;
         }
+        self.ids.insert(id);
         // Word starts and ends within the mention; each run of words, with
         // the spaces around it, is a slice of the folded text.
         self.bounds.clear();
@@ -188,7 +194,7 @@ pub(super) fn link<'d>(
         let kind = if kind == MatchKind::Normalized && exact.is_some() { MatchKind::Exact } else { kind };
         if let Some(entity) = entity {
             if kind != MatchKind::ShortForm {
-                antecedents.add(entity, &folded.text, candidate.start, candidate.end);
+                antecedents.add(entity, dict.entity(entity).id(), &folded.text, candidate.start, candidate.end);
             }
             // The type filter comes after linking: a filtered mention
             // still tells later short forms whom the document means.
@@ -326,12 +332,15 @@ enum Decision<'d> {
 /// then the one claim bound to a context (`after`) that the words right
 /// before it supply: "Hezbollah's Executive Council" names Hezbollah's
 /// council though the document names it no other way (the checks kept only
-/// claims whose context is there; two such claims decide nothing).
+/// claims whose context is there; two such claims decide nothing); then the
+/// one claimant whose parent the document has named in full before it
+/// ("Foreign Affairs Committee" after "the House of Commons" is the
+/// Commons committee, not the US House's).
 fn resolve_short_form<'d>(
     dictionary: &Dictionary,
     claims: &KeptClaims<'d>,
     short: &str,
-    antecedents: &Antecedents<'_>,
+    antecedents: &Antecedents<'_, '_>,
 ) -> Option<(EntityIndex, &'d Claim, Linking)> {
     let first = claims.first()?;
     let claim_of = |entity: EntityIndex| claims.iter().find(|t| t.entity == entity);
@@ -361,5 +370,12 @@ fn resolve_short_form<'d>(
             let mut in_context = claims.iter().filter(|t| dictionary.after(t).is_some());
             let target = in_context.next()?;
             in_context.next().is_none().then_some((target.entity, target, Linking::Document))
+        })
+        .or_else(|| {
+            let mut by_parent = claims.iter().filter(|t| {
+                dictionary.entity(t.entity).parent().is_some_and(|parent| antecedents.ids.contains(parent))
+            });
+            let target = by_parent.next()?;
+            by_parent.all(|t| t.entity == target.entity).then_some((target.entity, target, Linking::Document))
         })
 }

@@ -66,7 +66,9 @@
 //!     whose full mention contains the short form ("Osama Al-Assad" ...
 //!     "Al-Assad"); with no such mention, to the entity the dictionary
 //!     declares `default` (a plain one-word alias of a person is its own
-//!     default); with no default, it yields nothing.
+//!     default); then to the one claimant whose `after` context is written
+//!     right before it, or whose parent the document named in full before
+//!     it; otherwise it yields nothing.
 //! 12. **Shared aliases.** An alias that several entities claim, not all
 //!     as a short form ("Springfield" in a places list), links to one of
 //!     them when the document decides it: the nearest mention before it

@@ -102,6 +102,8 @@ struct RefDict {
     variants: Option<(RefScanner, Vec<Vec<Target>>)>,
     /// Entity types, by entity.
     types: Vec<String>,
+    /// Entity parents, by entity.
+    parents: Vec<Option<EntityIndex>>,
 }
 
 impl RefDict {
@@ -156,6 +158,11 @@ impl RefDict {
             automaton: RefScanner::new(&keys),
             variants,
             types: dictionary.entities().map(|e| e.entity_type().to_owned()).collect(),
+            parents: {
+                let index: HashMap<String, EntityIndex> =
+                    dictionary.entities().enumerate().map(|(i, e)| (e.id().to_owned(), i as EntityIndex)).collect();
+                dictionary.entities().map(|e| e.parent().and_then(|p| index.get(p).copied())).collect()
+            },
         }
     }
 }
@@ -584,7 +591,10 @@ fn trailing_punctuation(target: &Target, rest: &str) -> usize {
 /// The nearest earlier full mention that contains the short form wins if
 /// its entity claims the form or is of the same type ("Bagheri" after "Ali
 /// Bagheri Kani" is him, though only Mohammad Bagheri lists "Bagheri"); then
-/// the nearest earlier full mention of a claiming entity; then the default.
+/// the nearest earlier full mention of a claiming entity; then the default;
+/// then the only claim with an `after` context (its check passed, so the
+/// context is there); then the only claimant whose parent was mentioned in
+/// full before.
 fn resolve_short_form<'d>(
     dictionary: &RefDict,
     claims: &[&'d Target],
@@ -609,6 +619,19 @@ fn resolve_short_form<'d>(
                 .map(|(_, t)| (t.entity, t))
         })
         .or_else(|| claims.iter().copied().find(|t| t.default).map(|t| (t.entity, t)))
+        .or_else(|| match claims.iter().copied().filter(|t| t.after.is_some()).collect::<Vec<_>>()[..] {
+            [t] => Some((t.entity, t)),
+            _ => None,
+        })
+        .or_else(|| {
+            let decided: Vec<&Target> = claims
+                .iter()
+                .copied()
+                .filter(|t| dictionary.parents[t.entity as usize].is_some_and(|p| antecedents.last_of.contains_key(&p)))
+                .collect();
+            let first = *decided.first()?;
+            decided.iter().all(|t| t.entity == first.entity).then_some((first.entity, first))
+        })
 }
 
 // --- skeleton_word as it was ---

@@ -1116,6 +1116,27 @@ fn default_dictionary_shared_institution_names() {
         ),
         // ... and alone, a name many bodies share, it links nothing.
         ("The Shura Council met.", &[]),
+        // A short form with no default is decided by its claimant's parent
+        // named earlier in the document.
+        ("The National Security Council met.", &[]),
+        (
+            "The White House said the National Security Council met.",
+            &["White House=org:white-house", "National Security Council=org:us-national-security-council"],
+        ),
+        (
+            "The House of Commons sat late. The Foreign Affairs Committee reported.",
+            &[
+                "House of Commons=org:house-of-commons",
+                "Foreign Affairs Committee=org:commons-foreign-affairs-committee",
+            ],
+        ),
+        (
+            "The U.S. House of Representatives sat late. The Foreign Affairs Committee reported.",
+            &[
+                "U.S. House of Representatives=org:us-house-of-representatives",
+                "Foreign Affairs Committee=org:house-foreign-affairs-committee",
+            ],
+        ),
         (
             "Matthew Miller briefed reporters.\nMR. MILLER: We have nothing on Zayouna.",
             &["Matthew Miller=per:matthew-miller", "MILLER=per:matthew-miller", "Zayouna=loc:zayouna"],
