@@ -675,6 +675,9 @@ pub(super) fn skeleton_word(word: &str, out: &mut String) -> bool {
             // y is a vowel between a vowel and a consonant or the end
             // ("Soleymani", "Husayn"), a consonant elsewhere ("Yemen", "Yahya").
             (b'y', _) if i > 0 && is_vowel(bytes[i - 1]) && !next.is_some_and(is_vowel) => (b'*', 1),
+            // Changed since (issue 12, class 3): a final y after a single
+            // consonant is a vowel ("al-Houthy", not "Kenny").
+            (b'y', None) if i > 0 && !(i >= 2 && bytes[i - 1] == bytes[i - 2]) => (b'a', 1),
             (v, _) if is_vowel(v) => (if matches!(v, b'o' | b'u') { b'u' } else { b'a' }, 1),
             (c, _) => (c, 1),
         };

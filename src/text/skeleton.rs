@@ -10,7 +10,8 @@
 //! - `q`, `gh` and `k` are one letter (Qasem/Ghasem, Iraq/Irak); `ph`, `th`,
 //!   `dh` are `f`, `t`, `d`; `v` is `w` (Persian/Arabic v~w);
 //! - doubled letters are single (Qassem/Qasem, Nasrallah/Nasralah);
-//! - vowels (`a e i o u`, and `y` between a vowel and a consonant) collapse
+//! - vowels (`a e i o u`, `y` between a vowel and a consonant, and a final
+//!   `y` after a consonant: "Houthy", "Fathy") collapse
 //!   run by run: the word's *first* vowel run keeps one bit, back (`o`/`u`)
 //!   or not, every later run is just "a vowel". So Soleimani, Suleimani,
 //!   Sulaimani and Soleymani meet, and so do Hezbollah, Hizballah and
@@ -153,6 +154,11 @@ pub fn skeleton_word(word: &str, out: &mut String) -> bool {
             // y is a vowel between a vowel and a consonant or the end
             // ("Soleymani", "Husayn"), a consonant elsewhere ("Yemen", "Yahya").
             (b'y', _) if i > 0 && is_vowel(bytes[i - 1]) && !next.is_some_and(is_vowel) => (b'*', 1),
+            // A final y after a single consonant is the final i of English
+            // and Egyptian romanisation ("al-Houthy", "Fathy", "Hamdy"); after
+            // a doubled one it is an English name's ("Kenny", "Harry"), which
+            // would otherwise meet "Ghani" or "Hari".
+            (b'y', None) if i > 0 && !(i >= 2 && bytes[i - 1] == bytes[i - 2]) => (b'a', 1),
             (v, _) if is_vowel(v) => (if matches!(v, b'o' | b'u') { b'u' } else { b'a' }, 1),
             (c, _) => (c, 1),
         };
@@ -241,7 +247,9 @@ mod tests {
             &["fatemiyoun", "fatemiyun", "fatimiyoun"],
             &["mohammed", "muhammad", "mohammad", "mohamed"],
             &["muhandis", "mohandes", "mohandis"],
-            &["houthi", "huthi"],
+            &["houthi", "huthi", "houthy"],
+            &["fathi", "fathy"],
+            &["hamdi", "hamdy"],
             &["esmail", "ismail", "esmaeil"],
             &["zainabiyoun", "zeinabiyoun", "zaynabiyun"],
             &["nasrallah", "nasrullah"],
@@ -258,8 +266,14 @@ mod tests {
 
     #[test]
     fn distinct_names_stay_apart() {
-        let pairs =
-            [("hassan", "hussein"), ("omar", "amer"), ("hamas", "homes"), ("ali", "ola"), ("bashar", "basher_")];
+        let pairs = [
+            ("hassan", "hussein"),
+            ("omar", "amer"),
+            ("hamas", "homes"),
+            ("ali", "ola"),
+            ("bashar", "basher_"),
+            ("ghani", "kenny"),
+        ];
         for (a, b) in pairs {
             let mut sb = String::new();
             if skeleton_word(b, &mut sb) {
