@@ -349,7 +349,7 @@ fn is_padded(form: &str, inner: &str) -> bool {
 /// ([`crate::dictionary::NameCase::Proper`]): its first word capitalised,
 /// or its second after a lower-case first ("al-Assad", "the Hague").
 pub(super) fn written_as_name(folded: &Folded, start: usize, end: usize) -> bool {
-    let capital = |at: usize| folded.capitalised.binary_search(&(at as u32)).is_ok();
+    let capital = |at: usize| folded.is_capitalised(at);
     capital(start) || folded.text[start..end].find(' ').is_some_and(|space| capital(start + space + 1))
 }
 

@@ -62,7 +62,7 @@ pub(super) fn extend_middle_names<'d>(
     selection: Selection,
 ) -> Vec<Candidate<'d>> {
     let text = folded.text.as_str();
-    let capitalised = |at: usize| folded.capitalised.binary_search(&(at as u32)).is_ok();
+    let capitalised = |at: usize| folded.is_capitalised(at);
     for i in 0..candidates.len() {
         let c = &candidates[i];
         let surname = &text[c.start..c.end];

@@ -100,7 +100,7 @@ fn reads_as_name(text: &str, folded: &Folded, s: usize, e: usize) -> bool {
     if word.contains(PUNCT_MARK)
         || word.chars().count() < 3
         || !word.chars().all(char::is_alphabetic)
-        || folded.capitalised.binary_search(&(s as u32)).is_err()
+        || !folded.is_capitalised(s)
         || is_english_word(word)
         || is_title(word)
         || is_particle(word)

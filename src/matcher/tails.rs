@@ -45,7 +45,7 @@ pub(super) fn recover_heads<'d>(
     selection: Selection,
 ) -> Vec<Candidate<'d>> {
     let f = folded.text.as_str();
-    let capital = |at: usize| folded.capitalised.binary_search(&(at as u32)).is_ok();
+    let capital = |at: usize| folded.is_capitalised(at);
     let mut found = Vec::new();
     let mut next = 0;
     // The end of the last candidate found here: heads never overlap.

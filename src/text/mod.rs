@@ -105,6 +105,12 @@ impl Folded {
         self.map.anchors.clear();
         self.capitalised.clear();
     }
+
+    /// Whether a word whose first original letter is a capital starts at
+    /// folded byte `at` (one binary search of [`Folded::capitalised`]).
+    pub fn is_capitalised(&self, at: usize) -> bool {
+        self.capitalised.binary_search(&(at as u32)).is_ok()
+    }
 }
 
 /// Folds `text` with case folding, keeping the offset map.

@@ -11,7 +11,7 @@
 //!   `dh` are `f`, `t`, `d`; `v` is `w` (Persian/Arabic v~w);
 //! - doubled letters are single (Qassem/Qasem, Nasrallah/Nasralah);
 //! - vowels (`a e i o u`, `y` between a vowel and a consonant, and a final
-//!   `y` after a consonant: "Houthy", "Fathy") collapse
+//!   `y` after a single consonant: "Houthy", "Fathy", not "Kenny") collapse
 //!   run by run: the word's *first* vowel run keeps one bit, back (`o`/`u`)
 //!   or not, every later run is just "a vowel". So Soleimani, Suleimani,
 //!   Sulaimani and Soleymani meet, and so do Hezbollah, Hizballah and
