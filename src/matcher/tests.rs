@@ -1137,6 +1137,22 @@ fn default_dictionary_shared_institution_names() {
                 "Foreign Affairs Committee=org:house-foreign-affairs-committee",
             ],
         ),
+        // A kunya two men share: Mahmoud Abbas's by default, the other's
+        // once the document names him in full.
+        ("Abu Mazin met the envoy.", &["Abu Mazin=per:mahmoud-abbas"]),
+        (
+            "Governor Ahmed al-Jubouri, known as Abu Mazin, resigned. Abu Mazin denied it.",
+            &[
+                "Ahmed al-Jubouri=per:ahmed-al-jubouri",
+                "Abu Mazin=per:ahmed-al-jubouri",
+                "Abu Mazin=per:ahmed-al-jubouri",
+            ],
+        ),
+        // The EU's council of ministers is not the Union named inside it.
+        (
+            "The Council of the European Union adopted the listings.",
+            &["Council of the European Union=org:council-of-the-european-union"],
+        ),
         (
             "Matthew Miller briefed reporters.\nMR. MILLER: We have nothing on Zayouna.",
             &["Matthew Miller=per:matthew-miller", "MILLER=per:matthew-miller", "Zayouna=loc:zayouna"],
