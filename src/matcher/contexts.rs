@@ -9,7 +9,13 @@
 //!
 //! - the document writes one of the claim's context phrases somewhere
 //!   ("Iraq's", "Iraqi"), or
-//! - it names the place, or a place whose parent it is (Baghdad in Iraq).
+//! - it names the place, or a place whose parent it is (Baghdad in Iraq), or
+//! - the context phrase is a body's name ("PMF" before "50th Brigade") and
+//!   the document names that body, by any of its names ("Popular
+//!   Mobilization Forces").
+//!
+//! A run may open with the number or ordinal right before its first
+//! capitalised word ("50th Brigade"), which has no capital of its own.
 //!
 //! Only when exactly one claimant is decided; two states' ministries in one
 //! story decide nothing. Only institutions and places are bound to a place:
@@ -45,18 +51,31 @@ pub(super) fn recover<'d>(
     selection: Selection,
 ) -> Vec<Candidate<'d>> {
     let f = folded.text.as_str();
-    // Uncovered capitalised words: (start, end), in order.
+    // Uncovered capitalised words: (start, end), in order; with the
+    // ordinal or number right before one ("50th Brigade", "9th Armoured
+    // Division"), which opens a unit's name but has no capital.
+    let uncovered = |at: usize| {
+        let i = candidates.partition_point(|c| c.end <= at);
+        candidates.get(i).is_none_or(|c| c.start > at)
+    };
     let mut words: Vec<(usize, usize)> = Vec::new();
-    let mut next = 0;
     for &cap in &folded.capitalised {
         let start = cap as usize;
         let Some(end) = f[start..].find(' ').map(|i| start + i) else { continue };
-        while next < candidates.len() && candidates[next].end <= start {
-            next += 1;
+        if !uncovered(start) {
+            continue;
         }
-        if candidates.get(next).is_none_or(|c| c.start > start) {
-            words.push((start, end));
+        if let Some(before) = start.checked_sub(1).map(|pad| &f[..pad]) {
+            let number = before.rfind(' ').map_or(0, |i| i + 1);
+            if number < before.len()
+                && f.as_bytes()[number].is_ascii_digit()
+                && words.last().is_none_or(|&(_, last_end)| last_end < number)
+                && uncovered(number)
+            {
+                words.push((number, before.len()));
+            }
         }
+        words.push((start, end));
     }
     if words.is_empty() {
         return candidates;
@@ -70,6 +89,14 @@ pub(super) fn recover<'d>(
         .collect();
     let place_ids: foldhash::HashSet<&str> =
         places.iter().flat_map(|&p| [Some(dict.entity(p).id()), dict.entity(p).parent()]).flatten().collect();
+    // The bodies the document names: a context phrase that is a body's
+    // name ("PMF" before "50th Brigade") is decided by any name of it.
+    let bodies: foldhash::HashSet<EntityIndex> = candidates
+        .iter()
+        .flat_map(|c| c.claims.iter())
+        .map(|t| t.entity)
+        .filter(|&e| dict.entity(e).entity_type() != PLACE_TYPE && !dict.entity(e).is_person())
+        .collect();
     let decides = |claim: &Claim| -> bool {
         let Some(phrases) = dict.after(claim) else { return false };
         phrases.iter().any(|p| {
@@ -78,8 +105,9 @@ pub(super) fn recover<'d>(
                 let key = stem.as_deref().unwrap_or(p);
                 dict.key(key).is_some_and(|k| {
                     dict.key_claims(k).iter().any(|t| {
-                        dict.entity(t.entity).entity_type() == PLACE_TYPE
-                            && place_ids.contains(dict.entity(t.entity).id())
+                        bodies.contains(&t.entity)
+                            || dict.entity(t.entity).entity_type() == PLACE_TYPE
+                                && place_ids.contains(dict.entity(t.entity).id())
                     })
                 })
             }
@@ -178,6 +206,18 @@ name = "Iraqi Ministry of Water Resources"
 aliases = [{ text = "Water Ministry", after = ["Iraq's", "Iraqi"] }]
 
 [[entity]]
+id = "org:pmf"
+type = "ORG"
+name = "Popular Mobilization Forces"
+aliases = ["PMF"]
+
+[[entity]]
+id = "org:babylon-brigades"
+type = "ORG"
+name = "Babylon Brigades"
+aliases = [{ text = "50th Brigade", after = ["PMF"] }]
+
+[[entity]]
 id = "per:antony-blinken"
 type = "PER"
 name = "Antony Blinken"
@@ -210,6 +250,12 @@ aliases = [{ text = "Water Ministry", after = ["Yemen's", "Yemeni"] }]
         ),
         ("lower case is generic", "The water ministry of Basra spoke.", &["Basra=loc:basra"]),
         ("a title decides only right before the name", "Secretary Tony spoke.", &["Tony=per:antony-blinken"]),
+        (
+            "a body the context names, named in full, decides; the ordinal opens the name",
+            "The Popular Mobilization Forces moved. The 50th Brigade followed.",
+            &["Popular Mobilization Forces=org:pmf", "50th Brigade=org:babylon-brigades"],
+        ),
+        ("an ordinal with nothing to decide it", "The 50th Brigade followed.", &[]),
         ("a person is bound to no place: a title elsewhere decides nothing", "The Secretary left. Tony spoke.", &[]),
     ];
 

@@ -110,8 +110,11 @@
 //! 18. **Place-bound names decided by the document.** A capitalised alias
 //!     that rule 5 keeps to a place's context ("Interior Ministry" after
 //!     "Iraq's") names its entity without that context when the document
-//!     writes the context elsewhere or names the place (or a place in it),
-//!     and decides no other claimant; not a person's alias bound to titles
+//!     writes the context elsewhere or names the place (or a place in it)
+//!     or the body the context names ("PMF" before "50th Brigade", decided
+//!     by "Popular Mobilization Forces"), and decides no other claimant (a
+//!     number or ordinal right before the capitalised words opens the
+//!     name); not a person's alias bound to titles
 //!     ("Secretary Austin"), which only its title decides ([`contexts`]; switch:
 //!     [`MatchRules::place_context`]).
 //! 19. **List entries, surname first.** "SINWAR, Yahya", "AL-ATIFI,
