@@ -65,7 +65,10 @@ pub(super) fn recover<'d>(
         if !uncovered(start) {
             continue;
         }
-        if let Some(before) = start.checked_sub(1).map(|pad| &f[..pad]) {
+        // (A word start follows its pad space; checked, not assumed, so
+        // the slice stays on a char boundary.)
+        let pad = start.checked_sub(1).filter(|&pad| f.as_bytes()[pad] == b' ');
+        if let Some(before) = pad.map(|pad| &f[..pad]) {
             let number = before.rfind(' ').map_or(0, |i| i + 1);
             if number < before.len()
                 && f.as_bytes()[number].is_ascii_digit()
