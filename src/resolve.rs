@@ -607,6 +607,12 @@ phrases = ["Washington Post"]
         ("fuzzy one typo", "Kataib Hezbpllah", "org:kataib-hezbollah", Some(MatchKind::Fuzzy)),
         ("titles stripped", "Maj. Gen. Qassem Soleimani", "per:qassem-soleimani", Some(MatchKind::Normalized)),
         ("title and variant", "Hajj Qasim Sulaimani", "per:qassem-soleimani", Some(MatchKind::Variant)),
+        (
+            "a legislator's abbreviated title (Sen., Rep.)",
+            "Sen. Hafez al-Assad",
+            "per:hafez-al-assad",
+            Some(MatchKind::Normalized),
+        ),
         ("only a title", "General", "", None),
         ("near neighbour stays apart", "Hafez al-Assad", "per:hafez-al-assad", Some(MatchKind::Exact)),
         ("names nothing", "Ministry of Agriculture", "", None),

@@ -64,6 +64,10 @@ const TITLES: &[&str] = &[
     "secretary",
     "deputy",
     "senator",
+    "sen",
+    "rep",
+    "congressman",
+    "congresswoman",
     "governor",
     "gov",
 ];
