@@ -70,11 +70,7 @@ pub(super) fn recover<'d>(
         let pad = start.checked_sub(1).filter(|&pad| f.as_bytes()[pad] == b' ');
         if let Some(before) = pad.map(|pad| &f[..pad]) {
             let number = before.rfind(' ').map_or(0, |i| i + 1);
-            if number < before.len()
-                && f.as_bytes()[number].is_ascii_digit()
-                && words.last().is_none_or(|&(_, last_end)| last_end < number)
-                && uncovered(number)
-            {
+            if number < before.len() && f.as_bytes()[number].is_ascii_digit() && uncovered(number) {
                 words.push((number, before.len()));
             }
         }
@@ -83,23 +79,21 @@ pub(super) fn recover<'d>(
     if words.is_empty() {
         return candidates;
     }
-    // The places the document names, and their parents.
-    let places: Vec<EntityIndex> = candidates
-        .iter()
-        .flat_map(|c| c.claims.iter())
-        .filter(|t| dict.entity(t.entity).entity_type() == PLACE_TYPE)
-        .map(|t| t.entity)
-        .collect();
-    let place_ids: foldhash::HashSet<&str> =
-        places.iter().flat_map(|&p| [Some(dict.entity(p).id()), dict.entity(p).parent()]).flatten().collect();
-    // The bodies the document names: a context phrase that is a body's
-    // name ("PMF" before "50th Brigade") is decided by any name of it.
-    let bodies: foldhash::HashSet<EntityIndex> = candidates
-        .iter()
-        .flat_map(|c| c.claims.iter())
-        .map(|t| t.entity)
-        .filter(|&e| dict.entity(e).entity_type() != PLACE_TYPE && !dict.entity(e).is_person())
-        .collect();
+    // In one walk over the document's names: the places it names, and
+    // their parents (by id); and the bodies it names, since a context
+    // phrase that is a body's name ("PMF" before "50th Brigade") is
+    // decided by any name of it.
+    let mut place_ids: foldhash::HashSet<&str> = foldhash::HashSet::default();
+    let mut bodies: foldhash::HashSet<EntityIndex> = foldhash::HashSet::default();
+    for t in candidates.iter().flat_map(|c| c.claims.iter()) {
+        let entity = dict.entity(t.entity);
+        if entity.entity_type() == PLACE_TYPE {
+            place_ids.insert(entity.id());
+            place_ids.extend(entity.parent());
+        } else if !entity.is_person() {
+            bodies.insert(t.entity);
+        }
+    }
     let decides = |claim: &Claim| -> bool {
         let Some(phrases) = dict.after(claim) else { return false };
         phrases.iter().any(|p| {
