@@ -1724,6 +1724,19 @@ impl Builder {
                             || entry.claims.len() >= SURNAME_CLAIMS
                             || entry.claims.iter().any(|t| !own_bound(t) && (!t.short_form || t.entity == index));
                         if !taken {
+                            // A bound surname written case-sensitive ("Reed",
+                            // "Cotton": English words) stays so when derived:
+                            // after the full name, "cotton" is still cotton,
+                            // and "SHAHEEN" is left to rule 15, which a title
+                            // before it decides ("Senator SHAHEEN.").
+                            if let Some(forms) =
+                                entry.claims.iter().filter(|t| own_bound(t)).find_map(ClaimDraft::case_forms)
+                            {
+                                target.more = Some(Box::new(ClaimMore {
+                                    case_forms: Some(forms.clone()),
+                                    ..ClaimMore::default()
+                                }));
+                            }
                             entry.claims.push(target);
                         }
                     }

@@ -12,7 +12,9 @@
 //! counts only when the document names its entity elsewhere by a name that
 //! is its alone (in full, by a short form no other entity claims there, or
 //! by one it is the declared default of: the document decides, as for
-//! shared aliases in rule 12); it is then linked by rule 11 like any short
+//! shared aliases in rule 12), or when it is bound to titles (`after`) and
+//! one is written right before it ("Senator SHAHEEN.", the speaker labels
+//! of a hearing's record); it is then linked by rule 11 like any short
 //! form.
 //!
 //! # Cost
@@ -134,7 +136,9 @@ fn claims_in_capitals<'d>(
                 && selection.sees(dict.claim_dictionaries(t))
                 && dict.case_forms(t).is_some_and(|forms| forms.iter().any(|f| f.to_uppercase() == preserved))
                 && dict.follows_context(t, before)
-                && (!t.short_form() || named.contains(&t.entity))
+                // A title that the alias is bound to ("Senator WICKER.")
+                // decides it as a full name would.
+                && (!t.short_form() || named.contains(&t.entity) || dict.after(t).is_some())
         })
         .collect();
     (!kept.is_empty()).then_some(KeptClaims::Picked(kept))
@@ -156,6 +160,12 @@ id = "per:ines-march"
 type = "PER"
 name = "Ines March"
 aliases = [{ text = "March", case = "sensitive", short_form = true, default = true }]
+
+[[entity]]
+id = "per:lena-harrow"
+type = "PER"
+name = "Lena Harrow"
+aliases = [{ text = "Harrow", case = "sensitive", after = ["Senator", "Sen."] }]
 
 [[entity]]
 id = "loc:karbala"
@@ -181,6 +191,12 @@ name = "Karbala"
             "VOLLMER VISITS KARBALA\nVollmer arrived on Sunday.",
             &["VOLLMER=per:dara-vollmer", "KARBALA=loc:karbala", "Vollmer=per:dara-vollmer"],
         ),
+        (
+            "a title the surname is bound to decides it in capitals",
+            "Senator HARROW. General, how long can this last?",
+            &["HARROW=per:lena-harrow"],
+        ),
+        ("in capitals without its title: a shout", "HARROW ROAD CLOSED", &[]),
         (
             "small letters still need the alias's case",
             "Dara Vollmer spoke; vollmer is a word.",

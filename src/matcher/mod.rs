@@ -94,8 +94,8 @@
 //!     letters ("Kurilla") also matches its text in capitals ("General
 //!     KURILLA.", "BIDEN ORDERS..."), where rule 4 rejected it; a short
 //!     form only when the document names its entity elsewhere by a name
-//!     that is its alone
-//!     ([`caps`]; switch: [`MatchRules::capitals`]).
+//!     that is its alone, or right after a title it is bound to ("Senator
+//!     SHAHEEN.") ([`caps`]; switch: [`MatchRules::capitals`]).
 //! 16. **Surnames written otherwise.** After a person's full mention, a
 //!     capitalised word the dictionary does not know (or knows only as
 //!     other persons' names, none of them named) names that person

@@ -120,6 +120,12 @@ name = "Lloyd Austin"
 aliases = [{ text = "Austin", after = ["Secretary", "Defense Secretary", "Gen.", "Lt. Gen."] }]
 
 [[entity]]
+id = "per:jack-cotton"
+type = "PER"
+name = "Jack Cotton"
+aliases = [{ text = "Cotton", case = "sensitive", after = ["Senator"] }]
+
+[[entity]]
 id = "loc:sanaa"
 type = "LOC"
 name = "Sanaa"
@@ -260,6 +266,13 @@ const RULES: &[(&str, &str, &[&str])] = &[
         &["Lloyd Austin=per:lloyd-austin", "Austin=per:lloyd-austin^"],
     ),
     ("title-bound surname alone is nothing", "Austin spoke", &[]),
+    // a case-sensitive bound surname stays case-sensitive after the full name
+    (
+        "case-sensitive bound surname after the full name",
+        "Jack Cotton spoke. Cotton said cotton prices fell",
+        &["Jack Cotton=per:jack-cotton", "Cotton=per:jack-cotton^"],
+    ),
+    ("case-sensitive bound surname after its title", "Senator Cotton said", &["Cotton=per:jack-cotton^"]),
     ("an abbreviated title", "Gen. Austin spoke", &["Austin=per:lloyd-austin^"]),
     ("an abbreviated title of two words", "the Lt. Gen. Austin spoke", &["Austin=per:lloyd-austin^"]),
     ("a sentence that ends in a title word", "He became a Secretary. Austin spoke", &[]),
@@ -1156,6 +1169,16 @@ fn default_dictionary_shared_institution_names() {
         (
             "Matthew Miller briefed reporters.\nMR. MILLER: We have nothing on Zayouna.",
             &["Matthew Miller=per:matthew-miller", "MILLER=per:matthew-miller", "Zayouna=loc:zayouna"],
+        ),
+        // A hearing's speaker labels: the title decides a surname in
+        // capitals, with no full name in the record.
+        ("Senator WICKER. Our strikes have not restored deterrence.", &["WICKER=per:roger-wicker"]),
+        ("Chairman REED. The committee will come to order.", &["REED=per:jack-reed"]),
+        // A surname that is an English word keeps its case after the full
+        // name.
+        (
+            "Sen. Tom Cotton spoke on cotton tariffs; Cotton voted no.",
+            &["Tom Cotton=per:tom-cotton", "Cotton=per:tom-cotton"],
         ),
     ];
     for (text, want) in ROWS {
