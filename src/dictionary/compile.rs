@@ -1907,9 +1907,13 @@ fn is_article(folded_word: &str) -> bool {
     matches!(folded_word, "al" | "el" | "ul" | "as" | "ash" | "ad" | "ar" | "at" | "az" | "an")
 }
 
-/// The surname forms of a person's canonical name: its last word, and that
-/// word without its article ("al-Muhandis" -> "Muhandis"). None for one-word
-/// names, patronymics ("bin Salman") and words of fewer than 4 letters.
+/// The surname forms of a person's canonical name: its last word, that
+/// word without its article ("al-Muhandis" -> "Muhandis"), and the last
+/// word with the surname particles written before it ("Abdallah Bou
+/// Habib" -> "Bou Habib", "Ursula von der Leyen" -> "von der Leyen"): a
+/// record's speaker label or a later mention writes the whole surname.
+/// None for one-word names, patronymics ("bin Salman") and words of fewer
+/// than 4 letters.
 fn surnames(name: &str) -> Vec<&str> {
     let words: Vec<&str> = name.split_whitespace().collect();
     let [.., before, last] = words.as_slice() else { return Vec::new() };
@@ -1921,6 +1925,14 @@ fn surnames(name: &str) -> Vec<&str> {
     let mut forms = Vec::new();
     if letters(last) >= 4 && (starts_upper(last) || last.contains('-')) {
         forms.push(*last);
+        // Particles before it, never the first name ("De Niro" has none).
+        let particles = words[1..words.len() - 1].iter().rev().take_while(|w| is_surname_particle(w)).count();
+        if particles > 0 {
+            let first = words[words.len() - 1 - particles];
+            let start = first.as_ptr() as usize - name.as_ptr() as usize;
+            let end = last.as_ptr() as usize - name.as_ptr() as usize + last.len();
+            forms.push(&name[start..end]);
+        }
     }
     if let Some((article, bare)) = last.split_once('-')
         && matches!(
@@ -1933,6 +1945,15 @@ fn surnames(name: &str) -> Vec<&str> {
         forms.push(bare);
     }
     forms
+}
+
+/// A word that belongs to the surname after it: Dutch, German, Romance
+/// and Lebanese particles, and a detached Arabic article ("Al Thani").
+fn is_surname_particle(word: &str) -> bool {
+    const PARTICLES: &[&str] = &[
+        "al", "bou", "da", "das", "de", "del", "della", "den", "der", "di", "dos", "du", "el", "la", "le", "van", "von",
+    ];
+    PARTICLES.contains(&word.to_lowercase().as_str())
 }
 
 /// The variant index while it is being built: claims by position in the
@@ -2025,6 +2046,25 @@ fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn surname_forms_of_canonical_names() {
+        let rows: &[(&str, &[&str])] = &[
+            ("Qassem Soleimani", &["Soleimani"]),
+            ("Abu Mahdi al-Muhandis", &["al-Muhandis", "Muhandis"]),
+            ("Abdallah Bou Habib", &["Habib", "Bou Habib"]),
+            ("Ursula von der Leyen", &["Leyen", "von der Leyen"]),
+            ("Chris Van Hollen", &["Hollen", "Van Hollen"]),
+            ("Tamim bin Hamad Al Thani", &["Thani", "Al Thani"]),
+            // the first word is a given name, never a particle
+            ("Van Morrison", &["Morrison"]),
+            ("Mohammed bin Salman", &[]),
+            ("Hezbollah", &[]),
+        ];
+        for (name, want) in rows {
+            assert_eq!(super::surnames(name), *want, "{name}");
+        }
+    }
+
     use super::*;
 
     fn toml(text: &str) -> Vec<SourceText> {

@@ -1174,6 +1174,12 @@ fn default_dictionary_shared_institution_names() {
         // capitals, with no full name in the record.
         ("Senator WICKER. Our strikes have not restored deterrence.", &["WICKER=per:roger-wicker"]),
         ("Chairman REED. The committee will come to order.", &["REED=per:jack-reed"]),
+        // A surname with its particle, as a speaker label writes it.
+        (
+            "Foreign Minister Abdallah Bou Habib spoke.\n\nBOU HABIB: We are ready.",
+            &["Abdallah Bou Habib=per:abdallah-bou-habib", "BOU HABIB=per:abdallah-bou-habib"],
+        ),
+        ("Von der Leyen said it would act.", &["Von der Leyen=per:ursula-von-der-leyen"]),
         // A surname that is an English word keeps its case after the full
         // name.
         (
