@@ -15,7 +15,8 @@
 //!   Mobilization Forces").
 //!
 //! A run may open with the number or ordinal right before its first
-//! capitalised word ("50th Brigade"), which has no capital of its own.
+//! capitalised word ("50th Brigade"), which has no capital of its own, and
+//! close with a number right after its last ("Brigade 50").
 //!
 //! Only when exactly one claimant is decided; two states' ministries in one
 //! story decide nothing. Only institutions and places are bound to a place:
@@ -70,11 +71,26 @@ pub(super) fn recover<'d>(
         let pad = start.checked_sub(1).filter(|&pad| f.as_bytes()[pad] == b' ');
         if let Some(before) = pad.map(|pad| &f[..pad]) {
             let number = before.rfind(' ').map_or(0, |i| i + 1);
-            if number < before.len() && f.as_bytes()[number].is_ascii_digit() && uncovered(number) {
+            if number < before.len()
+                && f.as_bytes()[number].is_ascii_digit()
+                && uncovered(number)
+                // Not already taken as the number after the word before.
+                && words.last() != Some(&(number, before.len()))
+            {
                 words.push((number, before.len()));
             }
         }
         words.push((start, end));
+        // A number right after it closes a unit's name ("Brigade 50").
+        let next = end + 1;
+        let number_end = f[next.min(f.len())..].find(' ').map(|i| next + i);
+        if let Some(number_end) = number_end
+            && number_end > next
+            && f.as_bytes()[next..number_end].iter().all(u8::is_ascii_digit)
+            && uncovered(next)
+        {
+            words.push((next, number_end));
+        }
     }
     if words.is_empty() {
         return candidates;
@@ -212,7 +228,7 @@ aliases = ["PMF"]
 id = "org:babylon-brigades"
 type = "ORG"
 name = "Babylon Brigades"
-aliases = [{ text = "50th Brigade", after = ["PMF"] }]
+aliases = [{ text = "50th Brigade", after = ["PMF"] }, { text = "Brigade 50", after = ["PMF"] }]
 
 [[entity]]
 id = "per:antony-blinken"
@@ -253,6 +269,12 @@ aliases = [{ text = "Water Ministry", after = ["Yemen's", "Yemeni"] }]
             &["Popular Mobilization Forces=org:pmf", "50th Brigade=org:babylon-brigades"],
         ),
         ("an ordinal with nothing to decide it", "The 50th Brigade followed.", &[]),
+        (
+            "a number after the last word closes the name",
+            "The PMF moved north; Brigade 50 followed.",
+            &["PMF=org:pmf", "Brigade 50=org:babylon-brigades"],
+        ),
+        ("a number with nothing to decide it", "Brigade 50 followed.", &[]),
         ("a person is bound to no place: a title elsewhere decides nothing", "The Secretary left. Tony spoke.", &[]),
     ];
 
