@@ -32,6 +32,33 @@ pub(super) struct Candidate<'d> {
     pub(super) normalize_only: bool,
 }
 
+/// English words that are also an assimilated Arabic article ("At-Tanf",
+/// "as-Sadr", "an-Nasiriyah"): written lower case and followed by a space
+/// they are the English word ("struck at Tanf", "such as Sadr"), so a name
+/// found from them starts at the next word (rule 2: the span is the name).
+const ENGLISH_ARTICLES: &[&str] = &["an", "as", "at"];
+
+/// Moves the start of every candidate that opens with one of
+/// [`ENGLISH_ARTICLES`], written in small letters and followed by a space in
+/// the caller's text (not a hyphen), to the word after it; the claims stay.
+/// Keeps text order and disjointness: a start only moves right, within the
+/// candidate.
+pub(super) fn trim_english_articles(text: &str, folded: &Folded, candidates: &mut [Candidate<'_>]) {
+    for c in candidates.iter_mut() {
+        let f = &folded.text[c.start..c.end];
+        let Some((word, _)) = f.split_once(' ') else { continue };
+        if !ENGLISH_ARTICLES.contains(&word) {
+            continue;
+        }
+        let (o_start, o_end) = folded.map.original_span(c.start, c.start + word.len());
+        let written = &text[o_start..o_end];
+        let space_after = text[o_end..].chars().next().is_some_and(char::is_whitespace);
+        if space_after && written.bytes().all(|b| b.is_ascii_lowercase()) {
+            c.start += word.len() + 1;
+        }
+    }
+}
+
 /// `candidates` with the candidates a recovery stage `found` merged in, in
 /// text order (both come in text order; the sort is stable, so at equal
 /// starts the scan's candidate stays first).
@@ -402,4 +429,59 @@ fn last_word_capitalised(text: &str, folded: &Folded, start: usize, end: usize) 
     let width = folded.text[word..].chars().next().map_or(1, char::len_utf8);
     let (original, _) = folded.map.original_span(word, word + width);
     text[original..].chars().next().is_some_and(char::is_uppercase)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{
+        dictionary::{SourceText, build},
+        matcher::{ExtractOptions, MatchRules, tests::rendered},
+    };
+
+    const DICT: &str = r#"
+[[entity]]
+id = "loc:al-tanf"
+type = "LOC"
+name = "al-Tanf"
+aliases = ["At-Tanf", "Tanf"]
+
+[[entity]]
+id = "loc:najaf"
+type = "LOC"
+name = "Najaf"
+aliases = ["An Najaf"]
+
+[[entity]]
+id = "loc:anad-air-base"
+type = "LOC"
+name = "al-Anad Air Base"
+"#;
+
+    /// Rule 21, from sentences written for this table: (name, text, every
+    /// mention as "text=id").
+    const ROWS: &[(&str, &str, &[&str])] = &[
+        ("a preposition before an article form", "US forces struck at Tanf.", &["Tanf=loc:al-tanf"]),
+        (
+            "the article form as written",
+            "The At-Tanf garrison and at-Tanf.",
+            &["At-Tanf=loc:al-tanf", "at-Tanf=loc:al-tanf"],
+        ),
+        ("an article with a space, capitalised", "Pilgrims reached An Najaf.", &["An Najaf=loc:najaf"]),
+        ("the English article", "It was an Najaf shrine.", &["Najaf=loc:najaf"]),
+        ("a variant run", "Drones struck at Anad Air Base.", &["Anad Air Base=loc:anad-air-base"]),
+    ];
+
+    #[test]
+    fn english_words_before_a_name_stay_out_of_it() {
+        let dict = build(&[SourceText::new("t.toml", DICT)]).unwrap();
+        let on = ExtractOptions::default();
+        for (name, text, want) in ROWS {
+            assert_eq!(rendered(&dict, text, &on), *want, "{name}: {text:?}");
+        }
+        let off = ExtractOptions {
+            rules: MatchRules { english_articles: false, ..Default::default() },
+            ..Default::default()
+        };
+        assert_eq!(rendered(&dict, ROWS[0].1, &off), ["at Tanf=loc:al-tanf"]);
+    }
 }

@@ -127,6 +127,14 @@
 //!     capitals) is a word of someone else's name: "Abbas Nilforoushan" is
 //!     not Abbas Araghchi, "Rifaat Assad" not Bashar ([`other_names`];
 //!     switch: [`MatchRules::other_names`]).
+//! 21. **English words before a name.** An alias written with an
+//!     assimilated Arabic article that is also an English word ("At-Tanf",
+//!     "An Najaf") or a variant run opening with one matches "struck at
+//!     Tanf" too, since folding makes the hyphen a space; where the text
+//!     writes that word in small letters followed by a space, it is the
+//!     English word, and the mention starts at the next word ("Tanf")
+//!     ([`candidates::trim_english_articles`]; switch:
+//!     [`MatchRules::english_articles`]).
 //!
 //! A request may select some of the loaded dictionaries
 //! ([`crate::dictionary::Selection`]): the others' claims and ignore phrases
@@ -248,6 +256,9 @@ pub struct MatchRules {
     pub list_entries: bool,
     /// Rule 20: a person's short form beside a word of another name.
     pub other_names: bool,
+    /// Rule 21: an English word that is also an Arabic article ("at")
+    /// stays out of the name after it.
+    pub english_articles: bool,
 }
 
 impl MatchRules {
@@ -261,6 +272,7 @@ impl MatchRules {
         place_context: true,
         list_entries: true,
         other_names: true,
+        english_articles: true,
     };
     /// Every rule off: the rules the reference matcher implements.
     pub const NONE: Self = Self {
@@ -272,6 +284,7 @@ impl MatchRules {
         place_context: false,
         list_entries: false,
         other_names: false,
+        english_articles: false,
     };
 }
 
@@ -421,6 +434,10 @@ fn extract_folding<'d>(
         } else {
             candidates
         };
+        let mut candidates = candidates;
+        if options.rules.english_articles {
+            candidates::trim_english_articles(text, folded, &mut candidates);
+        }
         let mut mentions = linking::link(dictionary, text, folded, candidates, options);
         if options.rules.surname_variants {
             mentions = surnames::link_variants(dictionary, text, folded, mentions);
