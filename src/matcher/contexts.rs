@@ -16,7 +16,9 @@
 //!
 //! A run may open with the number or ordinal right before its first
 //! capitalised word ("50th Brigade"), which has no capital of its own, and
-//! close with a number right after its last ("Brigade 50").
+//! close with a number right after its last ("Brigade 50"). It may not
+//! start right after another uncovered capitalised word: that is the middle
+//! of a name the dictionary does not know ("Arthur Hays Sulzberger").
 //!
 //! Only when exactly one claimant is decided; two states' ministries in one
 //! story decide nothing. Only institutions and places are bound to a place:
@@ -34,7 +36,7 @@
 use super::candidates::{Candidate, KeptClaims};
 use crate::{
     dictionary::{Claim, Dictionary, EntityIndex, Selection},
-    text::{CaseMode, Folded, fold_key, skeleton::is_particle},
+    text::{CaseMode, Folded, english::is_english_word, fold_key, skeleton::is_particle},
 };
 
 /// Longest run of words tried as one name.
@@ -145,6 +147,18 @@ pub(super) fn recover<'d>(
             }
             j += 1;
             ends.push(j);
+        }
+        // Right after another uncovered capitalised word that is no English
+        // word ("The", "Yesterday"), the run is the middle of a name the
+        // dictionary does not know ("Arthur Hays Sulzberger" is not the
+        // Yemeni district of Hays).
+        let inside_a_name = i > 0 && words[i - 1].1 + 1 == words[i].0 && {
+            let before = &f[words[i - 1].0..words[i - 1].1];
+            !before.as_bytes()[0].is_ascii_digit() && !is_english_word(before)
+        };
+        if inside_a_name {
+            i += 1;
+            continue;
         }
         let mut matched = None;
         for &j in ends.iter().rev() {
@@ -275,6 +289,7 @@ aliases = [{ text = "Water Ministry", after = ["Yemen's", "Yemeni"] }]
             &["PMF=org:pmf", "Brigade 50=org:babylon-brigades"],
         ),
         ("a number with nothing to decide it", "Brigade 50 followed.", &[]),
+        ("inside a name the dictionary does not know", "Iraqi officials met Arthur Water Ministry Jones.", &[]),
         ("a person is bound to no place: a title elsewhere decides nothing", "The Secretary left. Tony spoke.", &[]),
     ];
 
