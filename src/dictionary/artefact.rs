@@ -378,6 +378,7 @@ fn decode(input: &mut ColumnReader<'_>) -> Result<Dictionary, String> {
         key_claim_ends,
         claims,
         needs: RuleNeeds::of(&irregular.rare),
+        first_names: std::sync::OnceLock::new(),
         rare: irregular.rare,
         ignores: irregular.ignores,
         scanner,

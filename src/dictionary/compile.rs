@@ -805,6 +805,7 @@ fn freeze(
         key_claim_ends: key_claim_ends.into(),
         claims: claims.into(),
         needs: RuleNeeds::of(&rare),
+        first_names: std::sync::OnceLock::new(),
         rare,
         ignores,
         scanner,

@@ -505,6 +505,9 @@ pub struct Dictionary {
     pub(crate) scanner: Scanner,
     pub(crate) variants: Option<VariantIndex>,
     pub(crate) info: DictionaryInfo,
+    /// Persons by the fold of their canonical name's first word (at most
+    /// 2: "more than one"), made on first use by matcher rule 22.
+    pub(crate) first_names: std::sync::OnceLock<foldhash::HashMap<String, u8>>,
 }
 
 impl Dictionary {
@@ -556,6 +559,25 @@ impl Dictionary {
 
     pub fn entity_count(&self) -> usize {
         self.entities.records.len()
+    }
+
+    /// How many persons of the dictionary have a canonical name of two
+    /// words or more whose first word folds to `folded_word` (0, 1, or 2
+    /// for more). The first call walks every entity once.
+    pub fn first_name_persons(&self, folded_word: &str) -> usize {
+        let counts = self.first_names.get_or_init(|| {
+            let mut counts: foldhash::HashMap<String, u8> = foldhash::HashMap::default();
+            for entity in self.entities().filter(|e| e.is_person()) {
+                let mut words = entity.name().split_whitespace();
+                if let (Some(first), Some(_)) = (words.next(), words.next()) {
+                    let key = crate::text::fold_key(first, crate::text::CaseMode::Fold);
+                    let count = counts.entry(key.trim().to_owned()).or_default();
+                    *count = count.saturating_add(1).min(2);
+                }
+            }
+            counts
+        });
+        counts.get(folded_word).map_or(0, |&c| usize::from(c))
     }
 
     pub fn entity(&self, index: EntityIndex) -> Entity<'_> {

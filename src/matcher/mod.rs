@@ -135,6 +135,12 @@
 //!     English word, and the mention starts at the next word ("Tanf")
 //!     ([`candidates::trim_english_articles`]; switch:
 //!     [`MatchRules::english_articles`]).
+//! 22. **First names.** After a person's full mention, the first word of
+//!     that name alone ("Karine" after "Karine Jean-Pierre") names the
+//!     person when no other person of the document or of the dictionary
+//!     has that first name, the word is no key, English word, title or
+//!     particle, and it stands alone, not beside another capitalised word
+//!     ([`first_names`]; switch: [`MatchRules::first_names`]).
 //!
 //! A request may select some of the loaded dictionaries
 //! ([`crate::dictionary::Selection`]): the others' claims and ignore phrases
@@ -194,6 +200,7 @@ mod acronyms;
 mod candidates;
 mod caps;
 mod contexts;
+mod first_names;
 mod linking;
 mod lists;
 mod middles;
@@ -259,6 +266,8 @@ pub struct MatchRules {
     /// Rule 21: an English word that is also an Arabic article ("at")
     /// stays out of the name after it.
     pub english_articles: bool,
+    /// Rule 22: a person called by the first name after the full name.
+    pub first_names: bool,
 }
 
 impl MatchRules {
@@ -273,6 +282,7 @@ impl MatchRules {
         list_entries: true,
         other_names: true,
         english_articles: true,
+        first_names: true,
     };
     /// Every rule off: the rules the reference matcher implements.
     pub const NONE: Self = Self {
@@ -285,6 +295,7 @@ impl MatchRules {
         list_entries: false,
         other_names: false,
         english_articles: false,
+        first_names: false,
     };
 }
 
@@ -441,6 +452,9 @@ fn extract_folding<'d>(
         let mut mentions = linking::link(dictionary, text, folded, candidates, options);
         if options.rules.surname_variants {
             mentions = surnames::link_variants(dictionary, text, folded, mentions);
+        }
+        if options.rules.first_names {
+            mentions = first_names::link_first_names(dictionary, text, folded, mentions);
         }
         if options.rules.list_entries && text.contains(',') {
             mentions = lists::link_list_entries(dictionary, text, mentions);

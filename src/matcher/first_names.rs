@@ -1,0 +1,231 @@
+//! After stage 4 of [`super::extract`]: a person called by the first name
+//! after the full name (rule 22). A briefing's transcript names "Karine
+//! Jean-Pierre" once, then "Go ahead, Karine" and "Thanks, Karine"; a
+//! profile names "Yahya Sinwar", then "Yahya". The first name is no alias
+//! (most given names belong to thousands of people), so rules 11 and 16 do
+//! not see it.
+//!
+//! A capitalised word no mention covers names a person when:
+//!
+//! - the document named that person in full before it, with the word as the
+//!   first word of the mention or of the canonical name;
+//! - no other person the document names in full has that first word;
+//! - the dictionary knows no other person with that first name
+//!   ([`crate::dictionary::Dictionary::first_name_persons`]): "Mohammed" or
+//!   "Ali", the first word of many persons' names, never links this way;
+//! - it is no key of the dictionary (its own rules decide a known name), no
+//!   ordinary English word ("Will", "Mark"), title, particle, day or month,
+//!   and has three letters or more;
+//! - it is written with a capital and small letters, and is not one word of
+//!   a longer name: the words right before and after it are not capitalised
+//!   words ("Yahya Ayyash" is someone else).
+//!
+//! # Cost
+//!
+//! Nothing for a document without a person's full mention; otherwise a
+//! fold-free check per capitalised word outside the mentions, and a hash
+//! lookup for the few that equal a named person's first name.
+
+use crate::{
+    dictionary::{Dictionary, EntityIndex},
+    text::{
+        CaseMode, Folded, UnitCounter, english::is_english_word, fold_key, skeleton::is_particle, titles::is_title,
+    },
+    vocabulary::{Linking, MatchKind, Mention},
+};
+
+/// Fewest letters of a first name linked alone ("Joe", "Jon").
+const MIN_LETTERS: usize = 3;
+
+/// A first name of a person the document named in full.
+struct FirstName {
+    entity: EntityIndex,
+    /// Byte end of the person's first full mention.
+    after: usize,
+    /// Folded, without pads.
+    folded: String,
+}
+
+/// The folded first word of a name, if it is a word of ASCII letters (a
+/// hyphenated given name, "Abdul-Malik", folds to two words: none).
+fn first_word(name: &str) -> Option<String> {
+    let first = name.split_whitespace().next()?;
+    let key = fold_key(first, CaseMode::Fold);
+    let word = key.trim();
+    (word.len() >= MIN_LETTERS && word.bytes().all(|b| b.is_ascii_lowercase())).then(|| word.to_owned())
+}
+
+/// Rule 22 over the linked mentions of `text` (in text order).
+pub(super) fn link_first_names<'d>(
+    dict: &'d Dictionary,
+    text: &str,
+    folded: &Folded,
+    mut mentions: Vec<Mention<'d>>,
+) -> Vec<Mention<'d>> {
+    let mut names: Vec<FirstName> = Vec::new();
+    for m in &mentions {
+        let Some(entity) = m.entity.filter(|&e| dict.entity(e).is_person()) else { continue };
+        let written = &text[m.span.start..m.span.end];
+        if m.kind == MatchKind::ShortForm || written.split_whitespace().count() < 2 {
+            continue;
+        }
+        for name in [written, dict.entity(entity).name()] {
+            if name.split_whitespace().count() < 2 {
+                continue;
+            }
+            if let Some(word) = first_word(name)
+                && !names.iter().any(|n| n.entity == entity && n.folded == word)
+            {
+                names.push(FirstName { entity, after: m.span.end, folded: word });
+            }
+        }
+    }
+    // A first name two persons of the document share decides nothing.
+    let shared: Vec<bool> =
+        names.iter().map(|n| names.iter().any(|o| o.folded == n.folded && o.entity != n.entity)).collect();
+    let mut shared = shared.into_iter();
+    names.retain(|n| !shared.next().unwrap_or(true) && dict.first_name_persons(&n.folded) <= 1);
+    if names.is_empty() {
+        return mentions;
+    }
+    let first_after = names.iter().map(|n| n.after).min().unwrap_or(usize::MAX);
+    let f = folded.text.as_str();
+    let mut new: Vec<(usize, usize, EntityIndex)> = Vec::new();
+    let mut cursor = folded.map.cursor();
+    let mut next = 0;
+    for &cap in &folded.capitalised {
+        let start = cap as usize;
+        let Some(end) = f[start..].find(' ').map(|i| start + i) else { continue };
+        let word = &f[start..end];
+        let Some(name) = names.iter().find(|n| n.folded == word) else { continue };
+        let (o_start, o_end) = cursor.original_span(start, end);
+        if o_start < first_after || o_start < name.after {
+            continue;
+        }
+        while next < mentions.len() && mentions[next].span.end <= o_start {
+            next += 1;
+        }
+        if mentions.get(next).is_some_and(|m| m.span.start < o_end) {
+            continue;
+        }
+        let written = &text[o_start..o_end];
+        let mut letters = written.chars();
+        if !letters.next().is_some_and(char::is_uppercase)
+            || !letters.any(char::is_lowercase)
+            || is_english_word(word)
+            || is_title(word)
+            || is_particle(word)
+            || dict.key(&f[start - 1..=end]).is_some()
+            || beside_a_capitalised_word(text, o_start, o_end)
+        {
+            continue;
+        }
+        new.push((o_start, o_end, name.entity));
+    }
+    if new.is_empty() {
+        return mentions;
+    }
+    let mut units = UnitCounter::new(text);
+    mentions.extend(new.into_iter().map(|(start, end, entity)| Mention {
+        entity: Some(entity),
+        linking: Linking::Document,
+        candidates: Vec::new(),
+        span: super::spans::grapheme_span(&mut units, text, start, end),
+        alias: dict.entity(entity).name(),
+        kind: MatchKind::ShortForm,
+    }));
+    mentions.sort_by_key(|m| m.span.start);
+    mentions
+}
+
+/// Whether the word at `[start, end)` of `text` has a capitalised word
+/// right before or after it, one space apart: one word of a longer name.
+fn beside_a_capitalised_word(text: &str, start: usize, end: usize) -> bool {
+    let capitalised = |word: &str| word.chars().next().is_some_and(char::is_uppercase);
+    let before = text[..start].strip_suffix(' ').and_then(|b| b.rsplit(' ').next()).filter(|w| !w.is_empty());
+    let after = text[end..].strip_prefix(' ').and_then(|a| a.split(' ').next()).filter(|w| !w.is_empty());
+    // A word that ends a sentence before ("said. Karine") is no neighbour.
+    before.is_some_and(|w| capitalised(w) && w.chars().last().is_some_and(char::is_alphabetic))
+        || after.is_some_and(|w| capitalised(w) && !is_english_word(&w.to_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dictionary::{SourceText, build};
+
+    const DICT: &str = r#"
+[[entity]]
+id = "per:karine-jean-pierre"
+type = "PER"
+name = "Karine Jean-Pierre"
+
+[[entity]]
+id = "per:yahya-sinwar"
+type = "PER"
+name = "Yahya Sinwar"
+
+[[entity]]
+id = "per:mohammed-bin-salman"
+type = "PER"
+name = "Mohammed bin Salman"
+
+[[entity]]
+id = "per:mohammed-deif"
+type = "PER"
+name = "Mohammed Deif"
+
+[[entity]]
+id = "per:will-todman"
+type = "PER"
+name = "Will Todman"
+"#;
+
+    /// (name, text, every mention as "text=id"), from sentences written for
+    /// this table.
+    const ROWS: &[(&str, &str, &[&str])] = &[
+        (
+            "a transcript's first name after the full name",
+            "Press Secretary Karine Jean-Pierre took questions.\nQ: Thanks, Karine. Is there a deal?",
+            &["Karine Jean-Pierre=per:karine-jean-pierre", "Karine=per:karine-jean-pierre"],
+        ),
+        (
+            "not before the full name",
+            "Karine spoke first. Karine Jean-Pierre followed.",
+            &["Karine Jean-Pierre=per:karine-jean-pierre"],
+        ),
+        (
+            "one word of another name",
+            "Yahya Sinwar was killed. Yahya Ayyash was killed in 1996.",
+            &["Yahya Sinwar=per:yahya-sinwar"],
+        ),
+        (
+            "a first name the dictionary gives two persons",
+            "Mohammed bin Salman met envoys. Mohammed said no.",
+            &["Mohammed bin Salman=per:mohammed-bin-salman"],
+        ),
+        ("an English word", "Will Todman wrote it. Will it last?", &["Will Todman=per:will-todman"]),
+        ("in capitals", "Yahya Sinwar spoke. YAHYA SAID NO.", &["Yahya Sinwar=per:yahya-sinwar"]),
+        (
+            "after the full name",
+            "Yahya Sinwar planned the raid, and Yahya chose its date.",
+            &["Yahya Sinwar=per:yahya-sinwar", "Yahya=per:yahya-sinwar"],
+        ),
+    ];
+
+    #[test]
+    fn first_names_after_the_full_name() {
+        let dict = build(&[SourceText::new("t.toml", DICT)]).unwrap();
+        let render = |text: &str, options: &crate::matcher::ExtractOptions| {
+            crate::matcher::tests::rendered(&dict, text, options)
+        };
+        let on = crate::matcher::ExtractOptions::default();
+        for (name, text, want) in ROWS {
+            assert_eq!(render(text, &on), *want, "{name}: {text:?}");
+        }
+        let off = crate::matcher::ExtractOptions {
+            rules: crate::matcher::MatchRules { first_names: false, ..Default::default() },
+            ..Default::default()
+        };
+        assert_eq!(render(ROWS[0].1, &off), ["Karine Jean-Pierre=per:karine-jean-pierre"]);
+    }
+}
