@@ -141,6 +141,12 @@
 //!     has that first name, the word is no key, English word, title or
 //!     particle, and it stands alone, not beside another capitalised word
 //!     ([`first_names`]; switch: [`MatchRules::first_names`]).
+//! 23. **Places inside a unit's name.** A place followed by a capitalised
+//!     unit noun ("Rafah Brigade", "Gaza Division") that does not run on
+//!     into another capitalised word opens the name of a unit the
+//!     dictionary does not know: the outermost name is the unit's, so the
+//!     place is no mention ([`unit_names`]; switch:
+//!     [`MatchRules::unit_names`]).
 //!
 //! A request may select some of the loaded dictionaries
 //! ([`crate::dictionary::Selection`]): the others' claims and ignore phrases
@@ -212,6 +218,7 @@ mod surnames;
 mod tails;
 #[cfg(test)]
 mod tests;
+mod unit_names;
 mod variants;
 mod windows;
 
@@ -268,6 +275,9 @@ pub struct MatchRules {
     pub english_articles: bool,
     /// Rule 22: a person called by the first name after the full name.
     pub first_names: bool,
+    /// Rule 23: a place that opens an unknown armed unit's name is no
+    /// mention.
+    pub unit_names: bool,
 }
 
 impl MatchRules {
@@ -283,6 +293,7 @@ impl MatchRules {
         other_names: true,
         english_articles: true,
         first_names: true,
+        unit_names: true,
     };
     /// Every rule off: the rules the reference matcher implements.
     pub const NONE: Self = Self {
@@ -296,6 +307,7 @@ impl MatchRules {
         other_names: false,
         english_articles: false,
         first_names: false,
+        unit_names: false,
     };
 }
 
@@ -461,6 +473,9 @@ fn extract_folding<'d>(
         }
         if options.rules.generic_tails {
             mentions = tails::trim_generic_tails(dictionary, text, mentions);
+        }
+        if options.rules.unit_names {
+            mentions = unit_names::drop_places_in_unit_names(dictionary, text, mentions);
         }
         if options.rules.document_acronyms && text.contains('(') {
             acronyms::link_defined(dictionary, text, mentions)
