@@ -325,16 +325,17 @@ enum Decision<'d> {
 /// spelling it matched (for the mention's `alias`). `short` is the short
 /// form's padded folded text.
 ///
-/// The nearest earlier full mention that contains the short form wins if
-/// its entity claims the form or is of the same type ("Bagheri" after "Ali
-/// Bagheri Kani" is him, though only Mohammad Bagheri lists "Bagheri"); then
-/// the nearest earlier full mention of a claiming entity; then the default;
-/// then the one claim bound to a context (`after`) that the words right
-/// before it supply: "Hezbollah's Executive Council" names Hezbollah's
-/// council though the document names it no other way (the checks kept only
-/// claims whose context is there; two such claims decide nothing); then the
-/// one claimant whose parent the document has named in full before it
-/// ("Foreign Affairs Committee" after "the House of Commons" is the
+/// The one claim bound to a context (`after`) that the words right before
+/// it supply wins first: "King Abdullah" is the king even after "Asya
+/// Abdullah", and "Hezbollah's Executive Council" names Hezbollah's council
+/// though the document names it no other way (the checks kept only claims
+/// whose context is there; two such claims decide nothing). Then the
+/// nearest earlier full mention that contains the short form, if its entity
+/// claims the form or is of the same type ("Bagheri" after "Ali Bagheri
+/// Kani" is him, though only Mohammad Bagheri lists "Bagheri"); then the
+/// nearest earlier full mention of a claiming entity; then the default;
+/// then the one claimant whose parent the document has named in full before
+/// it ("Foreign Affairs Committee" after "the House of Commons" is the
 /// Commons committee, not the US House's).
 fn resolve_short_form<'d>(
     dictionary: &Dictionary,
@@ -346,30 +347,35 @@ fn resolve_short_form<'d>(
     let claim_of = |entity: EntityIndex| claims.iter().find(|t| t.entity == entity);
     let same_type =
         |entity: EntityIndex| dictionary.entity(entity).entity_type() == dictionary.entity(first.entity).entity_type();
-    let containing = antecedents.containing(short).iter().rev().find_map(|&entity| match claim_of(entity) {
-        Some(target) => Some((entity, target)),
-        None => same_type(entity).then_some((entity, first)),
-    });
-    containing
-        .or_else(|| {
-            claims
-                .iter()
-                .filter_map(|t| antecedents.last_of.get(&t.entity).map(|&seen| (seen, t)))
-                .max_by_key(|&(seen, _)| seen)
-                .map(|(_, t)| (t.entity, t))
+    // A context the claim is bound to, written right before it, decides
+    // first: "King Abdullah" is the king even after "Asya Abdullah" (the
+    // checks kept only claims whose context is there; two decide nothing).
+    let in_context = || {
+        let mut in_context = claims.iter().filter(|t| dictionary.after(t).is_some());
+        let target = in_context.next()?;
+        in_context.next().is_none().then_some((target.entity, target, Linking::Document))
+    };
+    let containing = || {
+        antecedents.containing(short).iter().rev().find_map(|&entity| match claim_of(entity) {
+            Some(target) => Some((entity, target)),
+            None => same_type(entity).then_some((entity, first)),
         })
-        .map(|(entity, target)| (entity, target, Linking::Document))
+    };
+    let last_named = || {
+        claims
+            .iter()
+            .filter_map(|t| antecedents.last_of.get(&t.entity).map(|&seen| (seen, t)))
+            .max_by_key(|&(seen, _)| seen)
+            .map(|(_, t)| (t.entity, t))
+    };
+    in_context()
+        .or_else(|| containing().or_else(last_named).map(|(entity, target)| (entity, target, Linking::Document)))
         .or_else(|| {
             // Only a default no other claim disputes (non-strict sources may
             // declare several).
             let mut defaults = claims.iter().filter(|t| t.default());
             let target = defaults.next()?;
             defaults.next().is_none().then_some((target.entity, target, Linking::Default))
-        })
-        .or_else(|| {
-            let mut in_context = claims.iter().filter(|t| dictionary.after(t).is_some());
-            let target = in_context.next()?;
-            in_context.next().is_none().then_some((target.entity, target, Linking::Document))
         })
         .or_else(|| {
             let mut by_parent = claims.iter().filter(|t| {

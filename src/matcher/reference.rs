@@ -6,7 +6,8 @@
 //! the dictionary through its own snapshot ([`RefDict`]: owned claims, and
 //! the aho-corasick crate's leftmost-longest automata over the key texts),
 //! so it is independent of the engine's tables and scanner too. Bug fixes
-//! made since: grapheme-cluster spans.
+//! made since: grapheme-cluster spans; a short form's context right before
+//! it decides before the document's earlier mentions.
 
 #![allow(clippy::all, dead_code)]
 
@@ -609,7 +610,14 @@ fn resolve_short_form<'d>(
             Some(target) => Some((entity, target)),
             None => same_type(entity).then_some((entity, first)),
         });
-    containing
+    // Since issue 12: a claim whose context is written right before it
+    // decides first ("King Abdullah" after "Asya Abdullah").
+    let in_context = match claims.iter().copied().filter(|t| t.after.is_some()).collect::<Vec<_>>()[..] {
+        [t] => Some((t.entity, t)),
+        _ => None,
+    };
+    in_context
+        .or(containing)
         .or_else(|| {
             claims
                 .iter()
@@ -619,10 +627,6 @@ fn resolve_short_form<'d>(
                 .map(|(_, t)| (t.entity, t))
         })
         .or_else(|| claims.iter().copied().find(|t| t.default).map(|t| (t.entity, t)))
-        .or_else(|| match claims.iter().copied().filter(|t| t.after.is_some()).collect::<Vec<_>>()[..] {
-            [t] => Some((t.entity, t)),
-            _ => None,
-        })
         .or_else(|| {
             let decided: Vec<&Target> = claims
                 .iter()

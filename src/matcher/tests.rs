@@ -120,6 +120,11 @@ name = "Lloyd Austin"
 aliases = [{ text = "Austin", after = ["Secretary", "Defense Secretary", "Gen.", "Lt. Gen."] }]
 
 [[entity]]
+id = "per:janet-austin"
+type = "PER"
+name = "Janet Austin"
+
+[[entity]]
 id = "per:jack-cotton"
 type = "PER"
 name = "Jack Cotton"
@@ -266,6 +271,11 @@ const RULES: &[(&str, &str, &[&str])] = &[
         &["Lloyd Austin=per:lloyd-austin", "Austin=per:lloyd-austin^"],
     ),
     ("title-bound surname alone is nothing", "Austin spoke", &[]),
+    (
+        "a title right before decides over an earlier full name",
+        "Janet Austin wrote. Secretary Austin replied; later Austin left",
+        &["Janet Austin=per:janet-austin", "Austin=per:lloyd-austin^", "Austin=per:janet-austin^"],
+    ),
     // a case-sensitive bound surname stays case-sensitive after the full name
     (
         "case-sensitive bound surname after the full name",
