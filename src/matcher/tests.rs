@@ -700,6 +700,9 @@ mod properties {
                 "Kataib Hezbollah", "KATA’IB HIZBALLAH", "Qāsem Soleimānī", "Al-Assad", "Osama Al-Assad",
                 "U.S.", "US", "Iran’s", "Houthis’", "حزب الله", "كتائب حزب الله", "IRGC-QF", "the Gulf",
                 "Washington Post", "Ḥizballah", "Sana'a", "Hezbollah Brigades", "Bashar Assad", "Assad",
+                // rules 18 and 21-23, and titles in capitals (rule 15)
+                "at Tanf", "PMF", "Brigade 50", "Rafah Brigade", "Karine Jean-Pierre", "Karine", "Senator WICKER",
+                "Abdallah Bou Habib", "BOU HABIB",
             ]).prop_map(str::to_owned),
             2 => prop::sample::select(vec![
                 " ", "\u{a0}", "\n", "’", "'", "-", "—", ".", ",", "(", "“", "İ", "ß", "ﬁ", "ﷺ", "😀",
