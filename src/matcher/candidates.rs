@@ -45,11 +45,12 @@ const ENGLISH_ARTICLES: &[&str] = &["an", "as", "at"];
 /// candidate.
 pub(super) fn trim_english_articles(text: &str, folded: &Folded, candidates: &mut [Candidate<'_>]) {
     for c in candidates.iter_mut() {
-        let f = &folded.text[c.start..c.end];
-        let Some((word, _)) = f.split_once(' ') else { continue };
-        if !ENGLISH_ARTICLES.contains(&word) {
+        // Every such word has two letters: a look at three bytes.
+        let f = &folded.text.as_bytes()[c.start..c.end];
+        if f.len() < 4 || f[2] != b' ' || !ENGLISH_ARTICLES.iter().any(|a| a.as_bytes() == &f[..2]) {
             continue;
         }
+        let word = &folded.text[c.start..c.start + 2];
         let (o_start, o_end) = folded.map.original_span(c.start, c.start + word.len());
         let written = &text[o_start..o_end];
         let space_after = text[o_end..].chars().next().is_some_and(char::is_whitespace);

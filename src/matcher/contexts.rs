@@ -85,13 +85,14 @@ pub(super) fn recover<'d>(
         words.push((start, end));
         // A number right after it closes a unit's name ("Brigade 50").
         let next = end + 1;
-        let number_end = f[next.min(f.len())..].find(' ').map(|i| next + i);
-        if let Some(number_end) = number_end
-            && number_end > next
-            && f.as_bytes()[next..number_end].iter().all(u8::is_ascii_digit)
-            && uncovered(next)
-        {
-            words.push((next, number_end));
+        if f.as_bytes().get(next).is_some_and(u8::is_ascii_digit) {
+            let number_end = f.as_bytes()[next..].iter().position(|&b| b == b' ').map(|i| next + i);
+            if let Some(number_end) = number_end
+                && f.as_bytes()[next..number_end].iter().all(u8::is_ascii_digit)
+                && uncovered(next)
+            {
+                words.push((next, number_end));
+            }
         }
     }
     if words.is_empty() {

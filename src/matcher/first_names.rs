@@ -95,9 +95,15 @@ pub(super) fn link_first_names<'d>(
     let mut next = 0;
     for &cap in &folded.capitalised {
         let start = cap as usize;
-        let Some(end) = f[start..].find(' ').map(|i| start + i) else { continue };
+        // The few first names are compared in place: no word search.
+        let rest = &f.as_bytes()[start..];
+        let Some(name) =
+            names.iter().find(|n| rest.starts_with(n.folded.as_bytes()) && rest.get(n.folded.len()) == Some(&b' '))
+        else {
+            continue;
+        };
+        let end = start + name.folded.len();
         let word = &f[start..end];
-        let Some(name) = names.iter().find(|n| n.folded == word) else { continue };
         let (o_start, o_end) = cursor.original_span(start, end);
         if o_start < first_after || o_start < name.after {
             continue;
