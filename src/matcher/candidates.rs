@@ -41,23 +41,26 @@ const ENGLISH_ARTICLES: &[&str] = &["an", "as", "at"];
 /// Moves the start of every candidate that opens with one of
 /// [`ENGLISH_ARTICLES`], written in small letters and followed by a space in
 /// the caller's text (not a hyphen), to the word after it; the claims stay.
-/// Keeps text order and disjointness: a start only moves right, within the
-/// candidate.
-pub(super) fn trim_english_articles(text: &str, folded: &Folded, candidates: &mut [Candidate<'_>]) {
-    for c in candidates.iter_mut() {
+/// A candidate whose rest is one letter or a common English word ("an I")
+/// was the English words alone, and is dropped. Keeps text order and
+/// disjointness: a start only moves right, within the candidate.
+pub(super) fn trim_english_articles(text: &str, folded: &Folded, candidates: &mut Vec<Candidate<'_>>) {
+    candidates.retain_mut(|c| {
         // Every such word has two letters: a look at three bytes.
         let f = &folded.text.as_bytes()[c.start..c.end];
         if f.len() < 4 || f[2] != b' ' || !ENGLISH_ARTICLES.iter().any(|a| a.as_bytes() == &f[..2]) {
-            continue;
+            return true;
         }
-        let word = &folded.text[c.start..c.start + 2];
-        let (o_start, o_end) = folded.map.original_span(c.start, c.start + word.len());
+        let (o_start, o_end) = folded.map.original_span(c.start, c.start + 2);
         let written = &text[o_start..o_end];
         let space_after = text[o_end..].chars().next().is_some_and(char::is_whitespace);
-        if space_after && written.bytes().all(|b| b.is_ascii_lowercase()) {
-            c.start += word.len() + 1;
+        if !(space_after && written.bytes().all(|b| b.is_ascii_lowercase())) {
+            return true;
         }
-    }
+        c.start += 3;
+        let rest = &folded.text[c.start..c.end];
+        rest.chars().count() > 1 && !crate::text::common::is_common_word_key(&folded.text[c.start - 1..=c.end])
+    });
 }
 
 /// `candidates` with the candidates a recovery stage `found` merged in, in
@@ -453,6 +456,11 @@ name = "Najaf"
 aliases = ["An Najaf"]
 
 [[entity]]
+id = "loc:an-in"
+type = "LOC"
+name = "An In"
+
+[[entity]]
 id = "loc:anad-air-base"
 type = "LOC"
 name = "al-Anad Air Base"
@@ -470,6 +478,7 @@ name = "al-Anad Air Base"
         ("an article with a space, capitalised", "Pilgrims reached An Najaf.", &["An Najaf=loc:najaf"]),
         ("the English article", "It was an Najaf shrine.", &["Najaf=loc:najaf"]),
         ("a variant run", "Drones struck at Anad Air Base.", &["Anad Air Base=loc:anad-air-base"]),
+        ("an English article and a common word", "It was an In Amenas story.", &[]),
     ];
 
     #[test]
