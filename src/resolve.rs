@@ -6,7 +6,9 @@
 //! Washington, and "Ali Soleimani" does not resolve to Qassem Soleimani
 //! because one of its words is a surname. The query is folded like aliases
 //! ([`crate::text`]); leading titles ("Maj. Gen.", "Sheikh", "Sayyed",
-//! "Hajj") are dropped when the name with them is not itself an alias. Then
+//! "Hajj", with their portfolio: "Foreign Minister", "Secretary of
+//! State", "National Security Adviser") are dropped when the name with
+//! them is not itself an alias. Then
 //! the stages below run in order and the first that finds anything answers:
 //!
 //! | stage | finds | kind | score |
@@ -71,7 +73,11 @@ use std::collections::HashMap;
 
 use crate::{
     dictionary::{Claim, Dictionary, EntityIndex, Selection},
-    text::{CaseMode, PUNCT_MARK, fold_key, skeleton::skeleton_key, titles::is_title},
+    text::{
+        CaseMode, PUNCT_MARK, fold_key,
+        skeleton::skeleton_key,
+        titles::{is_title, is_title_qualifier},
+    },
     vocabulary::{DOMINANT_SHARE, MatchKind, TypeFilter},
 };
 
@@ -466,11 +472,16 @@ fn is_nisba_of(query: &str, alias: &str) -> bool {
 }
 
 /// The key without its leading titles, if it had any and a name remains
-/// ("maj | gen | qasem soleimani" -> "qasem soleimani").
+/// ("maj | gen | qasem soleimani" -> "qasem soleimani"). The title words
+/// may come with their qualifiers ("foreign minister", "secretary of
+/// state", "national security adviser"), when at least one title word is
+/// among them: "national security council" keeps its words.
 fn strip_titles(key: &str, preserved: &str) -> Option<(String, String)> {
     let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
-    let kept = words.iter().position(|w| !(is_title(w) || *w == PUNCT_MARK.to_string() || *w == "the"))?;
-    if kept == 0 {
+    let leading = |w: &str| is_title(w) || is_title_qualifier(w) || w == PUNCT_MARK.to_string() || w == "the";
+    let kept = words.iter().position(|w| !leading(w))?;
+    let titled = words[..kept].iter().any(|w| is_title(w) || matches!(*w, "adviser" | "advisor"));
+    if kept == 0 || !titled {
         return None;
     }
     let rest = &words[kept..];
@@ -613,6 +624,20 @@ phrases = ["Washington Post"]
             "per:hafez-al-assad",
             Some(MatchKind::Normalized),
         ),
+        (
+            "a title with its portfolio",
+            "Foreign Minister Hafez al-Assad",
+            "per:hafez-al-assad",
+            Some(MatchKind::Normalized),
+        ),
+        ("secretary of state", "Secretary of State Hafez al-Assad", "per:hafez-al-assad", Some(MatchKind::Normalized)),
+        (
+            "an adviser's title",
+            "National Security Adviser Hafez al-Assad",
+            "per:hafez-al-assad",
+            Some(MatchKind::Normalized),
+        ),
+        ("portfolio words without a title stay", "Foreign Hafez al-Assad", "", None),
         ("only a title", "General", "", None),
         ("near neighbour stays apart", "Hafez al-Assad", "per:hafez-al-assad", Some(MatchKind::Exact)),
         ("names nothing", "Ministry of Agriculture", "", None),

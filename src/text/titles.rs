@@ -72,9 +72,24 @@ const TITLES: &[&str] = &[
     "gov",
 ];
 
+/// Words that qualify a title before a name ("Foreign Minister", "Attorney
+/// General", "Secretary of State", "National Security Adviser"): not
+/// titles alone ("Foreign Affairs Committee", "State Department" are
+/// names), folded.
+const QUALIFIERS: &[&str] = &[
+    "adviser", "advisor", "attorney", "defence", "defense", "economy", "energy", "finance", "foreign", "health",
+    "home", "interior", "justice", "national", "of", "oil", "press", "security", "state", "treasury",
+];
+
 /// Whether a folded word is a title.
 pub fn is_title(folded_word: &str) -> bool {
     TITLES.contains(&folded_word)
+}
+
+/// Whether a folded word may stand in a title phrase with a title word
+/// ([`QUALIFIERS`]).
+pub fn is_title_qualifier(folded_word: &str) -> bool {
+    QUALIFIERS.contains(&folded_word)
 }
 
 /// Whether a padded folded key starts with a title word.
