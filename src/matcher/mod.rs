@@ -26,7 +26,10 @@
 //!    one of them ("the Gulf").
 //! 6. **Descriptors.** An alias ending in a generic word ("Anbar Province",
 //!    "Harir Air Base", "State of Law Coalition") includes it only when the
-//!    text capitalises it: "Anbar province" is the mention "Anbar".
+//!    text capitalises it: "Anbar province" is the mention "Anbar". Written
+//!    in lower case, the word still decides the name before it: "Karbala
+//!    province" is the governorate's "Karbala", "the Fatah coalition" the
+//!    Fatah Alliance's "Fatah" ([`tails::recover_heads`], with rule 14).
 //!
 //!    **Proper names.** An alias a `names=proper` file (every file, by
 //!    default; not the embedded dictionary) writes with a capital

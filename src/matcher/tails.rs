@@ -13,7 +13,10 @@
 //! capitalises it, and where the text writes the descriptor in lower case
 //! after a head that is no alias of its own ("at al-Asad air base", where
 //! "Al Asad Air Base" is the alias), the head alone names the place
-//! ([`recover_heads`]).
+//! ([`recover_heads`]). Where the head is another entity's name alone
+//! ("Fatah", the Palestinian movement; "Karbala", the city), the
+//! descriptor decides it: "the Fatah coalition" is Iraq's Fatah Alliance
+//! ("Fatah Coalition"), "Karbala province" the governorate.
 //!
 //! # Cost
 //!
@@ -47,6 +50,9 @@ pub(super) fn recover_heads<'d>(
     let f = folded.text.as_str();
     let capital = |at: usize| folded.is_capitalised(at);
     let mut found = Vec::new();
+    // (candidate index, claims): heads the scan found as another entity's
+    // name, which their lower-case descriptor decides ("Fatah coalition").
+    let mut decided: Vec<(usize, Vec<&'d crate::dictionary::Claim>)> = Vec::new();
     let mut next = 0;
     // The end of the last candidate found here: heads never overlap.
     let mut taken = 0;
@@ -55,7 +61,9 @@ pub(super) fn recover_heads<'d>(
         while next < candidates.len() && candidates[next].end <= cap {
             next += 1;
         }
-        if cap < taken || candidates.get(next).is_some_and(|c| c.start <= cap) {
+        // A candidate that starts here may be the head itself.
+        let covering = candidates.get(next).filter(|c| c.start <= cap);
+        if cap < taken || covering.is_some_and(|c| c.start != cap || c.normalize_only) {
             continue;
         }
         // Most capitalised words the scan left (sentence starts, names of
@@ -73,6 +81,7 @@ pub(super) fn recover_heads<'d>(
             .map(|i| i + 1)
             .filter(|&i| i + 1 < cap && is_article(&f[i..cap - 1]))
             .filter(|&i| candidates.get(next.wrapping_sub(1)).is_none_or(|c| c.end <= i) && i >= taken)
+            .filter(|_| covering.is_none())
             .unwrap_or(cap);
         let count = if start == cap { count } else { words_from(f, start, &mut words) };
         let words = &words[..count];
@@ -83,7 +92,12 @@ pub(super) fn recover_heads<'d>(
             // The head: the words before the lower-case run at the end.
             let head = words[..len].iter().rposition(|&(s, _)| capital(s)).map_or(0, |i| i + 1);
             let (head_end, end) = (words[head.max(1) - 1].1, words[len - 1].1);
-            if head == 0 || candidates.get(next).is_some_and(|c| c.start < end) {
+            // Covered, only by one candidate that is the head exactly.
+            let blocked = match covering {
+                Some(c) => c.end != head_end || candidates.get(next + 1).is_some_and(|d| d.start < end),
+                None => candidates.get(next).is_some_and(|c| c.start < end),
+            };
+            if head == 0 || blocked {
                 continue;
             }
             let Some(k) = dict.key(&f[start - 1..=end]) else { continue };
@@ -107,6 +121,16 @@ pub(super) fn recover_heads<'d>(
             if claims.is_empty() {
                 continue;
             }
+            if let Some(c) = covering {
+                // The head names another entity alone ("Fatah", the
+                // Palestinian movement); with the descriptor it names this
+                // one ("Fatah Coalition", Iraq's Fatah Alliance).
+                if !claims.iter().any(|t| c.claims.iter().any(|h| h.entity == t.entity)) {
+                    decided.push((next, claims));
+                }
+                taken = end;
+                break;
+            }
             found.push(Candidate {
                 start,
                 end: head_end,
@@ -117,6 +141,11 @@ pub(super) fn recover_heads<'d>(
             taken = end;
             break;
         }
+    }
+    let mut candidates = candidates;
+    for (i, claims) in decided {
+        candidates[i].claims = KeptClaims::Picked(claims);
+        candidates[i].variant = false;
     }
     super::candidates::merge(candidates, found)
 }
@@ -271,6 +300,28 @@ aliases = ["Al Asad Air Base"]
 id = "loc:anbar"
 type = "LOC"
 name = "Anbar Province"
+
+[[entity]]
+id = "org:fatah"
+type = "ORG"
+name = "Fatah"
+
+[[entity]]
+id = "org:fatah-alliance"
+type = "ORG"
+name = "Fatah Alliance"
+aliases = ["Fatah Coalition"]
+
+[[entity]]
+id = "loc:karbala"
+type = "LOC"
+name = "Karbala"
+
+[[entity]]
+id = "loc:karbala-governorate"
+type = "LOC"
+name = "Karbala Governorate"
+aliases = ["Karbala Province"]
 "#;
 
     /// (name, text, every mention as "text=id")
@@ -298,6 +349,14 @@ name = "Anbar Province"
         ("not across a full stop", "They left Al Asad. Air base staff stayed.", &[]),
         ("no head, no name", "the air base was quiet", &[]),
         ("the head must be capitalised", "drones hit al-asad air base", &[]),
+        // a head that is another entity's name alone: the descriptor decides
+        ("the head alone is another entity", "Fatah said no.", &["Fatah=org:fatah"]),
+        (
+            "a lower-case descriptor decides the head",
+            "The Fatah coalition won seats; Karbala province voted.",
+            &["Fatah=org:fatah-alliance", "Karbala=loc:karbala-governorate"],
+        ),
+        ("the city without its descriptor", "Pilgrims reached Karbala.", &["Karbala=loc:karbala"]),
     ];
 
     #[test]
