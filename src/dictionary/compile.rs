@@ -2047,6 +2047,8 @@ fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn surname_forms_of_canonical_names() {
         let rows: &[(&str, &[&str])] = &[
@@ -2062,11 +2064,9 @@ mod tests {
             ("Hezbollah", &[]),
         ];
         for (name, want) in rows {
-            assert_eq!(super::surnames(name), *want, "{name}");
+            assert_eq!(surnames(name), *want, "{name}");
         }
     }
-
-    use super::*;
 
     fn toml(text: &str) -> Vec<SourceText> {
         vec![SourceText {

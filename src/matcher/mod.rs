@@ -189,13 +189,16 @@
 //! 3. [`variants`]: romanisation variants (rule 10), merged by rule 3;
 //!    then [`caps`]: names in capitals the scan rejected (rule 15), and
 //!    [`middles`]: middle initials and names (rule 17), [`contexts`]:
-//!    place-bound names the document decides (rule 18);
+//!    place-bound names the document decides (rule 18), and
+//!    [`candidates::trim_english_articles`] (rule 21);
 //! 4. [`linking`]: short forms, shared aliases, the type filter (rules 11,
 //!    12, and [`other_names`]: rule 20);
 //! 5. [`spans`]: offsets into the caller's text (rule 9, the offset invariant);
-//! 6. [`surnames`], [`lists`], [`tails`], [`acronyms`]: surnames written
-//!    otherwise (rule 16), list entries (rule 19), generic nouns after
-//!    names (rule 14), acronyms the document defines (rule 13).
+//! 6. [`surnames`], [`first_names`], [`lists`], [`tails`], [`unit_names`],
+//!    [`acronyms`]: surnames written otherwise (rule 16), first names after
+//!    the full name (rule 22), list entries (rule 19), generic nouns after
+//!    names (rule 14), places inside unit names (rule 23), acronyms the
+//!    document defines (rule 13).
 
 use std::cell::RefCell;
 
