@@ -478,10 +478,13 @@ fn is_nisba_of(query: &str, alias: &str) -> bool {
 /// among them: "national security council" keeps its words.
 fn strip_titles(key: &str, preserved: &str) -> Option<(String, String)> {
     let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
-    let leading = |w: &str| is_title(w) || is_title_qualifier(w) || w == PUNCT_MARK.to_string() || w == "the";
+    let punct = PUNCT_MARK.to_string();
+    let leading = |w: &str| is_title(w) || is_title_qualifier(w) || w == punct || w == "the";
     let kept = words.iter().position(|w| !leading(w))?;
     let titled = words[..kept].iter().any(|w| is_title(w) || matches!(*w, "adviser" | "advisor"));
-    if kept == 0 || !titled {
+    // "President of Iraq" names an office, not Iraq: a title phrase ends in
+    // a title or a portfolio, never in "of".
+    if kept == 0 || !titled || words[kept - 1] == "of" {
         return None;
     }
     let rest = &words[kept..];
@@ -638,6 +641,7 @@ phrases = ["Washington Post"]
             Some(MatchKind::Normalized),
         ),
         ("portfolio words without a title stay", "Foreign Hafez al-Assad", "", None),
+        ("an office of a place is not the place", "President of Tikrit", "", None),
         ("only a title", "General", "", None),
         ("near neighbour stays apart", "Hafez al-Assad", "per:hafez-al-assad", Some(MatchKind::Exact)),
         ("names nothing", "Ministry of Agriculture", "", None),

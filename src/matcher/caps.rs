@@ -12,10 +12,10 @@
 //! counts only when the document names its entity elsewhere by a name that
 //! is its alone (in full, by a short form no other entity claims there, or
 //! by one it is the declared default of: the document decides, as for
-//! shared aliases in rule 12), or when it is bound to titles (`after`) and
-//! one is written right before it ("Senator SHAHEEN.", the speaker labels
-//! of a hearing's record); it is then linked by rule 11 like any short
-//! form.
+//! shared aliases in rule 12), or when it is bound to a context (`after`:
+//! for a surname, the person's titles) and that context is written right
+//! before it ("Senator SHAHEEN.", the speaker labels of a hearing's
+//! record); it is then linked by rule 11 like any short form.
 //!
 //! # Cost
 //!
@@ -136,8 +136,8 @@ fn claims_in_capitals<'d>(
                 && selection.sees(dict.claim_dictionaries(t))
                 && dict.case_forms(t).is_some_and(|forms| forms.iter().any(|f| f.to_uppercase() == preserved))
                 && dict.follows_context(t, before)
-                // A title that the alias is bound to ("Senator WICKER.")
-                // decides it as a full name would.
+                // A context the alias is bound to, right before it (a
+                // title: "Senator WICKER."), decides it as a full name would.
                 && (!t.short_form() || named.contains(&t.entity) || dict.after(t).is_some())
         })
         .collect();

@@ -36,6 +36,12 @@ use crate::{
 
 /// Fewest letters of a first name linked alone ("Joe", "Jon").
 const MIN_LETTERS: usize = 3;
+/// Abbreviated days and months, folded ("Jan. 5" after "Jan Egeland"); the
+/// full names are [`super::other_names::is_calendar_word`].
+const CALENDAR_ABBREVIATIONS: &[&str] = &[
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed",
+    "thu", "thur", "thurs", "fri", "sat", "sun",
+];
 
 /// A first name of a person the document named in full.
 struct FirstName {
@@ -88,7 +94,12 @@ pub(super) fn link_first_names<'d>(
     if names.is_empty() {
         return mentions;
     }
-    let first_after = names.iter().map(|n| n.after).min().unwrap_or(usize::MAX);
+    // First bytes of the names: most capitalised words are passed over
+    // with one bit test, however many persons the document names.
+    let mut first_bytes = [false; 256];
+    for n in &names {
+        first_bytes[usize::from(n.folded.as_bytes()[0])] = true;
+    }
     let f = folded.text.as_str();
     let mut new: Vec<(usize, usize, EntityIndex)> = Vec::new();
     let mut cursor = folded.map.cursor();
@@ -97,6 +108,9 @@ pub(super) fn link_first_names<'d>(
         let start = cap as usize;
         // The few first names are compared in place: no word search.
         let rest = &f.as_bytes()[start..];
+        if !rest.first().is_some_and(|&b| first_bytes[usize::from(b)]) {
+            continue;
+        }
         let Some(name) =
             names.iter().find(|n| rest.starts_with(n.folded.as_bytes()) && rest.get(n.folded.len()) == Some(&b' '))
         else {
@@ -105,7 +119,7 @@ pub(super) fn link_first_names<'d>(
         let end = start + name.folded.len();
         let word = &f[start..end];
         let (o_start, o_end) = cursor.original_span(start, end);
-        if o_start < first_after || o_start < name.after {
+        if o_start < name.after {
             continue;
         }
         while next < mentions.len() && mentions[next].span.end <= o_start {
@@ -121,6 +135,8 @@ pub(super) fn link_first_names<'d>(
             || is_english_word(word)
             || is_title(word)
             || is_particle(word)
+            || super::other_names::is_calendar_word(word)
+            || CALENDAR_ABBREVIATIONS.contains(&word)
             || dict.key(&f[start - 1..=end]).is_some()
             || beside_a_capitalised_word(text, o_start, o_end)
         {
@@ -181,6 +197,11 @@ type = "PER"
 name = "Mohammed Deif"
 
 [[entity]]
+id = "per:jan-egeland"
+type = "PER"
+name = "Jan Egeland"
+
+[[entity]]
 id = "per:will-todman"
 type = "PER"
 name = "Will Todman"
@@ -211,6 +232,7 @@ name = "Will Todman"
         ),
         ("an English word", "Will Todman wrote it. Will it last?", &["Will Todman=per:will-todman"]),
         ("in capitals", "Yahya Sinwar spoke. YAHYA SAID NO.", &["Yahya Sinwar=per:yahya-sinwar"]),
+        ("a month's abbreviation", "Jan Egeland spoke. Talks resume on Jan. 5.", &["Jan Egeland=per:jan-egeland"]),
         (
             "after the full name",
             "Yahya Sinwar planned the raid, and Yahya chose its date.",

@@ -93,6 +93,11 @@ pub(super) fn beside_another_name(
     })
 }
 
+/// Whether a folded word is a day or a month ([`CALENDAR`]).
+pub(super) fn is_calendar_word(word: &str) -> bool {
+    CALENDAR.contains(&word)
+}
+
 /// Whether the folded word `[s, e)` reads as a word of a name (module
 /// docs).
 fn reads_as_name(text: &str, folded: &Folded, s: usize, e: usize) -> bool {
@@ -104,7 +109,7 @@ fn reads_as_name(text: &str, folded: &Folded, s: usize, e: usize) -> bool {
         || is_english_word(word)
         || is_title(word)
         || is_particle(word)
-        || CALENDAR.contains(&word)
+        || is_calendar_word(word)
     {
         return false;
     }

@@ -27,7 +27,7 @@
 
 use super::candidates::{Candidate, KeptClaims, written_as_name};
 use crate::{
-    dictionary::{Dictionary, Selection},
+    dictionary::{Claim, Dictionary, Selection},
     text::{CaseMode, Folded, UnitCounter, fold_key, skeleton::is_article},
     vocabulary::{DESCRIPTORS, GENERIC_TAILS, MatchKind, Mention},
 };
@@ -52,7 +52,7 @@ pub(super) fn recover_heads<'d>(
     let mut found = Vec::new();
     // (candidate index, claims): heads the scan found as another entity's
     // name, which their lower-case descriptor decides ("Fatah coalition").
-    let mut decided: Vec<(usize, Vec<&'d crate::dictionary::Claim>)> = Vec::new();
+    let mut decided: Vec<(usize, Vec<&'d Claim>)> = Vec::new();
     let mut next = 0;
     // The end of the last candidate found here: heads never overlap.
     let mut taken = 0;
@@ -63,7 +63,9 @@ pub(super) fn recover_heads<'d>(
         }
         // A candidate that starts here may be the head itself.
         let covering = candidates.get(next).filter(|c| c.start <= cap);
-        if cap < taken || covering.is_some_and(|c| c.start != cap || c.normalize_only) {
+        // Not an ignore phrase (no claims) nor a Normalize-only name: they
+        // consume their span whatever follows.
+        if cap < taken || covering.is_some_and(|c| c.start != cap || c.normalize_only || c.claims.first().is_none()) {
             continue;
         }
         // Most capitalised words the scan left (sentence starts, names of
@@ -144,8 +146,9 @@ pub(super) fn recover_heads<'d>(
     }
     let mut candidates = candidates;
     for (i, claims) in decided {
+        // The span and how it was found (a variant stays one) are the
+        // head's; only the entity changes.
         candidates[i].claims = KeptClaims::Picked(claims);
-        candidates[i].variant = false;
     }
     super::candidates::merge(candidates, found)
 }
