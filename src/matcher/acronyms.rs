@@ -32,7 +32,6 @@
 
 use crate::{
     dictionary::Dictionary,
-    text::UnitCounter,
     vocabulary::{Linking, MatchKind, Mention},
 };
 
@@ -90,20 +89,7 @@ pub(super) fn link_defined<'d>(dict: &'d Dictionary, text: &str, mut mentions: V
             new.push((start, end, entity, alias));
         }
     }
-    if new.is_empty() {
-        return mentions;
-    }
-    let mut units = UnitCounter::new(text);
-    mentions.extend(new.into_iter().map(|(start, end, entity, alias)| Mention {
-        entity: Some(entity),
-        linking: Linking::Document,
-        candidates: Vec::new(),
-        span: super::spans::grapheme_span(&mut units, text, start, end),
-        alias,
-        kind: MatchKind::ShortForm,
-    }));
-    mentions.sort_by_key(|m| m.span.start);
-    mentions
+    super::spans::add_document_short_forms(text, mentions, new)
 }
 
 /// The short form in parentheses at the start of `rest` (after at most one

@@ -146,7 +146,6 @@ fn claims_in_capitals<'d>(
 
 #[cfg(test)]
 mod tests {
-    use crate::dictionary::{SourceText, build};
 
     const DICT: &str = r#"
 [[entity]]
@@ -206,18 +205,12 @@ name = "Karbala"
 
     #[test]
     fn names_in_capitals() {
-        let dict = build(&[SourceText::new("t.toml", DICT)]).unwrap();
-        let render = |text: &str, options: &crate::matcher::ExtractOptions| {
-            crate::matcher::tests::rendered(&dict, text, options)
-        };
-        let on = crate::matcher::ExtractOptions { rules: crate::matcher::MatchRules::ALL, ..Default::default() };
-        for (name, text, want) in ROWS {
-            assert_eq!(render(text, &on), *want, "{name}: {text:?}");
-        }
-        let off = crate::matcher::ExtractOptions {
-            rules: crate::matcher::MatchRules { capitals: false, ..Default::default() },
-            ..Default::default()
-        };
-        assert_eq!(render(ROWS[0].1, &off), ["Dara Vollmer=per:dara-vollmer", "Karbala=loc:karbala"]);
+        let off_first = crate::matcher::tests::rule_table(
+            DICT,
+            ROWS,
+            &crate::matcher::ExtractOptions { rules: crate::matcher::MatchRules::ALL, ..Default::default() },
+            crate::matcher::MatchRules { capitals: false, ..Default::default() },
+        );
+        assert_eq!(off_first, ["Dara Vollmer=per:dara-vollmer", "Karbala=loc:karbala"]);
     }
 }

@@ -208,7 +208,6 @@ pub(super) fn recover<'d>(
 
 #[cfg(test)]
 mod tests {
-    use crate::dictionary::{SourceText, build};
 
     const DICT: &str = r#"
 [[entity]]
@@ -296,18 +295,12 @@ aliases = [{ text = "Water Ministry", after = ["Yemen's", "Yemeni"] }]
 
     #[test]
     fn place_bound_names_decided_by_the_document() {
-        let dict = build(&[SourceText::new("t.toml", DICT)]).unwrap();
-        let render = |text: &str, options: &crate::matcher::ExtractOptions| {
-            crate::matcher::tests::rendered(&dict, text, options)
-        };
-        let on = crate::matcher::ExtractOptions::default();
-        for (name, text, want) in ROWS {
-            assert_eq!(render(text, &on), *want, "{name}: {text:?}");
-        }
-        let off = crate::matcher::ExtractOptions {
-            rules: crate::matcher::MatchRules { place_context: false, ..Default::default() },
-            ..Default::default()
-        };
-        assert_eq!(render(ROWS[0].1, &off), ["Basra=loc:basra"]);
+        let off_first = crate::matcher::tests::rule_table(
+            DICT,
+            ROWS,
+            &crate::matcher::ExtractOptions::default(),
+            crate::matcher::MatchRules { place_context: false, ..Default::default() },
+        );
+        assert_eq!(off_first, ["Basra=loc:basra"]);
     }
 }

@@ -28,10 +28,8 @@
 
 use crate::{
     dictionary::{Dictionary, EntityIndex},
-    text::{
-        CaseMode, Folded, UnitCounter, english::is_english_word, fold_key, skeleton::is_particle, titles::is_title,
-    },
-    vocabulary::{Linking, MatchKind, Mention},
+    text::{CaseMode, Folded, english::is_english_word, fold_key, skeleton::is_particle, titles::is_title},
+    vocabulary::Mention,
 };
 
 /// Fewest letters of a first name linked alone ("Joe", "Jon").
@@ -66,23 +64,16 @@ pub(super) fn link_first_names<'d>(
     dict: &'d Dictionary,
     text: &str,
     folded: &Folded,
-    mut mentions: Vec<Mention<'d>>,
+    mentions: Vec<Mention<'d>>,
 ) -> Vec<Mention<'d>> {
     let mut names: Vec<FirstName> = Vec::new();
-    for m in &mentions {
-        let Some(entity) = m.entity.filter(|&e| dict.entity(e).is_person()) else { continue };
-        let written = &text[m.span.start..m.span.end];
-        if m.kind == MatchKind::ShortForm || written.split_whitespace().count() < 2 {
-            continue;
-        }
-        for name in [written, dict.entity(entity).name()] {
-            if name.split_whitespace().count() < 2 {
-                continue;
-            }
+    for (entity, after, full) in super::surnames::person_full_mentions(dict, text, &mentions) {
+        // A one-word canonical name has no first name.
+        for name in full.into_iter().filter(|n| n.split_whitespace().nth(1).is_some()) {
             if let Some(word) = first_word(name)
                 && !names.iter().any(|n| n.entity == entity && n.folded == word)
             {
-                names.push(FirstName { entity, after: m.span.end, folded: word });
+                names.push(FirstName { entity, after, folded: word });
             }
         }
     }
@@ -101,7 +92,7 @@ pub(super) fn link_first_names<'d>(
         first_bytes[usize::from(n.folded.as_bytes()[0])] = true;
     }
     let f = folded.text.as_str();
-    let mut new: Vec<(usize, usize, EntityIndex)> = Vec::new();
+    let mut new: Vec<(usize, usize, EntityIndex, &'d str)> = Vec::new();
     let mut cursor = folded.map.cursor();
     let mut next = 0;
     for &cap in &folded.capitalised {
@@ -142,22 +133,9 @@ pub(super) fn link_first_names<'d>(
         {
             continue;
         }
-        new.push((o_start, o_end, name.entity));
+        new.push((o_start, o_end, name.entity, dict.entity(name.entity).name()));
     }
-    if new.is_empty() {
-        return mentions;
-    }
-    let mut units = UnitCounter::new(text);
-    mentions.extend(new.into_iter().map(|(start, end, entity)| Mention {
-        entity: Some(entity),
-        linking: Linking::Document,
-        candidates: Vec::new(),
-        span: super::spans::grapheme_span(&mut units, text, start, end),
-        alias: dict.entity(entity).name(),
-        kind: MatchKind::ShortForm,
-    }));
-    mentions.sort_by_key(|m| m.span.start);
-    mentions
+    super::spans::add_document_short_forms(text, mentions, new)
 }
 
 /// Whether the word at `[start, end)` of `text` has a capitalised word
@@ -173,7 +151,6 @@ fn beside_a_capitalised_word(text: &str, start: usize, end: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::dictionary::{SourceText, build};
 
     const DICT: &str = r#"
 [[entity]]
@@ -242,18 +219,12 @@ name = "Will Todman"
 
     #[test]
     fn first_names_after_the_full_name() {
-        let dict = build(&[SourceText::new("t.toml", DICT)]).unwrap();
-        let render = |text: &str, options: &crate::matcher::ExtractOptions| {
-            crate::matcher::tests::rendered(&dict, text, options)
-        };
-        let on = crate::matcher::ExtractOptions::default();
-        for (name, text, want) in ROWS {
-            assert_eq!(render(text, &on), *want, "{name}: {text:?}");
-        }
-        let off = crate::matcher::ExtractOptions {
-            rules: crate::matcher::MatchRules { first_names: false, ..Default::default() },
-            ..Default::default()
-        };
-        assert_eq!(render(ROWS[0].1, &off), ["Karine Jean-Pierre=per:karine-jean-pierre"]);
+        let off_first = crate::matcher::tests::rule_table(
+            DICT,
+            ROWS,
+            &crate::matcher::ExtractOptions::default(),
+            crate::matcher::MatchRules { first_names: false, ..Default::default() },
+        );
+        assert_eq!(off_first, ["Karine Jean-Pierre=per:karine-jean-pierre"]);
     }
 }

@@ -130,7 +130,6 @@ pub(super) fn link_list_entries<'d>(
 
 #[cfg(test)]
 mod tests {
-    use crate::dictionary::{SourceText, build};
 
     const DICT: &str = r#"
 [[entity]]
@@ -167,18 +166,12 @@ name = "Mosul"
 
     #[test]
     fn list_entries_surname_first() {
-        let dict = build(&[SourceText::new("t.toml", DICT)]).unwrap();
-        let render = |text: &str, options: &crate::matcher::ExtractOptions| {
-            crate::matcher::tests::rendered(&dict, text, options)
-        };
-        let on = crate::matcher::ExtractOptions::default();
-        for (name, text, want) in ROWS {
-            assert_eq!(render(text, &on), *want, "{name}: {text:?}");
-        }
-        let off = crate::matcher::ExtractOptions {
-            rules: crate::matcher::MatchRules { list_entries: false, ..Default::default() },
-            ..Default::default()
-        };
-        assert_ne!(render(ROWS[0].1, &off), ROWS[0].2);
+        let off_first = crate::matcher::tests::rule_table(
+            DICT,
+            ROWS,
+            &crate::matcher::ExtractOptions::default(),
+            crate::matcher::MatchRules { list_entries: false, ..Default::default() },
+        );
+        assert_ne!(off_first, ROWS[0].2);
     }
 }

@@ -118,7 +118,6 @@ pub(super) fn extend_middle_names<'d>(
 
 #[cfg(test)]
 mod tests {
-    use crate::dictionary::{SourceText, build};
 
     const DICT: &str = r#"
 [[entity]]
@@ -154,18 +153,12 @@ name = "Ines Vollmer"
 
     #[test]
     fn middle_initials_and_names() {
-        let dict = build(&[SourceText::new("t.toml", DICT)]).unwrap();
-        let render = |text: &str, options: &crate::matcher::ExtractOptions| {
-            crate::matcher::tests::rendered(&dict, text, options)
-        };
-        let on = crate::matcher::ExtractOptions::default();
-        for (name, text, want) in ROWS {
-            assert_eq!(render(text, &on), *want, "{name}: {text:?}");
-        }
-        let off = crate::matcher::ExtractOptions {
-            rules: crate::matcher::MatchRules { middle_names: false, ..Default::default() },
-            ..Default::default()
-        };
-        assert_eq!(render(ROWS[0].1, &off), Vec::<String>::new());
+        let off_first = crate::matcher::tests::rule_table(
+            DICT,
+            ROWS,
+            &crate::matcher::ExtractOptions::default(),
+            crate::matcher::MatchRules { middle_names: false, ..Default::default() },
+        );
+        assert_eq!(off_first, Vec::<String>::new());
     }
 }

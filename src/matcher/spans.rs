@@ -10,8 +10,9 @@
 //! the text at it is returned unchanged (property tests in `super::tests`).
 
 use crate::{
-    dictionary::{Claim, Dictionary},
+    dictionary::{Claim, Dictionary, EntityIndex},
     text::offsets::{Span, UnitCounter, widen_to_graphemes},
+    vocabulary::{Linking, MatchKind, Mention},
 };
 
 /// The span of a mention that a document rule (acronyms, list entries,
@@ -24,6 +25,31 @@ use crate::{
 pub(super) fn grapheme_span(units: &mut UnitCounter, text: &str, start: usize, end: usize) -> Span {
     let (start, end) = widen_to_graphemes(text, start, end);
     units.span(start, end)
+}
+
+/// `mentions` (in text order) with the short forms a document rule found
+/// (acronyms, surname variants, first names): `(start, end, entity,
+/// alias)` of `text`, each linked by the document, its span made by
+/// [`grapheme_span`]; in text order again.
+pub(super) fn add_document_short_forms<'d>(
+    text: &str,
+    mut mentions: Vec<Mention<'d>>,
+    found: Vec<(usize, usize, EntityIndex, &'d str)>,
+) -> Vec<Mention<'d>> {
+    if found.is_empty() {
+        return mentions;
+    }
+    let mut units = UnitCounter::new(text);
+    mentions.extend(found.into_iter().map(|(start, end, entity, alias)| Mention {
+        entity: Some(entity),
+        linking: Linking::Document,
+        candidates: Vec::new(),
+        span: grapheme_span(&mut units, text, start, end),
+        alias,
+        kind: MatchKind::ShortForm,
+    }));
+    mentions.sort_by_key(|m| m.span.start);
+    mentions
 }
 
 /// Bytes at the end of `before` (the text right before a mention) that open

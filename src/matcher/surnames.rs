@@ -25,10 +25,10 @@
 use crate::{
     dictionary::{Dictionary, EntityIndex},
     text::{
-        CaseMode, Folded, UnitCounter, fold_key,
+        CaseMode, Folded, fold_key,
         skeleton::{is_article, skeleton_word},
     },
-    vocabulary::{Linking, MatchKind, Mention},
+    vocabulary::{MatchKind, Mention},
 };
 
 /// Fewest letters of a surname whose one-letter slips are accepted: shorter
@@ -80,32 +80,44 @@ fn known_otherwise(dict: &Dictionary, key: &str, person: EntityIndex) -> bool {
     })
 }
 
+/// The persons' full mentions among `mentions` (linked to a person, two
+/// words or more, not themselves a short form), which rules 16 and 22 read
+/// names from: the person, the mention's byte end, and its two names, as
+/// written and canonical.
+pub(super) fn person_full_mentions<'a, 'd: 'a>(
+    dict: &'d Dictionary,
+    text: &'a str,
+    mentions: &'a [Mention<'d>],
+) -> impl Iterator<Item = (EntityIndex, usize, [&'a str; 2])> + 'a {
+    mentions.iter().filter_map(move |m| {
+        let entity = m.entity.filter(|&e| dict.entity(e).is_person())?;
+        let written = &text[m.span.start..m.span.end];
+        (m.kind != MatchKind::ShortForm && written.split_whitespace().count() >= 2)
+            .then(|| (entity, m.span.end, [written, dict.entity(entity).name()]))
+    })
+}
+
 /// Rule 16 over the linked mentions of `text` (in text order).
 pub(super) fn link_variants<'d>(
     dict: &'d Dictionary,
     text: &str,
     folded: &Folded,
-    mut mentions: Vec<Mention<'d>>,
+    mentions: Vec<Mention<'d>>,
 ) -> Vec<Mention<'d>> {
     let mut surnames: Vec<Surname> = Vec::new();
-    for m in &mentions {
-        let Some(entity) = m.entity.filter(|&e| dict.entity(e).is_person()) else { continue };
-        let written = &text[m.span.start..m.span.end];
-        if m.kind == MatchKind::ShortForm || written.split_whitespace().count() < 2 {
-            continue;
-        }
-        for name in [written, dict.entity(entity).name()] {
+    for (entity, after, names) in person_full_mentions(dict, text, &mentions) {
+        for name in names {
             if let Some(word) = surname_of(name)
                 && !surnames.iter().any(|s| s.entity == entity && s.folded == word)
             {
-                surnames.push(Surname { entity, after: m.span.end, skeleton: skeleton(&word), folded: word });
+                surnames.push(Surname { entity, after, skeleton: skeleton(&word), folded: word });
             }
         }
     }
     if surnames.is_empty() {
         return mentions;
     }
-    let mut new: Vec<(usize, usize, EntityIndex)> = Vec::new();
+    let mut new: Vec<(usize, usize, EntityIndex, &'d str)> = Vec::new();
     let mut cursor = folded.map.cursor();
     let mut next = 0;
     // The cheap tests first: a word before every full mention, or inside a
@@ -157,27 +169,13 @@ pub(super) fn link_variants<'d>(
             .filter(|&(i, b)| is_article(&b[i..].to_lowercase()))
             .map(|(i, _)| i);
         let start = article.filter(|&i| mentions.get(next.wrapping_sub(1)).is_none_or(|m| m.span.end <= i));
-        new.push((start.unwrap_or(o_start), o_end, first.entity));
+        new.push((start.unwrap_or(o_start), o_end, first.entity, dict.entity(first.entity).name()));
     }
-    if new.is_empty() {
-        return mentions;
-    }
-    let mut units = UnitCounter::new(text);
-    mentions.extend(new.into_iter().map(|(start, end, entity)| Mention {
-        entity: Some(entity),
-        linking: Linking::Document,
-        candidates: Vec::new(),
-        span: super::spans::grapheme_span(&mut units, text, start, end),
-        alias: dict.entity(entity).name(),
-        kind: MatchKind::ShortForm,
-    }));
-    mentions.sort_by_key(|m| m.span.start);
-    mentions
+    super::spans::add_document_short_forms(text, mentions, new)
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::dictionary::{SourceText, build};
 
     const DICT: &str = r#"
 [[entity]]
@@ -280,18 +278,12 @@ name = "Basra"
 
     #[test]
     fn surnames_spelled_otherwise() {
-        let dict = build(&[SourceText::new("t.toml", DICT)]).unwrap();
-        let render = |text: &str, options: &crate::matcher::ExtractOptions| {
-            crate::matcher::tests::rendered(&dict, text, options)
-        };
-        let on = crate::matcher::ExtractOptions::default();
-        for (name, text, want) in ROWS {
-            assert_eq!(render(text, &on), *want, "{name}: {text:?}");
-        }
-        let off = crate::matcher::ExtractOptions {
-            rules: crate::matcher::MatchRules { surname_variants: false, ..Default::default() },
-            ..Default::default()
-        };
-        assert_eq!(render(ROWS[0].1, &off), ["Yusuf al-Dabbagh=per:yusuf-al-dabbagh", "Basra=loc:basra"]);
+        let off_first = crate::matcher::tests::rule_table(
+            DICT,
+            ROWS,
+            &crate::matcher::ExtractOptions::default(),
+            crate::matcher::MatchRules { surname_variants: false, ..Default::default() },
+        );
+        assert_eq!(off_first, ["Yusuf al-Dabbagh=per:yusuf-al-dabbagh", "Basra=loc:basra"]);
     }
 }

@@ -273,7 +273,6 @@ pub(super) fn trim_generic_tails<'d>(
 
 #[cfg(test)]
 mod tests {
-    use crate::dictionary::{SourceText, build};
 
     const DICT: &str = r#"
 [[entity]]
@@ -364,18 +363,12 @@ aliases = ["Karbala Province"]
 
     #[test]
     fn generic_tails() {
-        let dict = build(&[SourceText::new("t.toml", DICT)]).unwrap();
-        let render = |text: &str, options: &crate::matcher::ExtractOptions| {
-            crate::matcher::tests::rendered(&dict, text, options)
-        };
-        let on = crate::matcher::ExtractOptions::default();
-        for (name, text, want) in ROWS {
-            assert_eq!(render(text, &on), *want, "{name}: {text:?}");
-        }
-        let off = crate::matcher::ExtractOptions {
-            rules: crate::matcher::MatchRules { generic_tails: false, ..Default::default() },
-            ..Default::default()
-        };
-        assert_eq!(render(ROWS[0].1, &off), ["Zagros movement=org:zagros-movement"]);
+        let off_first = crate::matcher::tests::rule_table(
+            DICT,
+            ROWS,
+            &crate::matcher::ExtractOptions::default(),
+            crate::matcher::MatchRules { generic_tails: false, ..Default::default() },
+        );
+        assert_eq!(off_first, ["Zagros movement=org:zagros-movement"]);
     }
 }

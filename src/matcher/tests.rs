@@ -1087,6 +1087,26 @@ mod windows {
     }
 }
 
+/// One row of a stage's rule table: (what it shows, text, every mention as
+/// [`rendered`] writes it).
+pub(super) type RuleRow = (&'static str, &'static str, &'static [&'static str]);
+
+/// A stage's rule table: builds the dictionary `toml`, asserts every row
+/// with `on`, and returns the first row's text as rendered with `off` (the
+/// stage's switch off), for the caller to assert what the rule changed.
+pub(super) fn rule_table(
+    toml: &str,
+    rows: &[RuleRow],
+    on: &super::ExtractOptions,
+    off: super::MatchRules,
+) -> Vec<String> {
+    let dict = crate::dictionary::build(&[crate::dictionary::SourceText::new("t.toml", toml)]).unwrap();
+    for (name, text, want) in rows {
+        assert_eq!(rendered(&dict, text, on), *want, "{name}: {text:?}");
+    }
+    rendered(&dict, rows[0].1, &super::ExtractOptions { rules: off, ..Default::default() })
+}
+
 /// Each mention of `text` as `text at its span=entity id` (empty id when
 /// unlinked): the row format of the rule tables beside each stage.
 pub(super) fn rendered(

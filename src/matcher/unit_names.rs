@@ -55,7 +55,6 @@ fn opens_a_unit_name(rest: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::dictionary::{SourceText, build};
 
     const DICT: &str = r#"
 [[entity]]
@@ -100,18 +99,12 @@ name = "Golani Brigade"
 
     #[test]
     fn places_inside_unit_names() {
-        let dict = build(&[SourceText::new("t.toml", DICT)]).unwrap();
-        let render = |text: &str, options: &crate::matcher::ExtractOptions| {
-            crate::matcher::tests::rendered(&dict, text, options)
-        };
-        let on = crate::matcher::ExtractOptions::default();
-        for (name, text, want) in ROWS {
-            assert_eq!(render(text, &on), *want, "{name}: {text:?}");
-        }
-        let off = crate::matcher::ExtractOptions {
-            rules: crate::matcher::MatchRules { unit_names: false, ..Default::default() },
-            ..Default::default()
-        };
-        assert_eq!(render(ROWS[0].1, &off), ["Hamas=org:hamas", "Rafah=loc:rafah"]);
+        let off_first = crate::matcher::tests::rule_table(
+            DICT,
+            ROWS,
+            &crate::matcher::ExtractOptions::default(),
+            crate::matcher::MatchRules { unit_names: false, ..Default::default() },
+        );
+        assert_eq!(off_first, ["Hamas=org:hamas", "Rafah=loc:rafah"]);
     }
 }
