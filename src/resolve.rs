@@ -94,8 +94,6 @@ pub const FUZZY_SCORE: f32 = 0.8;
 /// Score of a short form resolved to its declared default: a guess the
 /// dictionary endorses, not a certainty.
 pub const DEFAULT_SCORE: f32 = 0.6;
-/// The entity type of places, whose names qualify generic institution names.
-const PLACE_TYPE: &str = "LOC";
 /// Most candidates returned for one name.
 pub const MAX_CANDIDATES: usize = 10;
 
@@ -159,8 +157,7 @@ impl Dictionary {
     fn bound_to_a_place(&self, target: &Claim) -> bool {
         let Some(phrases) = self.after(target) else { return false };
         let names_a_place = |phrase: &str| {
-            self.key(phrase)
-                .is_some_and(|k| self.key_claims(k).iter().any(|t| self.entity(t.entity).entity_type() == PLACE_TYPE))
+            self.key(phrase).is_some_and(|k| self.key_claims(k).iter().any(|t| self.entity(t.entity).is_place()))
         };
         phrases.iter().any(|p| {
             names_a_place(p)

@@ -216,6 +216,12 @@ impl<'d> Entity<'d> {
         matches!(self.entity_type(), "PER" | "PERSON")
     }
 
+    /// Places (`LOC`), whose names qualify generic institution names and
+    /// open unit names (matcher rules 18 and 23, Normalize).
+    pub fn is_place(&self) -> bool {
+        self.entity_type() == "LOC"
+    }
+
     pub fn description(&self) -> Option<&'d str> {
         (self.record.description != NONE).then(|| self.text(self.record.description))
     }

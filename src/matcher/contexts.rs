@@ -41,8 +41,6 @@ use crate::{
 
 /// Longest run of words tried as one name.
 const MAX_RUN_WORDS: usize = 6;
-/// The entity type of places.
-const PLACE_TYPE: &str = "LOC";
 
 /// Rule 18: candidates for the place-bound aliases the document decides,
 /// merged into `candidates` (in text order, never overlapping).
@@ -106,7 +104,7 @@ pub(super) fn recover<'d>(
     let mut bodies: foldhash::HashSet<EntityIndex> = foldhash::HashSet::default();
     for t in candidates.iter().flat_map(|c| c.claims.iter()) {
         let entity = dict.entity(t.entity);
-        if entity.entity_type() == PLACE_TYPE {
+        if entity.is_place() {
             place_ids.insert(entity.id());
             place_ids.extend(entity.parent());
         } else if !entity.is_person() {
@@ -122,8 +120,7 @@ pub(super) fn recover<'d>(
                 dict.key(key).is_some_and(|k| {
                     dict.key_claims(k).iter().any(|t| {
                         bodies.contains(&t.entity)
-                            || dict.entity(t.entity).entity_type() == PLACE_TYPE
-                                && place_ids.contains(dict.entity(t.entity).id())
+                            || dict.entity(t.entity).is_place() && place_ids.contains(dict.entity(t.entity).id())
                     })
                 })
             }

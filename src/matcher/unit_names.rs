@@ -21,8 +21,6 @@ use crate::{dictionary::Dictionary, vocabulary::Mention};
 /// Nouns that make a place's name into an armed unit's.
 const UNIT_NOUNS: &[&str] =
     &["Battalion", "Battalions", "Brigade", "Brigades", "Corps", "Division", "Regiment", "Squadron"];
-/// The entity type of places.
-const PLACE_TYPE: &str = "LOC";
 
 /// Rule 23 over the linked mentions of `text`.
 pub(super) fn drop_places_in_unit_names<'d>(
@@ -31,10 +29,8 @@ pub(super) fn drop_places_in_unit_names<'d>(
     mut mentions: Vec<Mention<'d>>,
 ) -> Vec<Mention<'d>> {
     let is_place = |m: &Mention<'_>| match m.entity {
-        Some(e) => dict.entity(e).entity_type() == PLACE_TYPE,
-        None => {
-            !m.candidates.is_empty() && m.candidates.iter().all(|&(e, _)| dict.entity(e).entity_type() == PLACE_TYPE)
-        }
+        Some(e) => dict.entity(e).is_place(),
+        None => !m.candidates.is_empty() && m.candidates.iter().all(|&(e, _)| dict.entity(e).is_place()),
     };
     mentions.retain(|m| !(is_place(m) && opens_a_unit_name(&text[m.span.end..])));
     mentions
